@@ -1,0 +1,41 @@
+# Every target works on a fresh machine that has only python3: the virtual
+# environment is created and the project installed into it on first use.
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+
+.PHONY: run test bench check eval clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+# Reinstall when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/mingbai run
+
+test: $(VENV)/.installed-test
+	$(BIN)/mingbai faq check --strict faq
+	$(BIN)/python -m pytest -q
+
+check: $(VENV)/.installed-test
+	$(BIN)/mingbai faq check --strict faq
+
+eval: $(VENV)/.installed-test
+	$(BIN)/mingbai eval $(SHARED)/eval/dev_cases.jsonl
+	$(BIN)/mingbai eval tests/data/heldout.jsonl
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/match_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""mingbai's running parts: channels, conversation core, handoff, storage and the CLI."""

@@ -1,0 +1,152 @@
+"""The `mingbai` command: try, measure and check the FAQ from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.settings import Settings
+from intents.evaluate import CaseFileError, evaluate, format_report, read_cases
+from intents.faq_loader import FaqError, load_faq, read_faq
+from intents.matcher import Decision, Matcher
+
+
+def _matcher(faq_dir: Path) -> Matcher:
+    return Matcher(read_faq(faq_dir))
+
+
+def _print_decision(decision: Decision, faq_titles: dict[str, str]) -> None:
+    label = {"answer": "answer", "clarify": "clarify (ask which)", "fallback": "fallback (don't know)"}
+    print(f"decision: {label[decision.kind]}")
+    for rank, candidate in enumerate(decision.candidates, start=1):
+        print(f"  {rank}. {candidate.intent:30} {candidate.score:.3f}  {faq_titles.get(candidate.intent, '')}")
+    if decision.kind == "clarify":
+        print(f"  offered: {', '.join(decision.choices)}")
+
+
+def _print_evidence(decision: Decision) -> None:
+    evidence = decision.evidence
+    print(f"normalised: {evidence.normalised}")
+    print(f"words:      {' / '.join(evidence.words)}")
+    print("closest examples:")
+    for intent, example, similarity in evidence.examples:
+        print(f"  {similarity:.3f} {intent:30} {example}")
+
+
+def command_match(args) -> int:
+    matcher = _matcher(args.faq)
+    decision = matcher.match(args.text, explain=args.explain)
+    if args.json:
+        payload = decision.as_json()
+        if args.explain:
+            payload["explain"] = asdict(decision.evidence)
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    _print_decision(decision, {intent.id: intent.title.zh for intent in matcher.faq})
+    if args.explain:
+        _print_evidence(decision)
+    return 0
+
+
+def command_eval(args) -> int:
+    try:
+        cases = read_cases(args.file)
+    except (OSError, CaseFileError) as error:
+        print(f"mingbai eval: {error}", file=sys.stderr)
+        return 2
+    report = evaluate(_matcher(args.faq), cases)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
+    return 0
+
+
+def command_faq_check(args) -> int:
+    directory = args.dir or args.faq
+    faq, problems = load_faq(directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = [p for p in problems if args.strict or p.severity == "error"]
+    examples = sum(len(e) for intent in faq for e in intent.examples.values())
+    verdict = "FAILED" if errors else "ok"
+    print(f"{directory}: {len(faq)} intents, {examples} examples, {len(errors)} error(s), "
+          f"{len(problems) - len(errors)} warning(s): {verdict}")
+    return 1 if errors else 0
+
+
+def _intent_export(intent) -> dict:
+    return {
+        "id": intent.id,
+        "group": intent.group,
+        "title": asdict(intent.title),
+        "kind": intent.kind,
+        "urgent": intent.urgent,
+        "handoff": intent.handoff,
+        "examples": {lang: list(examples) for lang, examples in intent.examples.items()},
+        "answer": asdict(intent.answer),
+        "sources": [asdict(source) for source in intent.sources],
+        "follow_ups": list(intent.follow_ups),
+        "reviewed_by": intent.reviewed_by,
+        "review_due": intent.review_due.isoformat() if intent.review_due else None,
+        "deadline": (
+            {"period": intent.deadline.period, "from": asdict(intent.deadline.starts),
+             "exceptions": asdict(intent.deadline.exceptions) if intent.deadline.exceptions else None,
+             "source": asdict(intent.deadline.source)}
+            if intent.deadline else None
+        ),
+        "file": intent.file,
+        "line": intent.line,
+    }
+
+
+def command_faq_dump(args) -> int:
+    faq = read_faq(args.faq)
+    intents = [_intent_export(intent) for intent in faq]
+    if args.json:
+        print(json.dumps(intents, ensure_ascii=False, indent=1))
+    else:
+        for intent in intents:
+            print(f"{intent['id']:30} {intent['title']['zh']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="mingbai", description="明白 mingbai: legal guidance chatbot for villagers")
+    parser.add_argument("--faq", type=Path, default=settings.faq_dir, help="FAQ folder (default: $MINGBAI_FAQ_DIR or ./faq)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    match = commands.add_parser("match", help="show the decision for one message")
+    match.add_argument("text")
+    match.add_argument("--json", action="store_true", help="print one JSON object")
+    match.add_argument("--explain", action="store_true", help="show the normalised text, words and closest examples")
+    match.set_defaults(handler=command_match)
+
+    evaluation = commands.add_parser("eval", help="measure the matcher on a JSON-lines file of labelled questions")
+    evaluation.add_argument("file", type=Path)
+    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.set_defaults(handler=command_eval)
+
+    faq = commands.add_parser("faq", help="check or export the FAQ files").add_subparsers(dest="faq_command", required=True)
+    check = faq.add_parser("check", help="validate the FAQ files; exits 1 listing every problem as file:line")
+    check.add_argument("dir", nargs="?", type=Path)
+    check.add_argument("--strict", action="store_true", help="treat warnings (overdue reviews, too few examples) as errors")
+    check.set_defaults(handler=command_faq_check)
+    dump = faq.add_parser("dump", help="print every intent as loaded")
+    dump.add_argument("--json", action="store_true", help="print a JSON list")
+    dump.set_defaults(handler=command_faq_dump)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except FaqError as error:
+        print(f"mingbai: {error}\nRun `mingbai faq check` for the full list.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

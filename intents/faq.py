@@ -1,0 +1,114 @@
+"""The FAQ as the rest of mingbai sees it: immutable intents, grouped by topic.
+
+The YAML files admins edit are turned into these records by `intents.faq_loader`;
+everything downstream (matcher, conversation, exports) reads only these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+LANGUAGES = ("zh", "en")
+
+DISCLAIMER = {
+    "zh": "以上是一般性法律信息，不是针对您个人情况的法律意见；具体情况可拨打12348公共法律服务热线咨询。",
+    "en": "This is general legal information, not advice on your own case; for that, call the 12348 public legal service hotline.",
+}
+BASIS_LABEL = {"zh": "依据：", "en": "Legal basis: "}
+
+
+@dataclass(frozen=True)
+class Text:
+    """The same words in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A time limit that runs against the villager, e.g. one year to apply for labour arbitration."""
+
+    amount: int
+    unit: str  # "day", "month" or "year"
+    starts: Text
+    source: Text
+    exceptions: Text | None = None
+
+    @property
+    def period(self) -> str:
+        return f"{self.amount} {self.unit}{'s' if self.amount != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One question the bot can answer, with everything needed to answer it."""
+
+    id: str
+    group: str
+    title: Text
+    examples: dict[str, tuple[str, ...]]
+    answer: Text
+    sources: tuple[Text, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    kind: str = "legal"
+    urgent: bool = False
+    handoff: str = "offer"
+    reviewed_by: str = ""
+    review_due: dt.date | None = None
+    deadline: Deadline | None = None
+    file: str = ""
+    line: int = 0
+
+    def full_answer(self, lang: str) -> str:
+        """The answer as a villager reads it: the text, its legal basis, and the disclaimer."""
+        parts = [self.answer(lang).strip()]
+        if self.kind == "legal":
+            separator = "；" if lang == "zh" else "; "
+            basis = separator.join(source(lang) for source in self.sources)
+            parts.append(f"{BASIS_LABEL[lang]}{basis}\n{DISCLAIMER[lang]}")
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A topic group: one YAML file in faq/, shown as one entry of the topic menu."""
+
+    id: str
+    title: Text
+    intent_ids: tuple[str, ...]
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the matcher must know about how villagers write (faq/lexicon/)."""
+
+    replace: dict[str, str] = field(default_factory=dict)  # dialect word or typo -> standard word
+    particles: str = ""  # sentence particles that carry no meaning
+    terms: tuple[str, ...] = ()  # legal terms the word splitter must keep whole
+
+
+@dataclass(frozen=True)
+class Faq:
+    """Every intent and group, plus the lexicon the matcher reads."""
+
+    intents: dict[str, Intent]
+    groups: tuple[Group, ...] = ()
+    lexicon: Lexicon = field(default_factory=Lexicon)
+
+    def __getitem__(self, intent_id: str) -> Intent:
+        return self.intents[intent_id]
+
+    def __contains__(self, intent_id: object) -> bool:
+        return intent_id in self.intents
+
+    def __len__(self) -> int:
+        return len(self.intents)
+
+    def __iter__(self):
+        return iter(self.intents.values())
