@@ -112,14 +112,15 @@ class _SparseIndex:
         return scores
 
 
-def _weigh(counts, idf: dict[str, float]) -> dict[str, float]:
+def _weigh(counts, idf: dict[str, float], unseen_idf: float = 0.0) -> dict[str, float]:
+    """Unit-length TF-IDF vector. A feature no example has gets `unseen_idf`: words the FAQ
+    never uses (天气, 猪价) make a message *less* like every intent instead of being ignored."""
     vector = {
-        feature: FEATURE_WEIGHTS[feature[0]] * (1 + math.log(count)) * idf[feature]
+        feature: FEATURE_WEIGHTS[feature[0]] * (1 + math.log(count)) * idf.get(feature, unseen_idf)
         for feature, count in counts.items()
-        if feature in idf
     }
     norm = math.sqrt(sum(weight * weight for weight in vector.values())) or 1.0
-    return {feature: weight / norm for feature, weight in vector.items()}
+    return {feature: weight / norm for feature, weight in vector.items() if feature in idf}
 
 
 class Matcher:
@@ -143,6 +144,7 @@ class Matcher:
                     self._example_normalised.append(normalised)
                     example_counts.append(self._features(normalised))
         self._idf = self._inverse_document_frequencies(example_counts)
+        self._unseen_idf = math.log((len(example_counts) + 1) / 0.5)
         self._examples = _SparseIndex(example_counts, self._idf)
         self._intent_ids = list(faq.intents)
         centroids: dict[str, defaultdict] = {intent_id: defaultdict(float) for intent_id in self._intent_ids}
@@ -162,7 +164,7 @@ class Matcher:
 
     def match(self, text: str, *, explain: bool = False) -> Decision:
         normalised = self.normalise(text[:MAX_QUERY_CHARS])
-        query = _weigh(self._features(normalised), self._idf)
+        query = _weigh(self._features(normalised), self._idf, self._unseen_idf)
         scores = self._score_intents(normalised, query, explain)
         ranked, best_examples = scores
         candidates = tuple(Candidate(intent, score) for intent, score in ranked[:5])

@@ -1,0 +1,175 @@
+"""Matcher figures for the README: latency, start-up time, peak memory, and accuracy versus a plain baseline.
+
+Run with `make bench`. Each measurement runs in a fresh subprocess so start-up
+time and peak memory are those of a process that does only that.
+
+    python bench/match_bench.py [--queries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
+EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]
+
+
+def _questions() -> list[str]:
+    texts = []
+    for path in EVAL_FILES:
+        if path.exists():
+            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def _synthetic_faq(n_intents: int, n_examples: int):
+    """A large FAQ made of the shipped FAQ's own words, recombined at random (seeded)."""
+    from intents.faq import Faq, Intent, Text
+    from intents.faq_loader import read_faq
+    from intents.features import FeatureExtractor
+
+    shipped = read_faq(ROOT / "faq")
+    words = FeatureExtractor(shipped.lexicon.terms).words
+    vocabulary = sorted({w for i in shipped for e in i.examples["zh"] for w in words(e) if len(w) > 1})
+    rng = random.Random(7)
+    intents = {}
+    for number in range(n_intents):
+        topic = rng.sample(vocabulary, 6)  # each intent has its own few topic words
+        examples = tuple(
+            "".join(rng.sample(topic, 2) + rng.sample(vocabulary, rng.randint(2, 5))) for _ in range(n_examples)
+        )
+        intent_id = f"synthetic.i{number}"
+        intents[intent_id] = Intent(
+            id=intent_id, group="synthetic", title=Text(intent_id, intent_id),
+            examples={"zh": examples, "en": ()}, answer=Text("答", "answer"), kind="chat",
+        )
+    return Faq(intents, lexicon=shipped.lexicon)
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(kind: str, n_queries: int) -> dict:
+    """Runs inside the subprocess: build one matcher, then time queries."""
+    started = time.perf_counter()
+    from intents.faq_loader import read_faq
+    from intents.matcher import Matcher
+
+    imported = time.perf_counter()
+    faq = read_faq(ROOT / "faq") if kind == "shipped" else _synthetic_faq(2000, 20)
+    loaded = time.perf_counter()
+    matcher = Matcher(faq)
+    built = time.perf_counter()
+    questions = _questions()
+    if kind != "shipped":
+        rng = random.Random(11)
+        questions += [rng.choice(e) for i in faq for e in [i.examples["zh"]]][:500]
+    latencies = []
+    for index in range(n_queries):
+        text = questions[index % len(questions)]
+        begin = time.perf_counter()
+        matcher.match(text)
+        latencies.append((time.perf_counter() - begin) * 1000)
+    return {
+        "faq": kind,
+        "intents": len(faq),
+        "examples": sum(len(e) for i in faq for e in i.examples.values()),
+        "import_s": round(imported - started, 3),
+        "load_s": round(loaded - imported, 3),
+        "index_s": round(built - loaded, 3),
+        "startup_s": round(built - started, 3),
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p99_ms": round(_percentile(latencies, 0.99), 3),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def baseline_accuracy() -> list[dict]:
+    """Plain rapidfuzz `process.extractOne` over all examples, at a few score cut-offs."""
+    from rapidfuzz import process, utils
+
+    from intents.evaluate import OUT_OF_SCOPE, read_cases
+    from intents.faq_loader import read_faq
+
+    faq = read_faq(ROOT / "faq")
+    pairs = [(intent.id, text) for intent in faq for examples in intent.examples.values() for text in examples]
+    choices = {f"{intent_id}#{index}": text for index, (intent_id, text) in enumerate(pairs)}
+    rows = []
+    for path in EVAL_FILES:
+        if not path.exists():
+            continue
+        cases = read_cases(path)
+        for cutoff in (50, 60, 70):
+            right = rejected = 0
+            for case in cases:
+                best = process.extractOne(case.text, choices, processor=utils.default_process, score_cutoff=cutoff)
+                predicted = best[2].split("#")[0] if best else OUT_OF_SCOPE
+                if case.intent == OUT_OF_SCOPE:
+                    rejected += predicted == OUT_OF_SCOPE
+                else:
+                    right += predicted in case.acceptable
+            n_oos = sum(c.intent == OUT_OF_SCOPE for c in cases)
+            rows.append({"file": path.name, "cutoff": cutoff, "top1": round(right / (len(cases) - n_oos), 3),
+                         "oos_rejection": round(rejected / n_oos, 3) if n_oos else None})
+    return rows
+
+
+def mingbai_accuracy() -> list[dict]:
+    from intents.evaluate import evaluate, read_cases
+    from intents.faq_loader import read_faq
+    from intents.matcher import Matcher
+
+    matcher = Matcher(read_faq(ROOT / "faq"))
+    rows = []
+    for path in EVAL_FILES:
+        if path.exists():
+            report = evaluate(matcher, read_cases(path))
+            rows.append({"file": path.name, "top1": report["top1"], "top3": report["top3"],
+                         "oos_rejection": report["oos_rejection"], "false_fallback": report["false_fallback"]})
+    return rows
+
+
+def _in_subprocess(*args: str) -> dict | list:
+    output = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(output.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=3000)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if args.child:
+        result = {"baseline": baseline_accuracy, "mingbai": mingbai_accuracy}.get(args.child)
+        print(json.dumps(result() if result else measure(args.child, args.queries)))
+        return
+    print("Matcher speed and size (each in a fresh process; 2-core machine)")
+    print(f"{'FAQ':10} {'intents':>7} {'examples':>8} {'start-up s':>10} {'(import/load/index)':>20} {'p50 ms':>7} {'p99 ms':>7} {'peak MB':>8}")
+    for kind in ("shipped", "synthetic"):
+        r = _in_subprocess("--child", kind, "--queries", str(args.queries))
+        split = f"{r['import_s']}/{r['load_s']}/{r['index_s']}"
+        print(f"{kind:10} {r['intents']:>7} {r['examples']:>8} {r['startup_s']:>10} {split:>20} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['peak_mb']:>8}")
+    print("\nAccuracy: mingbai's matcher")
+    for row in _in_subprocess("--child", "mingbai"):
+        print(f"  {row['file']:22} top-1 {row['top1']:.3f}  top-3 {row['top3']:.3f}  out-of-scope rejected {row['oos_rejection']:.3f}  false fallbacks {row['false_fallback']:.3f}")
+    print("Accuracy: plain rapidfuzz process.extractOne(WRatio, default_process) over the same examples")
+    for row in _in_subprocess("--child", "baseline"):
+        oos = f"{row['oos_rejection']:.3f}" if row["oos_rejection"] is not None else "n/a"
+        print(f"  {row['file']:22} cutoff {row['cutoff']:>3}: top-1 {row['top1']:.3f}  out-of-scope rejected {oos}")
+
+
+if __name__ == "__main__":
+    main()

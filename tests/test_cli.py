@@ -1,0 +1,54 @@
+"""The `mingbai` command as an admin or a script uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def mingbai(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_match_json_has_the_documented_shape():
+    result = mingbai("match", "遭骗了咋个办", "--json")
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"intent", "score", "decision", "alternatives"}
+    assert payload["intent"] == "fraud.scammed" and payload["decision"] in ("answer", "clarify")
+    assert all(set(a) == {"intent", "score"} for a in payload["alternatives"])
+
+
+def test_match_explain_prints_normalised_text_and_examples():
+    result = mingbai("match", "遭騙了咋個辦", "--explain")
+    assert "normalised: 被骗了怎么办" in result.stdout and "closest examples:" in result.stdout
+
+
+def test_eval_json_reports_the_documented_keys(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        '{"text": "遭骗了咋个办", "intent": "fraud.scammed"}\n'
+        '{"text": "今天天气好不好", "intent": "none"}\n'
+        '{"text": "我想找个真人", "intent": "chat.help", "also": ["handoff.request"]}\n',
+        encoding="utf-8",
+    )
+    report = json.loads(mingbai("eval", str(cases), "--json").stdout)
+    assert {"n", "top1", "top3", "oos_rejection", "false_fallback", "per_intent", "misses"} <= set(report)
+    assert report["n"] == 3 and report["top1"] == 1.0 and report["oos_rejection"] == 1.0
+
+
+def test_eval_names_a_bad_line(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"text": "x", "intent": "none"}\nnot json\n', encoding="utf-8")
+    result = mingbai("eval", str(cases))
+    assert result.returncode == 2 and f"{cases}:2:" in result.stderr
+
+
+def test_faq_dump_exports_every_intent_as_loaded(shipped_faq):
+    dumped = json.loads(mingbai("faq", "dump", "--json").stdout)
+    assert {item["id"] for item in dumped} == set(shipped_faq.intents)
+    scammed = next(item for item in dumped if item["id"] == "fraud.scammed")
+    assert scammed["urgent"] is True and scammed["answer"]["zh"] and scammed["examples"]["en"]
+    assert scammed["review_due"] and scammed["sources"]

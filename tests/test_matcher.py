@@ -1,0 +1,93 @@
+"""The matcher understands the shipped FAQ, says when it does not, and never breaks on odd input."""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.faq_loader import REQUIRED_INTENTS
+from intents.matcher import Decision, Matcher
+
+
+def test_every_required_intent_is_shipped(shipped_faq):
+    assert REQUIRED_INTENTS <= set(shipped_faq.intents)
+
+
+def test_each_intent_recognises_its_own_examples(matcher, shipped_faq):
+    wrong = [
+        (intent.id, example, matcher.match(example).intent)
+        for intent in shipped_faq
+        for examples in intent.examples.values()
+        for example in examples
+        if matcher.match(example).intent != intent.id or matcher.match(example).kind == "fallback"
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("遭骗了好几千块咋个办", "fraud.scammed"),
+        ("我老公又打我了", "family.domestic_violence"),
+        ("包工头跑了工钱不给", "labor.wage"),
+        ("請問離婚要怎麼辦理", "family.divorce"),
+        ("how do i apply for legal aid", "legal_aid.apply"),
+    ],
+)
+def test_villager_phrasings_find_their_intent(matcher, question, intent):
+    decision = matcher.match(question)
+    assert decision.intent == intent and decision.kind != "fallback"
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "猪肉好多钱一斤", "感冒了吃什么药", "asdfghjkl", "🙂"])
+def test_out_of_scope_falls_back(matcher, question):
+    assert matcher.match(question).kind == "fallback"
+
+
+def test_empty_message_falls_back(matcher):
+    assert matcher.match("").kind == "fallback"
+
+
+def test_close_candidates_are_offered_as_choices(shipped_faq):
+    decision = Matcher(shipped_faq)._decide(
+        tuple(__import__("intents.matcher", fromlist=["Candidate"]).Candidate(i, s)
+              for i, s in [("fraud.scammed", 0.61), ("fraud.loan", 0.6), ("chat.help", 0.2)]),
+        None,
+    )
+    assert decision.kind == "clarify" and decision.choices == ("fraud.scammed", "fraud.loan")
+
+
+def test_decision_is_deterministic(matcher):
+    assert matcher.match("我的钱被骗走了") == matcher.match("我的钱被骗走了")
+
+
+def test_explain_shows_its_reasons(matcher):
+    decision = matcher.match("遭骗了咋个办", explain=True)
+    assert decision.evidence.normalised == "被骗了怎么办"
+    assert "被骗" in decision.evidence.words
+    assert decision.evidence.examples and decision.evidence.examples[0][0] == decision.intent
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=2000))
+def test_any_unicode_gives_a_decision_quickly(matcher, text):
+    started = time.perf_counter()
+    decision = matcher.match(text)
+    assert isinstance(decision, Decision) and decision.kind in ("answer", "clarify", "fallback")
+    assert 0.0 <= decision.score <= 1.0 + 1e-9
+    assert time.perf_counter() - started < 0.5
+
+
+def test_intents_package_imports_nothing_from_the_bot():
+    forbidden = {"bot", "telegram", "aiohttp", "sqlite_utils"}
+    for path in Path(__file__).resolve().parent.parent.joinpath("intents").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            assert not {name.split(".")[0] for name in names} & forbidden, f"{path.name} imports {names}"
