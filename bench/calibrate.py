@@ -55,7 +55,7 @@ def main() -> None:
     print(f"{len(in_scope)} held-out FAQ examples ({args.folds} folds), top-1 right before any threshold: {right / len(in_scope):.3f}")
     print(f"{len(oos_questions)} out-of-scope questions x {args.folds} folds")
     print(f"{'threshold':>9} {'in-scope answered right':>24} {'false fallback':>15} {'out-of-scope rejected':>22}")
-    for step in range(18, 46, 2):
+    for step in range(10, 40, 2):
         threshold = step / 100
         answered_right = sum(ok and score >= threshold for ok, score in in_scope) / len(in_scope)
         false_fallback = sum(score < threshold for _, score in in_scope) / len(in_scope)

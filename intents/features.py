@@ -21,12 +21,8 @@ FEATURE_WEIGHTS = {"w": 1.0, "b": 0.7, "c": 0.25, "e": 1.0}
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
-_ENGLISH_STOP_WORDS = frozenset(
-    """a an the i me my we our you your he she it its they them their is am are was were be been
-    being do does did have has had to of in on at for from by with and or but if so as this that
-    there what how can could would should will shall may might please any some about into
-    just get got""".split()
-)
+# Only words that never carry a question's meaning; IDF takes care of the merely common ones.
+_ENGLISH_STOP_WORDS = frozenset("a an the is am are was were be been being of to and or".split())
 _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 
 _jieba_lock = threading.Lock()

@@ -9,7 +9,13 @@ Scoring, per intent, in [0, 1]:
   which lets a message that uses the vocabulary of an intent, but no single
   example's phrasing, still find it;
 * rapidfuzz's `ratio` on the normalised strings of the best examples, which
-  rewards near-verbatim matches and survives word-splitting mistakes.
+  rewards near-verbatim matches and survives word-splitting mistakes;
+* a naive Bayes posterior (`intents.bayes`), which knows which words belong
+  to which topic even when no example uses them together.
+
+IDF is counted over intents, not examples: a word in every example of one
+intent (欠条) is as distinctive as a word in one example, and the centroid
+then rewards the intent that uses it often.
 
 The decision then follows Rasa's fallback rule: a confidence threshold *and*
 an ambiguity margin between the top candidates. Everything is built once, in
@@ -19,7 +25,6 @@ the constructor; `match` only reads, so one Matcher serves every thread.
 from __future__ import annotations
 
 import heapq
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,17 +32,19 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from intents.faq import Faq
-from intents.features import FEATURE_WEIGHTS, FeatureExtractor
+from intents.bayes import NaiveBayes
+from intents.features import FeatureExtractor
 from intents.normalise import Normaliser
+from intents.vectors import CosineIndex, inverse_document_frequencies, unit_vector
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Where answer, clarify and fallback meet; calibrated on held-out questions (README)."""
 
-    fallback_below: float = 0.30  # no candidate this good: say we don't know
-    answer_from: float = 0.42  # a lone candidate below this is offered, not asserted
-    ambiguity_margin: float = 0.05  # candidates this close to the top are offered together
+    fallback_below: float = 0.16  # no candidate this good: say we don't know
+    answer_from: float = 0.28  # a lone candidate below this is offered, not asserted
+    ambiguity_margin: float = 0.04  # candidates this close to the top are offered together
     max_choices: int = 3
 
 
@@ -82,8 +89,8 @@ class Decision:
         }
 
 
-#: How the three similarities combine into an intent's score.
-EXAMPLE_WEIGHT, CENTROID_WEIGHT, FUZZ_WEIGHT = 0.5, 0.3, 0.2
+#: How the similarities combine into an intent's score (they sum to 1, so scores stay in [0, 1]).
+EXAMPLE_WEIGHT, CENTROID_WEIGHT, FUZZ_WEIGHT, BAYES_WEIGHT = 0.3, 0.38, 0.07, 0.25
 #: Only the examples with the best cosine are compared with rapidfuzz.
 FUZZ_SHORTLIST = 30
 MAX_QUERY_CHARS = 500  # a long story is matched on its first 500 characters
@@ -92,35 +99,6 @@ MAX_QUERY_CHARS = 500  # a long story is matched on its first 500 characters
 @lru_cache(maxsize=2)
 def _feature_extractor(terms: tuple[str, ...]) -> FeatureExtractor:
     return FeatureExtractor(terms)
-
-
-class _SparseIndex:
-    """Unit-length TF-IDF vectors of documents, searchable by cosine through an inverted index."""
-
-    def __init__(self, documents: list, idf: dict[str, float]):
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc_id, counts in enumerate(documents):
-            vector = _weigh(counts, idf)
-            for feature, weight in vector.items():
-                self.postings[feature].append((doc_id, weight))
-
-    def cosine(self, query: dict[str, float]) -> dict[int, float]:
-        scores: dict[int, float] = defaultdict(float)
-        for feature, query_weight in query.items():
-            for doc_id, weight in self.postings.get(feature, ()):
-                scores[doc_id] += query_weight * weight
-        return scores
-
-
-def _weigh(counts, idf: dict[str, float], unseen_idf: float = 0.0) -> dict[str, float]:
-    """Unit-length TF-IDF vector. A feature no example has gets `unseen_idf`: words the FAQ
-    never uses (天气, 猪价) make a message *less* like every intent instead of being ignored."""
-    vector = {
-        feature: FEATURE_WEIGHTS[feature[0]] * (1 + math.log(count)) * idf.get(feature, unseen_idf)
-        for feature, count in counts.items()
-    }
-    norm = math.sqrt(sum(weight * weight for weight in vector.values())) or 1.0
-    return {feature: weight / norm for feature, weight in vector.items() if feature in idf}
 
 
 class Matcher:
@@ -134,6 +112,7 @@ class Matcher:
         self._example_intents: list[str] = []
         self._example_texts: list[str] = []
         self._example_normalised: list[str] = []
+        self._exact: dict[str, str] = {}  # normalised example -> its intent
         example_counts = []
         for intent in faq:
             for examples in intent.examples.values():
@@ -142,55 +121,54 @@ class Matcher:
                     self._example_intents.append(intent.id)
                     self._example_texts.append(example)
                     self._example_normalised.append(normalised)
+                    self._exact.setdefault(normalised, intent.id)
                     example_counts.append(self._features(normalised))
-        self._idf = self._inverse_document_frequencies(example_counts)
-        self._unseen_idf = math.log((len(example_counts) + 1) / 0.5)
-        self._examples = _SparseIndex(example_counts, self._idf)
         self._intent_ids = list(faq.intents)
-        centroids: dict[str, defaultdict] = {intent_id: defaultdict(float) for intent_id in self._intent_ids}
+        intent_counts: dict[str, defaultdict] = {intent_id: defaultdict(float) for intent_id in self._intent_ids}
         for intent_id, counts in zip(self._example_intents, example_counts):
             for feature, count in counts.items():
-                centroids[intent_id][feature] += count
-        self._centroids = _SparseIndex([centroids[i] for i in self._intent_ids], self._idf)
-
-    @staticmethod
-    def _inverse_document_frequencies(documents: list) -> dict[str, float]:
-        frequency: dict[str, int] = defaultdict(int)
-        for counts in documents:
-            for feature in counts:
-                frequency[feature] += 1
-        total = len(documents)
-        return {feature: math.log((total + 1) / (count + 0.5)) for feature, count in frequency.items()}
+                intent_counts[intent_id][feature] += count
+        centroids = [intent_counts[intent_id] for intent_id in self._intent_ids]
+        self._idf, self._unseen_idf = inverse_document_frequencies(centroids)
+        self._examples = CosineIndex(example_counts, self._idf)
+        self._centroids = CosineIndex(centroids, self._idf)
+        self._bayes = NaiveBayes(centroids)
 
     def match(self, text: str, *, explain: bool = False) -> Decision:
         normalised = self.normalise(text[:MAX_QUERY_CHARS])
-        query = _weigh(self._features(normalised), self._idf, self._unseen_idf)
-        scores = self._score_intents(normalised, query, explain)
-        ranked, best_examples = scores
+        ranked, best_examples = self._score_intents(normalised, explain)
         candidates = tuple(Candidate(intent, score) for intent, score in ranked[:5])
         evidence = None
         if explain:
             evidence = Evidence(normalised, tuple(self._features.words(normalised)), best_examples)
         return self._decide(candidates, evidence)
 
-    def _score_intents(self, normalised: str, query: dict[str, float], explain: bool):
+    def _score_intents(self, normalised: str, explain: bool):
+        features = self._features(normalised)
+        query = unit_vector(features, self._idf, self._unseen_idf)
         example_cosines = self._examples.cosine(query)
         shortlist = heapq.nlargest(FUZZ_SHORTLIST, example_cosines.items(), key=lambda item: item[1])
         best_example: dict[str, float] = defaultdict(float)
         matched = []
         for example_id, cosine in shortlist:
             similarity = fuzz.ratio(normalised, self._example_normalised[example_id]) / 100
-            combined = (EXAMPLE_WEIGHT * cosine + FUZZ_WEIGHT * similarity) / (EXAMPLE_WEIGHT + FUZZ_WEIGHT)
+            combined = EXAMPLE_WEIGHT * cosine + FUZZ_WEIGHT * similarity
             intent_id = self._example_intents[example_id]
             best_example[intent_id] = max(best_example[intent_id], combined)
             if explain:
-                matched.append((intent_id, self._example_texts[example_id], round(combined, 4)))
-        centroid_cosines = self._centroids.cosine(query)
+                matched.append((intent_id, self._example_texts[example_id], round(cosine, 4)))
+        posteriors = self._bayes.posteriors(features)
+        # The share of the message the FAQ's vocabulary explains: Bayes is sure of a topic after a
+        # single known word ("tell me a joke" -> "how can I tell a scam call"), so it is scaled by it.
+        known_share = sum(weight * weight for weight in query.values())
         totals = {}
-        for intent_index, centroid in centroid_cosines.items():
+        for intent_index, centroid in self._centroids.cosine(query).items():
             intent_id = self._intent_ids[intent_index]
-            example_part = best_example.get(intent_id, 0.0) * (EXAMPLE_WEIGHT + FUZZ_WEIGHT)
-            totals[intent_id] = example_part + CENTROID_WEIGHT * centroid
+            totals[intent_id] = (
+                best_example.get(intent_id, 0.0) + CENTROID_WEIGHT * centroid + BAYES_WEIGHT * known_share * posteriors[intent_index]
+            )
+        if normalised in self._exact:  # an admin's own example is answered as they labelled it
+            totals[self._exact[normalised]] = 1.0
         ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
         matched.sort(key=lambda item: -item[2])
         return ranked, tuple(matched[:8])
