@@ -11,6 +11,8 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from intents.features import FEATURE_WEIGHTS
 
 SMOOTHING = 0.2  # additive (Lidstone) smoothing of feature counts
@@ -26,28 +28,28 @@ class NaiveBayes:
         for counts in intent_counts:
             weighted.append({f: FEATURE_WEIGHTS[f[0]] * n for f, n in counts.items()})
             vocabulary.update(counts)
-        self._vocabulary = vocabulary
+        self.size = len(weighted)
         denominator = SMOOTHING * len(vocabulary)
-        self._log_totals = [math.log(sum(counts.values()) + denominator) for counts in weighted]
+        self._log_totals = np.log(np.array([sum(counts.values()) for counts in weighted]) + denominator)
         # log P(f | intent) = log(SMOOTHING) + log(1 + count / SMOOTHING) - log_total; only the middle
         # term depends on whether the intent has seen f, so it is all the postings need to hold.
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        ids: dict[str, list[int]] = defaultdict(list)
+        gains: dict[str, list[float]] = defaultdict(list)
         for intent_index, counts in enumerate(weighted):
             for feature, count in counts.items():
-                self._postings[feature].append((intent_index, math.log1p(count / SMOOTHING)))
+                ids[feature].append(intent_index)
+                gains[feature].append(math.log1p(count / SMOOTHING))
+        self._postings = {f: (np.array(ids[f], dtype=np.int32), np.array(gains[f])) for f in ids}
 
-    def posteriors(self, features: Mapping[str, float]) -> list[float]:
-        known = {f: FEATURE_WEIGHTS[f[0]] * n for f, n in features.items() if f in self._vocabulary}
-        total_weight = sum(known.values())
+    def posteriors(self, features: Mapping[str, float]) -> np.ndarray:
+        known = [(self._postings[f], FEATURE_WEIGHTS[f[0]] * n) for f, n in features.items() if f in self._postings]
+        total_weight = sum(weight for _, weight in known)
         if not total_weight:
-            return [1 / len(self._log_totals)] * len(self._log_totals)
-        log_likelihood = [-total_weight * log_total for log_total in self._log_totals]
-        for feature, weight in known.items():
-            for intent_index, gain in self._postings[feature]:
-                log_likelihood[intent_index] += weight * gain
+            return np.full(self.size, 1 / self.size)
+        intent_ids = np.concatenate([postings[0] for postings, _ in known])
+        gains = np.concatenate([postings[1] * weight for postings, weight in known])
+        log_likelihood = np.bincount(intent_ids, weights=gains, minlength=self.size) - total_weight * self._log_totals
         # Per unit of feature weight, so a long story is not more "certain" than a short question.
-        scaled = [SHARPNESS * value / total_weight for value in log_likelihood]
-        peak = max(scaled)
-        exponentials = [math.exp(value - peak) for value in scaled]
-        total = sum(exponentials)
-        return [value / total for value in exponentials]
+        scaled = SHARPNESS * log_likelihood / total_weight
+        exponentials = np.exp(scaled - scaled.max())
+        return exponentials / exponentials.sum()

@@ -24,11 +24,11 @@ the constructor; `match` only reads, so one Matcher serves every thread.
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from intents.faq import Faq
@@ -112,7 +112,7 @@ class Matcher:
         self._example_intents: list[str] = []
         self._example_texts: list[str] = []
         self._example_normalised: list[str] = []
-        self._exact: dict[str, str] = {}  # normalised example -> its intent
+        self._exact: dict[str, int] = {}  # normalised example -> index of its intent
         example_counts = []
         for intent in faq:
             for examples in intent.examples.values():
@@ -124,6 +124,9 @@ class Matcher:
                     self._exact.setdefault(normalised, intent.id)
                     example_counts.append(self._features(normalised))
         self._intent_ids = list(faq.intents)
+        intent_index = {intent_id: index for index, intent_id in enumerate(self._intent_ids)}
+        self._example_intent_index = [intent_index[intent_id] for intent_id in self._example_intents]
+        self._exact = {text: intent_index[self._exact[text]] for text in self._exact}
         intent_counts: dict[str, defaultdict] = {intent_id: defaultdict(float) for intent_id in self._intent_ids}
         for intent_id, counts in zip(self._example_intents, example_counts):
             for feature, count in counts.items():
@@ -147,29 +150,29 @@ class Matcher:
         features = self._features(normalised)
         query = unit_vector(features, self._idf, self._unseen_idf)
         example_cosines = self._examples.cosine(query)
-        shortlist = heapq.nlargest(FUZZ_SHORTLIST, example_cosines.items(), key=lambda item: item[1])
-        best_example: dict[str, float] = defaultdict(float)
+        count = min(FUZZ_SHORTLIST, len(example_cosines))
+        shortlist = np.argpartition(-example_cosines, count - 1)[:count] if count else []
+        best_example = np.zeros(len(self._intent_ids))
         matched = []
-        for example_id, cosine in shortlist:
+        for example_id in shortlist:
+            cosine = float(example_cosines[example_id])
+            if cosine <= 0:
+                continue
             similarity = fuzz.ratio(normalised, self._example_normalised[example_id]) / 100
-            combined = EXAMPLE_WEIGHT * cosine + FUZZ_WEIGHT * similarity
-            intent_id = self._example_intents[example_id]
-            best_example[intent_id] = max(best_example[intent_id], combined)
+            intent_index = self._example_intent_index[example_id]
+            best_example[intent_index] = max(best_example[intent_index], EXAMPLE_WEIGHT * cosine + FUZZ_WEIGHT * similarity)
             if explain:
-                matched.append((intent_id, self._example_texts[example_id], round(cosine, 4)))
-        posteriors = self._bayes.posteriors(features)
+                matched.append((self._intent_ids[intent_index], self._example_texts[example_id], round(cosine, 4)))
+        centroid_cosines = self._centroids.cosine(query)
         # The share of the message the FAQ's vocabulary explains: Bayes is sure of a topic after a
         # single known word ("tell me a joke" -> "how can I tell a scam call"), so it is scaled by it.
         known_share = sum(weight * weight for weight in query.values())
-        totals = {}
-        for intent_index, centroid in self._centroids.cosine(query).items():
-            intent_id = self._intent_ids[intent_index]
-            totals[intent_id] = (
-                best_example.get(intent_id, 0.0) + CENTROID_WEIGHT * centroid + BAYES_WEIGHT * known_share * posteriors[intent_index]
-            )
+        totals = best_example + CENTROID_WEIGHT * centroid_cosines + BAYES_WEIGHT * known_share * self._bayes.posteriors(features)
+        totals[centroid_cosines <= 0] = 0.0  # nothing in common with the intent at all
         if normalised in self._exact:  # an admin's own example is answered as they labelled it
             totals[self._exact[normalised]] = 1.0
-        ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        top = np.argsort(-totals, kind="stable")[:5]
+        ranked = [(self._intent_ids[i], float(totals[i])) for i in top if totals[i] > 0]
         matched.sort(key=lambda item: -item[2])
         return ranked, tuple(matched[:8])
 
