@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -111,6 +113,38 @@ def command_faq_dump(args) -> int:
     return 0
 
 
+def command_chat(args) -> int:
+    import asyncio
+
+    from bot.channels.terminal import chat
+    from bot.core.service import ChatService
+
+    async def session() -> None:
+        service = ChatService.open(_settings(args))
+        try:
+            await chat(service)
+        finally:
+            await service.close()
+
+    asyncio.run(session())
+    return 0
+
+
+def command_run(args) -> int:
+    import asyncio
+
+    from bot.app import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the bot token
+    asyncio.run(serve(_settings(args)))
+    return 0
+
+
+def _settings(args) -> Settings:
+    return dataclasses.replace(Settings.from_env(), faq_dir=args.faq)
+
+
 def build_parser() -> argparse.ArgumentParser:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="mingbai", description="明白 mingbai: legal guidance chatbot for villagers")
@@ -136,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     dump = faq.add_parser("dump", help="print every intent as loaded")
     dump.add_argument("--json", action="store_true", help="print a JSON list")
     dump.set_defaults(handler=command_faq_dump)
+
+    commands.add_parser("chat", help="talk to the bot in this terminal (to try FAQ edits)").set_defaults(handler=command_chat)
+    commands.add_parser("run", help="start every configured channel (web chat; Telegram with a token)").set_defaults(handler=command_run)
     return parser
 
 

@@ -1,29 +1,68 @@
 """Every setting mingbai reads, in one table: name, default and help.
 
 The table drives `Settings.from_env`, the README's configuration section and a
-test that keeps the two in step.
+test that keeps the two in step. An optional `mingbai.toml` in the working
+directory may set the same names; the environment wins over the file.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-#: (environment variable, default, help)
+#: (name, default, help). Names are environment variables; also accepted as keys in mingbai.toml.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("MINGBAI_FAQ_DIR", "faq", "Folder of FAQ files (intents, lexicon, flows)."),
-    ("MINGBAI_DATA_DIR", "var", "Folder for the SQLite database and other state."),
+    ("MINGBAI_FAQ_DIR", "faq", "Folder of FAQ files: intents, lexicon, flows, places."),
+    ("MINGBAI_DATA_DIR", "var", "Folder for the SQLite database (mingbai.sqlite)."),
+    ("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather. Without it, Telegram is not started."),
+    ("TELEGRAM_BASE_URL", "https://api.telegram.org/bot", "Bot API base URL (a self-hosted Bot API server, or a test fake)."),
+    ("TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot", "Bot API file download base URL."),
+    ("MINGBAI_WEBHOOK_URL", "", "Public HTTPS URL for Telegram webhooks; empty means long polling."),
+    ("MINGBAI_WEBHOOK_SECRET", "", "Secret Telegram must send in X-Telegram-Bot-Api-Secret-Token (webhook mode)."),
+    ("MINGBAI_ADVISER_CHAT", "", "Telegram chat id of the advisers' supergroup."),
+    ("MINGBAI_ADMINS", "", "Comma-separated Telegram user ids allowed to act as advisers and admins."),
+    ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
+    ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
 )
+CONFIG_FILE = "mingbai.toml"
 
 
 @dataclass(frozen=True)
 class Settings:
     faq_dir: Path
     data_dir: Path
+    telegram_token: str
+    telegram_base_url: str
+    telegram_base_file_url: str
+    webhook_url: str
+    webhook_secret: str
+    adviser_chat: str
+    admins: tuple[int, ...]
+    web_host: str
+    web_port: int
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "mingbai.sqlite"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, config_file: Path | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
-        values = {name: environ.get(name, default) for name, default, _ in SETTINGS}
-        return cls(faq_dir=Path(values["MINGBAI_FAQ_DIR"]), data_dir=Path(values["MINGBAI_DATA_DIR"]))
+        config_file = config_file or Path(CONFIG_FILE)
+        file_values = tomllib.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
+        values = {name: str(environ.get(name, file_values.get(name, default))) for name, default, _ in SETTINGS}
+        return cls(
+            faq_dir=Path(values["MINGBAI_FAQ_DIR"]),
+            data_dir=Path(values["MINGBAI_DATA_DIR"]),
+            telegram_token=values["TELEGRAM_BOT_TOKEN"],
+            telegram_base_url=values["TELEGRAM_BASE_URL"],
+            telegram_base_file_url=values["TELEGRAM_BASE_FILE_URL"],
+            webhook_url=values["MINGBAI_WEBHOOK_URL"],
+            webhook_secret=values["MINGBAI_WEBHOOK_SECRET"],
+            adviser_chat=values["MINGBAI_ADVISER_CHAT"],
+            admins=tuple(int(part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
+            web_host=values["MINGBAI_WEB_HOST"],
+            web_port=int(values["MINGBAI_WEB_PORT"]),
+        )

@@ -1,0 +1,64 @@
+"""`mingbai run`: every configured channel on one aiohttp server and one conversation core.
+
+With no configuration at all this serves the web chat on 127.0.0.1:8080 with
+the shipped FAQ and a SQLite file under ./var; a Telegram token adds Telegram
+(long polling, or webhooks on the same server when MINGBAI_WEBHOOK_URL is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.channels.web import setup_web_chat
+from bot.core.service import ChatService
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def build_web_app(settings: Settings, service: ChatService) -> web.Application:
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    setup_web_chat(app, service)
+    return app
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or cancellation), then close every channel cleanly."""
+    service = ChatService.open(settings)
+    app = build_web_app(settings, service)
+    telegram_task = None
+    if settings.telegram_token:
+        from bot.channels.telegram import build_application, run_telegram, webhook_routes
+
+        application = build_application(settings, service)
+        if settings.webhook_url:
+            app.add_routes(webhook_routes(application, settings))
+        telegram_task = asyncio.create_task(run_telegram(application, settings), name="telegram")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    print(f"mingbai: web chat on http://{settings.web_host}:{settings.web_port}/ (FAQ {settings.faq_dir}, data {settings.database})")
+    if not settings.telegram_token:
+        print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    if ready:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        if telegram_task:
+            telegram_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await telegram_task
+        await runner.cleanup()
+        await service.close()

@@ -1,0 +1,264 @@
+"""The conversation core: one Incoming in, one Outcome out, the same for every channel.
+
+It reads like the data flow: remember who this is → emergency first → command,
+button, pending question or flow step → otherwise match → answer, clarify or
+fall back → remember. It is synchronous (SQLite and matching both block), and
+`bot.core.service.ChatService` runs it on one worker thread for the async
+channels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from bot.core import replies
+from bot.core.commands import Commands
+from bot.core.deadlines import describe as describe_deadline
+from bot.core.deadlines import parse_when
+from bot.core.messages import Button, Effect, Incoming, Outcome, Reply
+from bot.core.texts import label, text
+from bot.core.triage import danger
+from bot.flows.engine import Flows
+from bot.places import Places
+from bot.storage.store import Store, UserState
+from intents.faq import Faq
+from intents.matcher import Matcher
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def written_language(message: str) -> str | None:
+    """"en" for a message written in English, "zh" for Chinese, None when it cannot tell (digits, emoji)."""
+    if _CJK.search(message):
+        return "zh"
+    if len(_LATIN.findall(message)) >= 2:
+        return "en"
+    return None
+
+
+@dataclass
+class Turn:
+    """One Incoming being handled: who, in which language, and what we are going to say."""
+
+    incoming: Incoming
+    user: UserState
+    lang: str
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    logged: dict = field(default_factory=dict)  # intent, score, decision of the incoming message
+    forgotten: bool = False
+
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+
+class Conversation:
+    """Decides what to say. Channels translate; storage remembers; this decides."""
+
+    def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places,
+                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180):
+        self.faq, self.matcher, self.store, self.flows, self.places = faq, matcher, store, flows, places
+        self.today = today
+        self.retention_days = retention_days
+        self.commands = Commands(self)
+
+    def handle(self, incoming: Incoming) -> Outcome:
+        user = self.store.user(incoming.user_key)
+        written = written_language(incoming.text) if incoming.text and not incoming.text.startswith("/") else None
+        if written:
+            user.extra["writes"] = written
+        turn = Turn(incoming, user, user.lang or user.extra.get("writes") or "zh")
+        self._dispatch(turn)
+        if not turn.forgotten:
+            self._remember(turn)
+        return Outcome(tuple(turn.replies), tuple(turn.effects))
+
+    def _dispatch(self, turn: Turn) -> None:
+        incoming = turn.incoming
+        if incoming.action:
+            self.on_action(turn, incoming.action)
+        elif not incoming.text or not incoming.text.strip():
+            self._on_other_content(turn)
+        else:
+            self._on_text(turn, incoming.text.strip())
+
+    def _remember(self, turn: Turn) -> None:
+        incoming, user = turn.incoming, turn.user
+        shown = incoming.text or (f"[button] {incoming.action}" if incoming.action else f"[{incoming.content}]")
+        self.store.log_message(user.key, "in", shown, **turn.logged)
+        for reply in turn.replies:
+            self.store.log_message(user.key, "out", reply.text)
+        options = [button.action for reply in turn.replies for button in reply.all_buttons()]
+        if options:  # so a villager on a channel without buttons can answer with a digit
+            user.extra["options"] = options
+        self.store.save_user(user)
+
+    # --- text ------------------------------------------------------------------------------
+
+    def _on_text(self, turn: Turn, message: str) -> None:
+        normalised = self.matcher.normalise(message)
+        kind = danger(normalised)
+        if kind:
+            turn.say(Reply(text(f"urgent_{kind}", turn.lang), (replies.human_row(turn.lang, urgent=True),)))
+            if turn.user.flow:
+                turn.say(Reply(text("flow_resume", turn.lang)))
+                return
+        if message.startswith("/"):
+            self.commands.run(turn, message)
+        elif turn.user.awaiting:
+            self._on_awaited_answer(turn, message)
+        elif turn.user.flow:
+            self._flow_step(turn, text=message)
+        elif (choice := self._numbered_choice(turn.user, message)) is not None:
+            self.on_action(turn, choice)
+        else:
+            self._match(turn, message)
+
+    @staticmethod
+    def _numbered_choice(user: UserState, message: str) -> str | None:
+        options = user.extra.get("options") or []
+        if message.isdigit() and 1 <= int(message) <= len(options):
+            return options[int(message) - 1]
+        return None
+
+    def _match(self, turn: Turn, message: str) -> None:
+        decision = self.matcher.match(message)
+        turn.logged = {"intent": decision.intent, "score": round(decision.score, 4), "decision": decision.kind}
+        user = turn.user
+        if decision.kind == "fallback":
+            user.fallback_streak += 1
+            user.extra["last_question"] = message
+            self.store.record_unanswered(user.key, message, decision.intent, decision.score, "fallback")
+            turn.say(replies.fallback(turn.lang, again=user.fallback_streak >= 2))
+            return
+        user.fallback_streak = 0
+        if decision.kind == "clarify":
+            user.extra["last_question"] = message
+            turn.say(replies.clarify(self.faq, decision.choices, turn.lang))
+        else:
+            self.answer_intent(turn, decision.intent)
+
+    def answer_intent(self, turn: Turn, intent_id: str) -> None:
+        intent = self.faq[intent_id]
+        turn.user.last_intent = intent_id
+        if intent.handoff == "start":
+            self.start_handoff(turn, urgent=False)
+            return
+        place_line = None
+        if turn.user.place and intent_id in replies.LEGAL_AID_CENTRE_INTENTS:
+            place_line = self.places.describe(turn.user.place, "legal_aid_centre", turn.lang)
+        turn.say(replies.answer(self.faq, intent, turn.lang, place_line))
+
+    def start_handoff(self, turn: Turn, urgent: bool) -> None:
+        user = turn.user
+        case = self.store.record_handoff_request(user.key, user.last_intent, urgent)
+        turn.effects.append(Effect("handoff", {"user_key": user.key, "intent": user.last_intent, "urgent": urgent, "request": case}))
+        turn.say(Reply(text("handoff_urgent" if urgent else "handoff_started", turn.lang)))
+
+    # --- things the bot asked for ----------------------------------------------------------
+
+    def _on_awaited_answer(self, turn: Turn, message: str) -> None:
+        user = turn.user
+        awaiting = user.awaiting or ""
+        if awaiting == "forget":
+            user.awaiting = None
+            confirmed = message.lower() in ("是", "确定", "确认", "删除", "确定删除", "yes", "y", "ok")
+            self.on_action(turn, "forget:yes" if confirmed else "forget:no")
+        elif awaiting == "where":
+            self.set_place(turn, message)
+        elif awaiting.startswith("deadline:"):
+            happened = parse_when(message, self.today())
+            if happened is None:
+                turn.say(Reply(text("deadline_unclear", turn.lang)))
+                return
+            user.awaiting = None
+            intent = self.faq[awaiting.split(":", 1)[1]]
+            turn.say(Reply(describe_deadline(intent, happened, self.today(), turn.lang), (replies.human_row(turn.lang),)))
+        else:
+            user.awaiting = None
+            self._match(turn, message)
+
+    def set_place(self, turn: Turn, message: str) -> None:
+        area = self.places.find_area(message)
+        if area is None:
+            turn.user.awaiting = "where"
+            turn.say(Reply(text("where_unknown", turn.lang)))
+            return
+        turn.user.place, turn.user.awaiting = area, None
+        turn.say(Reply(text("where_set", turn.lang, area=area) + "\n" + self.places.describe(area, "legal_aid_centre", turn.lang)))
+
+    # --- flows -----------------------------------------------------------------------------
+
+    def start_flow(self, turn: Turn, flow_id: str) -> None:
+        turn.user.awaiting = None
+        step = self.flows.start(flow_id, turn.lang, county=turn.user.place)
+        turn.user.flow = step.state
+        turn.say(step.reply)
+
+    def _flow_step(self, turn: Turn, *, text: str | None = None, action: str | None = None) -> None:
+        step = self.flows.step(turn.user.flow, text=text, action=action, lang=turn.lang)
+        turn.user.flow = step.state
+        turn.logged = {"decision": f"flow:{step.outcome}" if step.outcome else "flow"}
+        turn.say(step.reply)
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    def on_action(self, turn: Turn, action: str) -> None:
+        name, _, argument = action.partition(":")
+        user, lang = turn.user, turn.lang
+        if name == "intent" and argument in self.faq:
+            self.answer_intent(turn, argument)
+        elif name == "fb":
+            helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
+            self.store.record_feedback(user.key, intent_id, helpful)
+            if not helpful:
+                self.store.record_unanswered(user.key, user.extra.get("last_question") or intent_id, intent_id, 0.0, "not_helpful")
+            turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
+                           () if helpful else (replies.human_row(lang),)))
+        elif name == "handoff":
+            self.start_handoff(turn, urgent=argument == "urgent")
+        elif name == "flowstart" and argument in self.flows.ids():
+            self.start_flow(turn, argument)
+        elif name == "flow" and user.flow:
+            self._flow_step(turn, action=action)
+        elif name == "deadline" and argument in self.faq:
+            user.awaiting = action
+            turn.say(Reply(text("deadline_ask", lang)))
+        elif name == "group":
+            turn.say(replies.group_questions(self.faq, argument, lang))
+        elif name == "topics":
+            turn.say(replies.topics(self.faq, lang))
+        elif name == "lang" and argument in ("zh", "en"):
+            user.lang = turn.lang = argument
+            turn.say(Reply(text("lang_set", argument)))
+        elif name == "forget":
+            self._forget(turn, confirmed=argument == "yes")
+        else:  # "none" of the offered choices, or a button from an old message
+            question = user.extra.get("last_question")
+            if question and name == "none":
+                self.store.record_unanswered(user.key, question, None, 0.0, "none_of_these")
+            turn.say(replies.fallback(lang, again=False))
+
+    def _forget(self, turn: Turn, confirmed: bool) -> None:
+        turn.user.awaiting = None
+        if not confirmed:
+            turn.say(Reply(text("forget_kept", turn.lang)))
+            return
+        self.store.forget(turn.user.key)
+        turn.forgotten = True
+        turn.say(Reply(text("forget_done", turn.lang)))
+
+    def ask_forget(self, turn: Turn) -> None:
+        turn.user.awaiting = "forget"
+        buttons = ((Button(label("yes_forget", turn.lang), "forget:yes"), Button(label("no_forget", turn.lang), "forget:no")),)
+        turn.say(Reply(text("forget_confirm", turn.lang), buttons))
+
+    def _on_other_content(self, turn: Turn) -> None:
+        key = "voice" if turn.incoming.content == "voice" else "non_text"
+        turn.say(Reply(text(key, turn.lang), (replies.human_row(turn.lang),)))
+        if turn.user.flow:
+            turn.say(Reply(text("flow_resume", turn.lang)))

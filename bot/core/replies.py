@@ -1,0 +1,73 @@
+"""Turning decisions into what the villager reads: answer, clarify, fallback, topic menus.
+
+Button actions are the core's own small protocol, parsed back in
+`bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
+handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
+topics, lang:<zh|en>, forget:yes, forget:no, none.
+"""
+
+from __future__ import annotations
+
+from bot.core.messages import Button, Reply
+from bot.core.texts import label, text
+from intents.faq import Faq, Intent
+
+ELIGIBILITY_FLOW = "legal_aid_eligibility"
+ELIGIBILITY_INTENT = "legal_aid.eligibility"
+#: Intents whose answer sends the villager to the legal aid centre, so the nearest one is named.
+LEGAL_AID_CENTRE_INTENTS = frozenset({"legal_aid.eligibility", "legal_aid.apply", "legal_aid.criminal", "legal_aid.refused"})
+
+
+def human_row(lang: str, urgent: bool = False) -> tuple[Button, ...]:
+    if urgent:
+        return (Button(label("human_urgent", lang), "handoff:urgent"),)
+    return (Button(label("human", lang), "handoff"),)
+
+
+def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -> Reply:
+    """The intent's answer with its legal basis, then follow-ups, feedback and the way to a person."""
+    body = intent.full_answer(lang)
+    if place_line:
+        body = f"{body}\n\n📍 {place_line}"
+    rows: list[tuple[Button, ...]] = []
+    if intent.urgent:
+        rows.append(human_row(lang, urgent=True))
+    if intent.id == ELIGIBILITY_INTENT:
+        rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
+    if intent.deadline:
+        rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
+    rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups if follow in faq]
+    if intent.kind == "legal":
+        rows.append((Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}")))
+    if not intent.urgent and intent.handoff != "start":
+        rows.append(human_row(lang))
+    return Reply(body, tuple(rows))
+
+
+def clarify(faq: Faq, choices: tuple[str, ...], lang: str) -> Reply:
+    rows = tuple((Button(faq[intent_id].title(lang), f"intent:{intent_id}"),) for intent_id in choices)
+    return Reply(text("clarify", lang), rows + ((Button(text("clarify_none", lang), "none"),),))
+
+
+def fallback(lang: str, again: bool) -> Reply:
+    return Reply(text("fallback_again" if again else "fallback", lang), (human_row(lang),))
+
+
+def topics(faq: Faq, lang: str) -> Reply:
+    legal_groups = [g for g in faq.groups if any(faq[i].kind == "legal" for i in g.intent_ids)]
+    rows = tuple((Button(group.title(lang), f"group:{group.id}"),) for group in legal_groups)
+    return Reply(text("topics", lang), rows)
+
+
+def group_questions(faq: Faq, group_id: str, lang: str) -> Reply:
+    group = next((g for g in faq.groups if g.id == group_id), None)
+    if group is None:
+        return topics(faq, lang)
+    rows = tuple((Button(faq[i].title(lang), f"intent:{i}"),) for i in group.intent_ids)
+    return Reply(text("topic_questions", lang, group=group.title(lang)), rows + ((Button(label("topics", lang), "topics"),),))
+
+
+def welcome(faq: Faq, lang: str) -> Reply:
+    menu = topics(faq, lang)
+    eligibility = (Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),)
+    return Reply(text("welcome", lang), (eligibility,) + menu.buttons + (human_row(lang),))

@@ -1,0 +1,145 @@
+"""Every fixed sentence a villager sees, in Chinese and English.
+
+Kept in one place so a translator or a legal reviewer can read them all at
+once, and so channels never write their own wording.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "zh": "您好，我是「明白」，村里的法律明白人助手。\n"
+              "您可以直接打字问我法律问题，比如：工钱被拖欠、被骗了、邻居占地、家暴、老人没人赡养、离婚、借钱不还。\n"
+              "我会告诉您该找谁、去哪里、带什么。需要真人帮忙，随时点「找人工」或发 /human。\n"
+              "免费法律咨询热线：12348。\n\n也可以点下面的话题：",
+        "en": "Hello, I am Mingbai, the village law helper.\n"
+              "Type your legal question in your own words — unpaid wages, a scam, a neighbour's wall, domestic violence, "
+              "an elderly parent nobody supports, divorce, a debt. I will tell you whom to call, where to go and what to bring. "
+              "For a real person, press \"Talk to a person\" or send /human at any time.\n"
+              "Free legal advice hotline: 12348.\n\nOr pick a topic:",
+    },
+    "help": {
+        "zh": "怎么用：直接打字说您的事，说得越具体越好。\n"
+              "/topics 按话题浏览常见问题\n/human 找真人顾问\n/where 告诉我您在哪个县、乡镇\n"
+              "/lang 切换语言 中文/English\n/cancel 退出当前的问答\n/privacy 我们保存什么\n/forget 删除我的全部记录\n"
+              "紧急情况请直接打110；免费法律咨询打12348。",
+        "en": "How to use: type your problem in your own words; the more specific, the better.\n"
+              "/topics browse common questions\n/human talk to a human adviser\n/where tell me your county or township\n"
+              "/lang switch 中文/English\n/cancel leave the current questions\n/privacy what we store\n/forget delete all my data\n"
+              "In an emergency call 110; free legal advice: 12348.",
+    },
+    "topics": {"zh": "请选择话题：", "en": "Choose a topic:"},
+    "topic_questions": {"zh": "「{group}」常见问题：", "en": "Common questions on {group}:"},
+    "clarify": {"zh": "您是想问：", "en": "Did you mean:"},
+    "clarify_none": {"zh": "都不是", "en": "None of these"},
+    "fallback": {
+        "zh": "抱歉，这个问题我还答不好，不想乱说误导您。\n"
+              "您可以：\n1. 换个说法再问一次；\n2. 点「找人工」，让真人顾问来回答；\n3. 拨打12348公共法律服务热线免费咨询。\n"
+              "我已经把您的问题记下来，用来改进。",
+        "en": "Sorry, I can't answer that well yet, and I don't want to mislead you.\n"
+              "You can:\n1. ask again in other words;\n2. press \"Talk to a person\" for a human adviser;\n"
+              "3. call the 12348 public legal service hotline for free advice.\nI have noted your question to improve.",
+    },
+    "fallback_again": {
+        "zh": "看来我帮不上这个忙。建议直接找真人顾问：点下面的「找人工」，或拨打12348免费咨询。",
+        "en": "It looks like I can't help with this. Please talk to a human adviser: press \"Talk to a person\" below, "
+              "or call 12348 for free advice.",
+    },
+    "helpful_thanks": {"zh": "谢谢您的反馈！还有别的问题可以继续问我。", "en": "Thank you! Ask me anything else."},
+    "not_helpful": {
+        "zh": "抱歉没帮上忙，我已记下来改进。要不要找真人顾问？也可以拨打12348。",
+        "en": "Sorry that didn't help; I have noted it. Would you like a human adviser? You can also call 12348.",
+    },
+    "handoff_started": {
+        "zh": "好的，已为您转接人工法律顾问，请在这里等候回复，不用重复说明，他们能看到您刚才的对话。\n"
+              "顾问上班时间一般会尽快回复；着急的话也可以拨打12348。",
+        "en": "OK, I have asked a human legal adviser to join. Please wait here; you don't need to repeat yourself, "
+              "they can see our conversation.\nIf it is urgent you can also call 12348.",
+    },
+    "handoff_urgent": {
+        "zh": "已为您优先转接人工顾问。若有人身危险，请先打110。",
+        "en": "A human adviser has been asked to join with priority. If you are in danger, call 110 first.",
+    },
+    "non_text": {
+        "zh": "我暂时只能看懂文字。请用文字简单说说您遇到的事；需要真人帮忙请点「找人工」。",
+        "en": "I can only read text for now. Please describe your problem in words; press \"Talk to a person\" for a human.",
+    },
+    "voice": {
+        "zh": "我暂时听不了语音。请用文字说说您遇到的事（可以用手机的语音转文字）；需要真人帮忙请点「找人工」。",
+        "en": "I can't listen to voice messages yet. Please type your question (your phone's voice-to-text works); "
+              "press \"Talk to a person\" for a human.",
+    },
+    "lang_choose": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "lang_set": {"zh": "好的，之后我用中文回复。", "en": "OK, I will reply in English from now on."},
+    "cancelled": {"zh": "好的，已退出。还有什么可以直接问我。", "en": "OK, stopped. Ask me anything else."},
+    "nothing_to_cancel": {"zh": "现在没有进行中的问答。直接打字问我就行。", "en": "Nothing to cancel. Just type your question."},
+    "privacy": {
+        "zh": "我们保存：您发来的文字和机器人的回复（手机号、身份证号、银行卡号会被遮盖）、您点的「有帮助/没帮助」、"
+              "您选的语言和所在地区、转人工的记录。这些只用于回答您和改进服务，保存{days}天后自动删除。\n"
+              "发送 /forget 可以随时删除您的全部记录。",
+        "en": "We store: your messages and the bot's replies (phone, ID-card and bank-card numbers are masked), "
+              "your helpful/not-helpful votes, your language and area, and handoff records. They are used only to answer you "
+              "and improve the service, and are deleted automatically after {days} days.\nSend /forget to delete all of it at any time.",
+    },
+    "forget_confirm": {
+        "zh": "确定要删除您在这里的全部记录吗？删除后无法恢复。",
+        "en": "Delete everything stored about you here? This cannot be undone.",
+    },
+    "forget_done": {"zh": "已删除您的全部记录。", "en": "All your data has been deleted."},
+    "forget_kept": {"zh": "好的，没有删除。", "en": "OK, nothing was deleted."},
+    "where_ask": {
+        "zh": "您在哪个县（区、市）或乡镇？比如：犍为县、五通桥区、峨眉山市。",
+        "en": "Which county, district or township are you in? For example: 犍为县, 五通桥区, 峨眉山市.",
+    },
+    "where_set": {"zh": "好的，记住了：{area}。之后会告诉您附近办事的地方。", "en": "Got it: {area}. I will point you to offices near you."},
+    "where_unknown": {
+        "zh": "没找到这个地方。请写县（区、市）的名字，比如「犍为县」。发 /cancel 退出。",
+        "en": "I couldn't find that place. Please write the county name, e.g. 犍为县. Send /cancel to stop.",
+    },
+    "deadline_ask": {
+        "zh": "这件事是什么时候发生的（或者您什么时候知道的）？比如：2025年5月、去年三月、三个月前。",
+        "en": "When did it happen (or when did you find out)? For example: May 2025, 3 months ago, 2025-05-03.",
+    },
+    "deadline_unclear": {
+        "zh": "没看懂这个时间。请写成「2025年5月」「去年三月」「三个月前」这样；发 /cancel 退出。",
+        "en": "I couldn't read that date. Please write it like \"May 2025\" or \"3 months ago\"; send /cancel to stop.",
+    },
+    "urgent_danger": {
+        "zh": "⚠️ 如果您正有危险，请马上打110报警；有人受伤打120。",
+        "en": "⚠️ If you are in danger now, call 110 immediately; if someone is hurt, call 120.",
+    },
+    "urgent_suicide": {
+        "zh": "⚠️ 如果您或身边的人有轻生的想法，请马上打心理援助热线12356，有危险请打110或120。您不是一个人。",
+        "en": "⚠️ If you or someone near you is thinking of suicide, call the psychological assistance line 12356 now; "
+              "in danger call 110 or 120. You are not alone.",
+    },
+    "urgent_fraud": {
+        "zh": "⚠️ 刚被骗或刚转账，请马上打110报警（或96110），越快越有可能止付。不要再转任何钱。",
+        "en": "⚠️ If you were just scammed or just transferred money, call 110 (or 96110) now: the sooner, "
+              "the likelier the payment can be stopped. Do not transfer anything more.",
+    },
+    "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
+                    "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
+}
+
+BUTTONS: dict[str, dict[str, str]] = {
+    "helpful": {"zh": "👍 有帮助", "en": "👍 Helpful"},
+    "not_helpful": {"zh": "👎 没帮助", "en": "👎 Not helpful"},
+    "human": {"zh": "🙋 找人工", "en": "🙋 Talk to a person"},
+    "human_urgent": {"zh": "🆘 马上找人工", "en": "🆘 A person, now"},
+    "deadline": {"zh": "⏳ 算一算还有多久", "en": "⏳ How long do I have?"},
+    "eligibility": {"zh": "✅ 测一测能不能申请法律援助", "en": "✅ Check if I can get legal aid"},
+    "topics": {"zh": "📚 按话题看", "en": "📚 Browse topics"},
+    "yes_forget": {"zh": "确定删除", "en": "Yes, delete"},
+    "no_forget": {"zh": "不删了", "en": "No, keep"},
+}
+
+
+def text(key: str, lang: str, **values: str) -> str:
+    """The sentence `key` in `lang` ("zh" unless "en"), with {placeholders} filled."""
+    template = TEXTS[key]["en" if lang == "en" else "zh"]
+    return template.format(**values) if values else template
+
+
+def label(key: str, lang: str) -> str:
+    return BUTTONS[key]["en" if lang == "en" else "zh"]

@@ -1,0 +1,176 @@
+"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback.
+
+One `Store` owns one connection. It is synchronous on purpose: the async side
+runs every call on a single worker thread (`bot.storage.worker`), which keeps
+SQLite writes serialised and off the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.privacy import redact
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class UserState:
+    """What the bot remembers about one villager between messages."""
+
+    key: str
+    lang: str | None = None  # chosen with /lang; None: follow how they write
+    last_intent: str | None = None
+    fallback_streak: int = 0  # fallbacks in a row; two offer a human more insistently
+    awaiting: str | None = None  # what the bot just asked for, e.g. "forget", "where", "deadline:labor.wage"
+    flow: dict | None = None  # the guided flow in progress: {"id": ..., "step": ..., "answers": {...}}
+    place: str | None = None  # county or township set with /where
+    extra: dict = field(default_factory=dict)
+
+
+class Store:
+    """Everything mingbai remembers, in one SQLite file (WAL mode)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        self.db = sqlite_utils.Database(connection)
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def _migrate(self) -> None:
+        db = self.db
+        db["users"].create(
+            {"key": str, "platform": str, "lang": str, "last_intent": str, "fallback_streak": int,
+             "awaiting": str, "flow": str, "place": str, "extra": str, "created_at": float, "updated_at": float},
+            pk="key", if_not_exists=True, defaults={"fallback_streak": 0},
+        )
+        db["messages"].create(
+            {"id": int, "user_key": str, "direction": str, "text": str, "intent": str, "score": float,
+             "decision": str, "created_at": float},
+            pk="id", if_not_exists=True,
+        )
+        db["messages"].create_index(["user_key", "id"], if_not_exists=True)
+        db["unanswered"].create(
+            {"id": int, "user_key": str, "text": str, "best_intent": str, "score": float, "reason": str,
+             "created_at": float},
+            pk="id", if_not_exists=True,
+        )
+        db["feedback"].create(
+            {"id": int, "user_key": str, "intent": str, "helpful": int, "created_at": float},
+            pk="id", if_not_exists=True,
+        )
+        db["processed"].create({"key": str, "created_at": float}, pk="key", if_not_exists=True)
+        db["handoff_requests"].create(
+            {"id": int, "user_key": str, "intent": str, "urgent": int, "status": str, "created_at": float},
+            pk="id", if_not_exists=True,
+        )
+
+    # --- users -----------------------------------------------------------------------------
+
+    def user(self, key: str) -> UserState:
+        row = next(self.db["users"].rows_where("key = ?", [key]), None)
+        if row is None:
+            return UserState(key)
+        return UserState(
+            key=key, lang=row["lang"], last_intent=row["last_intent"], fallback_streak=row["fallback_streak"] or 0,
+            awaiting=row["awaiting"], flow=json.loads(row["flow"]) if row["flow"] else None, place=row["place"],
+            extra=json.loads(row["extra"]) if row["extra"] else {},
+        )
+
+    def save_user(self, state: UserState) -> None:
+        now = time.time()
+        record = {
+            "key": state.key, "platform": state.key.split(":", 1)[0], "lang": state.lang,
+            "last_intent": state.last_intent, "fallback_streak": state.fallback_streak, "awaiting": state.awaiting,
+            "flow": json.dumps(state.flow, ensure_ascii=False) if state.flow else None, "place": state.place,
+            "extra": json.dumps(state.extra, ensure_ascii=False) if state.extra else None, "updated_at": now,
+        }
+        with self.db.atomic():
+            if not self.db["users"].count_where("key = ?", [state.key]):
+                record["created_at"] = now
+            self.db["users"].upsert(record, pk="key")
+
+    # --- messages, feedback, unanswered ----------------------------------------------------
+
+    def log_message(self, user_key: str, direction: str, text: str, *, intent: str | None = None,
+                    score: float | None = None, decision: str | None = None) -> int:
+        table = self.db["messages"].insert(
+            {"user_key": user_key, "direction": direction, "text": redact(text), "intent": intent,
+             "score": score, "decision": decision, "created_at": time.time()}
+        )
+        return table.last_pk
+
+    def transcript(self, user_key: str, limit: int = 50) -> list[dict]:
+        rows = self.db.query(
+            "select direction, text, intent, decision, created_at from messages where user_key = ? "
+            "order by id desc limit ?", [user_key, limit]
+        )
+        return list(reversed(list(rows)))
+
+    def record_unanswered(self, user_key: str, text: str, best_intent: str | None, score: float, reason: str) -> None:
+        self.db["unanswered"].insert(
+            {"user_key": user_key, "text": redact(text), "best_intent": best_intent, "score": score,
+             "reason": reason, "created_at": time.time()}
+        )
+
+    def unanswered(self, limit: int = 200) -> list[dict]:
+        return list(self.db.query("select * from unanswered order by id desc limit ?", [limit]))
+
+    def record_feedback(self, user_key: str, intent: str, helpful: bool) -> None:
+        self.db["feedback"].insert(
+            {"user_key": user_key, "intent": intent, "helpful": int(helpful), "created_at": time.time()}
+        )
+
+    def record_handoff_request(self, user_key: str, intent: str | None, urgent: bool) -> int:
+        open_request = next(self.db["handoff_requests"].rows_where(
+            "user_key = ? and status = 'waiting'", [user_key]), None)
+        if open_request:
+            if urgent and not open_request["urgent"]:
+                self.db["handoff_requests"].update(open_request["id"], {"urgent": 1})
+            return open_request["id"]
+        return self.db["handoff_requests"].insert(
+            {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": "waiting",
+             "created_at": time.time()}
+        ).last_pk
+
+    # --- duplicates and deletion -----------------------------------------------------------
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` (e.g. "telegram:update:123") is seen; False for a redelivery."""
+        cursor = self.db.conn.execute(
+            "insert or ignore into processed (key, created_at) values (?, ?)", [key, time.time()]
+        )
+        self.db.conn.commit()
+        return cursor.rowcount == 1
+
+    def forget(self, user_key: str) -> None:
+        """Delete everything stored about one villager (/forget)."""
+        with self.db.atomic():
+            for table in ("messages", "unanswered", "feedback", "handoff_requests"):
+                self.db.execute(f"delete from {table} where user_key = ?", [user_key])
+            self.db.execute("delete from users where key = ?", [user_key])
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete messages, unanswered questions and feedback older than `days` (the privacy promise)."""
+        cutoff = time.time() - days * 86400
+        removed = 0
+        with self.db.atomic():
+            for table in ("messages", "unanswered", "feedback", "processed"):
+                removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff]).rowcount
+        return removed
+
+    def count(self, table: str, where: str = "1 = 1", args: list | None = None) -> int:
+        return self.db[table].count_where(where, args or [])
