@@ -65,8 +65,12 @@ def command_eval(args) -> int:
 
 
 def command_faq_check(args) -> int:
+    from bot.flows.engine import Flows
+    from bot.places import Places
+
     directory = args.dir or args.faq
     faq, problems = load_faq(directory)
+    problems += Flows.load(Path(directory) / "flows")[1] + Places.load(Path(directory) / "places.yaml")[1]
     for problem in problems:
         print(problem, file=sys.stderr)
     errors = [p for p in problems if args.strict or p.severity == "error"]

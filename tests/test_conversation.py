@@ -70,9 +70,9 @@ async def test_out_of_scope_falls_back_then_insists(service, settings):
 
 
 async def test_clarify_offers_candidates_as_buttons(service):
-    replies = await Villager(service).says("法律援助")
+    replies = await Villager(service).says("调解")
     assert replies[0].text.startswith("您是想问")
-    offered = [a for a in actions(replies) if a.startswith("intent:legal_aid")]
+    offered = [a for a in actions(replies) if a.startswith("intent:mediation")]
     assert len(offered) >= 2
 
 

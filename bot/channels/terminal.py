@@ -20,7 +20,7 @@ def render(outcome: Outcome) -> str:
     lines = []
     number = 0
     for reply in outcome.replies:
-        lines.append(reply.text)
+        lines.append(reply.text.replace("**", ""))  # the terminal shows no bold
         for button in reply.all_buttons():
             number += 1
             lines.append(f"  [{number}] {button.label}")

@@ -104,7 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没看懂这个时间。请写成「2025年5月」「去年三月」「三个月前」这样；发 /cancel 退出。",
         "en": "I couldn't read that date. Please write it like \"May 2025\" or \"3 months ago\"; send /cancel to stop.",
     },
-    "urgent_danger": {
+    "urgent_violence": {
         "zh": "⚠️ 如果您正有危险，请马上打110报警；有人受伤打120。",
         "en": "⚠️ If you are in danger now, call 110 immediately; if someone is hurt, call 120.",
     },

@@ -1,0 +1,246 @@
+"""'算一算还有多久': when did it happen, and how long is left under an FAQ deadline.
+
+Villagers answer "when did it happen?" the way they talk (去年三月, 三个月前,
+2025.5.3), so `parse_when` reads the usual forms and returns None rather than
+guess. Where a phrase covers a span (a month, 一年多, 十几天) it resolves to the
+*earliest* plausible day: an early date can only make the bot report less time
+left, never more, and a villager wrongly told "4 months left" loses the claim.
+So "2025年5月" is 1 May 2025, "一年多前" is one day short of two years ago, and
+"十几天前" is 19 days ago.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import opencc
+
+from intents.faq import Deadline, Intent
+
+_T2S = opencc.OpenCC("t2s")  # villagers' relatives' phones send traditional characters
+_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+_NUMERAL_RUN = re.compile("[零〇一二两三四五六七八九十]+")
+_MONTHS_EN = "January February March April May June July August September October November December".split()
+_WORDS_EN = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+             "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+#: One unit and half a unit as (months, days); half a week rounds up so the date stays early.
+_UNITS = {"年": ((12, 0), (6, 0)), "月": ((1, 0), (0, 15)), "周": ((0, 7), (0, 4)), "天": ((0, 1), (0, 1))}
+_UNIT_ALIASES = {"日": "天", "星期": "周", "礼拜": "周", "year": "年", "month": "月", "week": "周", "day": "天"}
+_YEARS_BACK = {"大前年": 3, "前年": 2, "去年": 1, "今年": 0, "last year": 1, "this year": 0}
+_DAYS_BACK_TABLE = {"大前天": 3, "前天": 2, "昨天": 1, "昨日": 1, "今天": 0,
+                    "the day before yesterday": 2, "yesterday": 1, "today": 0}
+_UNITS_ZH = {"day": "天", "month": "个月", "year": "年"}
+_MONTHS_EN_SHORT = tuple(name[:3].lower() for name in _MONTHS_EN)
+
+_FULL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*(?:年|[-./])\s*([0-9]{1,2})(?![0-9])\s*"
+                        r"(?:月份?|[-./])?\s*(?:([0-9]{1,2})(?![0-9])\s*[日号]?)?")
+_SHORT_YEAR = re.compile(r"(?<![0-9])([0-9]{2})\s*年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?")
+_YEAR_ONLY = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
+_YEAR_WORD = re.compile(r"(大前年|前年|去年|今年|last year|this year)的?(?:([0-9]{1,2})月份?(?:([0-9]{1,2})[日号])?)?")
+_MONTH_DAY = re.compile(r"(?<![0-9个])([0-9]{1,2})\s*月份?\s*([0-9]{1,2})\s*[日号]")
+_MONTH = re.compile(r"(?<![0-9个])([0-9]{1,2})\s*月")
+_AGO = re.compile(r"(?:(?P<n>[0-9]{1,3})(?P<more>多|几)?|(?P<vague>好几|几|多))?个?(?P<more2>多)?(?P<half>半)?个?"
+                  r"(?P<unit>天|日|周|星期|礼拜|月|年)(?P<tail>多|半)?(?:以前|之前|前)")
+_AGO_EN = re.compile(r"(?P<more>more than |over )?\b(?P<n>[0-9]{1,3}|an?|one|two|three|four|five|six|seven|"
+                     r"eight|nine|ten|eleven|twelve|half a) (?P<unit>year|month|week|day)s? ago")
+_THIS_OR_LAST = re.compile(r"(上个?月|这个?月|本月|last month|this month)(?:([0-9]{1,2})[日号])?"
+                           r"|(上个?(?:周|星期|礼拜)|这个?(?:周|星期|礼拜)|本周|last week|this week)")
+_DAYS_BACK = re.compile("|".join(sorted(_DAYS_BACK_TABLE, key=len, reverse=True)))
+_MONTH_EN = re.compile(r"\b(january|february|march|april|may|june|july|august|september|sept|october|"
+                       r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\b")
+
+
+def _arabic(run: str) -> str:
+    """二〇二五 -> 2025, 十二 -> 12, 二十 -> 20; anything odder is left as it was."""
+    if "十" not in run:
+        return "".join(str(_DIGITS[char]) for char in run)
+    tens, _, units = run.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return run
+    return str((_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0))
+
+
+def _prepare(text: str) -> str:
+    text = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+    text = re.sub("年(?:底|末)", "年12月", text).replace("年初", "年1月")
+    return _NUMERAL_RUN.sub(lambda match: _arabic(match[0]), text)
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """Move by whole months; a day the target month lacks becomes its last day (Jan 31 + 1 month = Feb 28)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _past(year: int, month: int, day: int | None, today: dt.date) -> dt.date | None:
+    """A date with its year given: None if it is impossible or still to come."""
+    day = 1 if day is None else day
+    if not (1900 <= year <= today.year and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return dt.date(year, month, day) if dt.date(year, month, day) <= today else None
+
+
+def _recent(month: int, day: int | None, today: dt.date) -> dt.date | None:
+    """A month (and day) said without a year: this year's, or last year's if that is still to come."""
+    return _past(today.year, month, day, today) or _past(today.year - 1, month, day, today)
+
+
+def _ago(n: int, unit: str, half: bool, more: bool, today: dt.date) -> dt.date | None:
+    """n units (plus half a unit) back; 'more than n' reaches back to just short of the next step."""
+    (months, days), (half_months, half_days) = _UNITS[_UNIT_ALIASES.get(unit, unit)]
+    if more:
+        n += 10 if n >= 10 and n % 10 == 0 else 1
+    total_months, total_days = n * months + half * half_months, n * days + half * half_days
+    if total_months > 1200 or total_days > 36500:
+        return None
+    return shift_months(today, -total_months) - dt.timedelta(days=total_days - more)
+
+
+def _from_ago(match: re.Match, today: dt.date) -> dt.date | None:
+    if match["vague"] or not (match["n"] or match["half"]):
+        return None  # 几天前, 多年前, 过年前: no number to count with
+    more = bool(match["more"] or match["more2"] or match["tail"] == "多")
+    half = bool(match["half"] or match["tail"] == "半")
+    return _ago(int(match["n"] or 0), match["unit"], half, more, today)
+
+
+def _from_ago_en(match: re.Match, today: dt.date) -> dt.date | None:
+    n, half = match["n"], match["n"] == "half a"
+    count = 0 if half else int(n) if n.isdigit() else _WORDS_EN[n]
+    return _ago(count, match["unit"], half, bool(match["more"]), today)
+
+
+def _from_this_or_last(match: re.Match, today: dt.date) -> dt.date | None:
+    last = (match[1] or match[3]).startswith(("上", "last"))
+    if match[1]:
+        start = shift_months(today.replace(day=1), -1 if last else 0)
+        return _past(start.year, start.month, match[2] and int(match[2]), today)
+    return today - dt.timedelta(days=today.weekday() + (7 if last else 0))
+
+
+def _from_month_en(match: re.Match, today: dt.date) -> dt.date | None:
+    text, month = match.string, _MONTHS_EN_SHORT.index(match[1][:3]) + 1
+    year = re.search(r"\b((?:19|20)[0-9]{2})\b", text)
+    day = re.search(r"\b([0-9]{1,2})(?:st|nd|rd|th)?\b", text)
+    if year:
+        return _past(int(year[1]), month, day and int(day[1]), today)
+    return _recent(month, int(day[1]), today) if day else None
+
+
+#: Tried in order; the first pattern found decides, even when what it found is impossible.
+_RULES = (
+    (_FULL_DATE, lambda m, today: _past(int(m[1]), int(m[2]), m[3] and int(m[3]), today)),
+    (_SHORT_YEAR, lambda m, today: _past(2000 + int(m[1]), int(m[2]), m[3] and int(m[3]), today)),
+    (_YEAR_ONLY, lambda m, today: _past(int(m[1]), 1, 1, today)),
+    (_YEAR_WORD, lambda m, today: _past(today.year - _YEARS_BACK[m[1]], int(m[2] or 1), m[3] and int(m[3]), today)),
+    (_MONTH_DAY, lambda m, today: _recent(int(m[1]), int(m[2]), today)),
+    (_AGO, _from_ago),
+    (_AGO_EN, _from_ago_en),
+    (_THIS_OR_LAST, _from_this_or_last),
+    (_DAYS_BACK, lambda m, today: today - dt.timedelta(days=_DAYS_BACK_TABLE[m[0]])),
+    (_MONTH_EN, _from_month_en),
+    (_MONTH, lambda m, today: _recent(int(m[1]), None, today)),
+)
+
+
+def parse_when(text: str, today: dt.date) -> dt.date | None:
+    """The day something happened, from how a villager said it; None when it cannot be told.
+
+    Month-only answers resolve to the 1st and year-only answers to 1 January (the
+    earliest plausible day, see the module docstring). Dates in the future are None.
+    """
+    prepared = _prepare(text)
+    for pattern, read in _RULES:
+        if match := pattern.search(prepared):
+            return read(match, today)
+    return None
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """Where a villager stands against a deadline: its last day, and how far away that is."""
+
+    ends: dt.date  # the last day on which acting is still in time
+    days_left: int  # negative when passed
+    status: str  # "ok", "close" or "passed"
+
+
+def time_left(deadline: Deadline, happened: dt.date, today: dt.date) -> TimeLeft:
+    """Count the period like a calendar: 1 year from 3 May ends on 3 May, from 29 Feb on 28 Feb.
+
+    The day it happened does not count and the corresponding day of the end month
+    is the last day, as Civil Code arts. 201-202 say (shared/laws); a missing day
+    (31 Jan + 1 month) becomes the month's last day. "Close" means within 30 days,
+    or 7 for periods under 90 days, where 30 days would always be "close".
+    """
+    months = deadline.amount * {"day": 0, "month": 1, "year": 12}[deadline.unit]
+    ends = shift_months(happened, months) if months else happened + dt.timedelta(days=deadline.amount)
+    days_left = (ends - today).days
+    close_within = 7 if (ends - happened).days < 90 else 30
+    status = "passed" if days_left < 0 else "close" if days_left <= close_within else "ok"
+    return TimeLeft(ends, days_left, status)
+
+
+def _date(day: dt.date, lang: str) -> str:
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}" if lang == "en" else f"{day.year}年{day.month}月{day.day}日"
+
+
+def _period(deadline: Deadline, lang: str) -> str:
+    return deadline.period if lang == "en" else f"{deadline.amount}{_UNITS_ZH[deadline.unit]}"
+
+
+def _span(days: int, lang: str) -> str:
+    """'大约4个月（128天）': months rounded down, so the rough figure never overstates."""
+    if days < 60:
+        return f"{days} days" if lang == "en" else f"{days}天"
+    years, months = divmod(int(days / 30.4375), 12)
+    if lang == "en":
+        parts = [f"{years} year{'s' * (years > 1)}" * bool(years), f"{months} month{'s' * (months > 1)}" * bool(months)]
+        return f"about {' '.join(part for part in parts if part)} ({days} days)"
+    return f"大约{f'{years}年' * bool(years)}{f'{months}个月' * bool(months)}（{days}天）"
+
+
+#: Each piece of the answer as (Chinese, English).
+_TEXTS = {
+    "title": ("算一算还有多久", "How long do I have?"),
+    "rule": ("期限：{period}（{source}）\n起算：{starts}", "Time limit: {period} ({source})\nCounted: {starts}"),
+    "exceptions": ("例外：{exceptions}", "Exceptions: {exceptions}"),
+    "ends": ("按您说的时间（{happened}）算，期限到{ends}为止。", "Counting from the time you gave ({happened}), it ends on {ends}."),
+    "left": ("还有{span}。", "You have {span} left."),
+    "today": ("今天就是最后一天。", "Today is the last day."),
+    "passed": ("按这个算，期限很可能已经过了，已经过去{span}。", "On this count the time limit has probably passed: it ended {span} ago."),
+    "close": ("时间不多了，请马上行动：尽快拨打12348，或到法律援助中心找人帮您看一看。", "Time is short: act now. Call 12348 or go to the legal aid centre and have someone look at your case."),
+    "act": ("不要自己就放弃：有例外情况时可能还来得及，请马上拨打12348，或找法律援助中心、律师确认。", "Do not give up on your own: an exception may still leave you time. Call 12348 now, or ask the legal aid centre or a lawyer."),
+    "caveat": ("提醒：这只是大致估算。真正从哪天起算、有没有时效中断、中止等例外，都会改变结果；请拨打12348公共法律服务热线或咨询律师确认。", "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the period can change it; confirm with the 12348 public legal service hotline or a lawyer."),
+}
+
+
+def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str) -> str:
+    """The answer to '算一算还有多久': the rule as the FAQ states it, the count, and why to double-check.
+
+    Every legal fact comes from `intent.deadline`, so the text can only be as
+    right as the reviewed FAQ; the caveat is always there because the villager's
+    own start date and exceptions are exactly what the bot cannot know.
+    """
+    deadline = intent.deadline
+    if deadline is None:
+        raise ValueError(f"{intent.id} has no deadline to count")
+    column, left = int(lang == "en"), time_left(deadline, happened, today)
+    texts = {key: pair[column] for key, pair in _TEXTS.items()}
+    lines = [texts["title"], texts["rule"].format(period=_period(deadline, lang), source=deadline.source(lang),
+                                                  starts=deadline.starts(lang))]
+    if deadline.exceptions:
+        lines.append(texts["exceptions"].format(exceptions=deadline.exceptions(lang)))
+    lines.append(texts["ends"].format(happened=_date(happened, lang), ends=_date(left.ends, lang)))
+    if left.status == "passed":
+        lines += [texts["passed"].format(span=_span(-left.days_left, lang)), texts["act"]]
+    else:
+        lines.append(texts["today"] if left.days_left == 0 else texts["left"].format(span=_span(left.days_left, lang)))
+        if left.status == "close":
+            lines.append(texts["close"])
+    lines.append(texts["caveat"])
+    return "\n".join(lines)
