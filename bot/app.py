@@ -15,31 +15,42 @@ import signal
 from aiohttp import web
 
 from bot.channels.web import setup_web_chat
+from bot.core.messages import Outcome
 from bot.core.service import ChatService
+from bot.handoff.relay import Relay
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def build_web_app(settings: Settings, service: ChatService) -> web.Application:
+def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-    setup_web_chat(app, service)
+    web_chat = setup_web_chat(app, service)
+    relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
     return app
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or cancellation), then close every channel cleanly."""
     service = ChatService.open(settings)
-    app = build_web_app(settings, service)
-    telegram_task = None
+    relay = Relay(service, settings.handoff_timeout)
+    service.effect_listeners.append(lambda outcome: relay.wake())
+    app = build_web_app(settings, service, relay)
+    tasks = [asyncio.create_task(relay.run(), name="relay")]
     if settings.telegram_token:
-        from bot.channels.telegram import build_application, run_telegram, webhook_routes
+        from bot.channels.telegram import build_application, run_telegram, send_outcome
+        from bot.channels.telegram_webhook import webhook_routes
 
         application = build_application(settings, service)
         if settings.webhook_url:
             app.add_routes(webhook_routes(application, settings))
-        telegram_task = asyncio.create_task(run_telegram(application, settings), name="telegram")
+
+        async def send_to_telegram(villager_id: str, reply) -> None:
+            await send_outcome(application.bot, int(villager_id), Outcome((reply,)))
+
+        relay.add_villager_channel("telegram", send_to_telegram)
+        tasks.append(asyncio.create_task(run_telegram(application, settings), name="telegram"))
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
@@ -56,9 +67,9 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     try:
         await stop.wait()
     finally:
-        if telegram_task:
-            telegram_task.cancel()
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await telegram_task
+                await task
         await runner.cleanup()
         await service.close()

@@ -23,6 +23,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WEBHOOK_SECRET", "", "Secret Telegram must send in X-Telegram-Bot-Api-Secret-Token (webhook mode)."),
     ("MINGBAI_ADVISER_CHAT", "", "Telegram chat id of the advisers' supergroup."),
     ("MINGBAI_ADMINS", "", "Comma-separated Telegram user ids allowed to act as advisers and admins."),
+    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
+    ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
 )
@@ -40,6 +42,8 @@ class Settings:
     webhook_secret: str
     adviser_chat: str
     admins: tuple[int, ...]
+    office_hours: str
+    handoff_timeout: int
     web_host: str
     web_port: int
 
@@ -63,6 +67,8 @@ class Settings:
             webhook_secret=values["MINGBAI_WEBHOOK_SECRET"],
             adviser_chat=values["MINGBAI_ADVISER_CHAT"],
             admins=tuple(int(part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
+            office_hours=values["MINGBAI_OFFICE_HOURS"],
+            handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=int(values["MINGBAI_WEB_PORT"]),
         )

@@ -113,7 +113,7 @@ async def test_human_request_opens_one_handoff(service, settings):
     [reply] = await villager.says("/human")
     assert "人工" in reply.text
     await villager.presses("handoff")
-    rows = sqlite3.connect(settings.database).execute("select user_key, status from handoff_requests").fetchall()
+    rows = sqlite3.connect(settings.database).execute("select user_key, status from cases").fetchall()
     assert rows == [("test:42", "waiting")]
 
 

@@ -17,6 +17,7 @@ COMMANDS = {
     "help": ("怎么用", "How to use this bot"),
     "topics": ("按话题浏览常见问题", "Browse common questions"),
     "human": ("找真人法律顾问", "Talk to a human adviser"),
+    "end": ("结束和顾问的对话", "End the conversation with an adviser"),
     "where": ("告诉我您在哪个县、乡镇", "Tell me your county or township"),
     "lang": ("切换语言 中文/English", "Switch language"),
     "cancel": ("退出当前问答", "Leave the current questions"),
@@ -48,6 +49,9 @@ class Commands:
 
     def _human(self, turn: "Turn", argument: str) -> None:
         self.conversation.start_handoff(turn, urgent=False)
+
+    def _end(self, turn: "Turn", argument: str) -> None:
+        self.conversation.casework.end(turn)
 
     def _lang(self, turn: "Turn", argument: str) -> None:
         if argument in ("zh", "en"):

@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bot.core import replies
+from bot.core.casework import CaseWork, villager_reply
 from bot.core.commands import Commands
 from bot.core.deadlines import describe as describe_deadline
 from bot.core.deadlines import parse_when
 from bot.core.messages import Button, Effect, Incoming, Outcome, Reply
+
+#: What a villager may still do while talking to an adviser, instead of it being relayed.
+_CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
+_CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 from bot.core.texts import label, text
 from bot.core.triage import danger
 from bot.flows.engine import Flows
+from bot.handoff.desk import Event, HandoffDesk
+from bot.handoff.hours import OfficeHours
 from bot.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
@@ -38,6 +45,14 @@ def written_language(message: str) -> str | None:
     if len(_LATIN.findall(message)) >= 2:
         return "en"
     return None
+
+
+def _controls_case(incoming: Incoming) -> bool:
+    """True for the buttons and commands that act on the conversation itself during a handoff."""
+    if incoming.action:
+        return incoming.action.partition(":")[0] in _CASE_CONTROL_ACTIONS
+    word = (incoming.text or "").strip().split(" ")[0].split("@")[0].lower()
+    return word in _CASE_CONTROL_COMMANDS
 
 
 @dataclass
@@ -59,12 +74,15 @@ class Turn:
 class Conversation:
     """Decides what to say. Channels translate; storage remembers; this decides."""
 
-    def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places,
-                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180):
+    def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places, desk: HandoffDesk,
+                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180,
+                 hours: OfficeHours | None = None):
         self.faq, self.matcher, self.store, self.flows, self.places = faq, matcher, store, flows, places
+        self.desk = desk
         self.today = today
         self.retention_days = retention_days
         self.commands = Commands(self)
+        self.casework = CaseWork(desk, desk.clock, hours)
 
     def handle(self, incoming: Incoming) -> Outcome:
         user = self.store.user(incoming.user_key)
@@ -72,14 +90,39 @@ class Conversation:
         if written:
             user.extra["writes"] = written
         turn = Turn(incoming, user, user.lang or user.extra.get("writes") or "zh")
+        if self.casework.blocked(turn):
+            return Outcome(tuple(turn.replies))
         self._dispatch(turn)
         if not turn.forgotten:
             self._remember(turn)
         return Outcome(tuple(turn.replies), tuple(turn.effects))
 
+    def language_of(self, user_key: str) -> str:
+        user = self.store.user(user_key)
+        return user.lang or user.extra.get("writes") or "zh"
+
+    def villager_delivery(self, event: Event) -> tuple[str, str, Reply]:
+        """(platform, villager id, reply) for a case event the relay must deliver to the villager."""
+        case = self.desk.case(event.case_id)
+        reply = villager_reply(event, self.desk.display_name(event.author), self.language_of(case.user_key))
+        return case.platform, case.villager_id, reply
+
+    def remind_overdue(self, older_than: float) -> int:
+        """Tell villagers whose case nobody took in time, and remind advisers; returns how many."""
+        cases = self.desk.overdue(older_than)
+        for case in cases:
+            self.casework.remind_overdue(case, self.language_of(case.user_key))
+        return len(cases)
+
     def _dispatch(self, turn: Turn) -> None:
         incoming = turn.incoming
-        if incoming.action:
+        case = self.desk.open_case_for(turn.user.key)
+        if case and not _controls_case(incoming):
+            if incoming.text and (kind := danger(self.matcher.normalise(incoming.text))):
+                turn.say(Reply(text(f"urgent_{kind}", turn.lang)))
+                self.desk.open_case(turn.user.key, case.intent, urgent=True)
+            self.casework.relay(turn, case)
+        elif incoming.action:
             self.on_action(turn, incoming.action)
         elif not incoming.text or not incoming.text.strip():
             self._on_other_content(turn)
@@ -154,17 +197,17 @@ class Conversation:
         turn.say(replies.answer(self.faq, intent, turn.lang, place_line))
 
     def start_handoff(self, turn: Turn, urgent: bool) -> None:
-        user = turn.user
-        case = self.store.record_handoff_request(user.key, user.last_intent, urgent)
-        turn.effects.append(Effect("handoff", {"user_key": user.key, "intent": user.last_intent, "urgent": urgent, "request": case}))
-        turn.say(Reply(text("handoff_urgent" if urgent else "handoff_started", turn.lang)))
+        self.casework.start(turn, urgent)
 
     # --- things the bot asked for ----------------------------------------------------------
 
     def _on_awaited_answer(self, turn: Turn, message: str) -> None:
         user = turn.user
         awaiting = user.awaiting or ""
-        if awaiting == "forget":
+        if awaiting.startswith("comment:"):
+            user.awaiting = None
+            self.casework.comment(turn, awaiting.split(":", 1)[1], message)
+        elif awaiting == "forget":
             user.awaiting = None
             confirmed = message.lower() in ("是", "确定", "确认", "删除", "确定删除", "yes", "y", "ok")
             self.on_action(turn, "forget:yes" if confirmed else "forget:no")
@@ -237,6 +280,10 @@ class Conversation:
             turn.say(Reply(text("lang_set", argument)))
         elif name == "forget":
             self._forget(turn, confirmed=argument == "yes")
+        elif name == "end":
+            self.casework.end(turn)
+        elif name == "rate":
+            self.casework.rate(turn, argument)
         else:  # "none" of the offered choices, or a button from an old message
             question = user.extra.get("last_question")
             if question and name == "none":
@@ -249,6 +296,7 @@ class Conversation:
             turn.say(Reply(text("forget_kept", turn.lang)))
             return
         self.store.forget(turn.user.key)
+        self.desk.forget(turn.user.key)
         turn.forgotten = True
         turn.say(Reply(text("forget_done", turn.lang)))
 

@@ -24,6 +24,7 @@ class Incoming:
     content: str = "text"  # one of CONTENT_KINDS
     language: str | None = None  # the platform's hint, e.g. Telegram's language_code
     message_id: str | None = None  # the platform's id for this message, if any
+    media: str | None = None  # the platform's reference to a photo, voice or document, for relaying to an adviser
 
     @property
     def user_key(self) -> str:

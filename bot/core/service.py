@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.core.conversation import Conversation
 from bot.core.messages import Incoming, Outcome
 from bot.flows.engine import Flows
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.hours import OfficeHours
 from bot.places import Places
 from bot.settings import Settings
 from bot.storage.store import Store
@@ -38,6 +40,7 @@ class ChatService:
         self.conversation = conversation
         self.store = conversation.store
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mingbai-core")
+        self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
 
     @classmethod
     def open(cls, settings: Settings) -> "ChatService":
@@ -50,17 +53,27 @@ class ChatService:
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
-        conversation = Conversation(faq, Matcher(faq), store, flows, places, retention_days=RETENTION_DAYS)
+        desk = HandoffDesk(store.db)
+        conversation = Conversation(faq, Matcher(faq), store, flows, places, desk, retention_days=RETENTION_DAYS,
+                                    hours=OfficeHours.parse(settings.office_hours))
         return cls(conversation)
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._handle_once, incoming)
+        outcome = await asyncio.get_running_loop().run_in_executor(self._worker, self._handle_once, incoming)
+        if outcome.effects:
+            for listener in self.effect_listeners:
+                listener(outcome)
+        return outcome
 
     def _handle_once(self, incoming: Incoming) -> Outcome:
         if incoming.message_id and not self.store.first_time(f"{incoming.platform}:{incoming.message_id}"):
             log.info("duplicate %s message ignored", incoming.platform)
             return Outcome(())
         return self.conversation.handle(incoming)
+
+    async def call(self, function, *args):
+        """Run a blocking function (store or desk work) on the core's worker thread, in order with messages."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._worker, self.store.close)

@@ -118,6 +118,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "⚠️ If you were just scammed or just transferred money, call 110 (or 96110) now: the sooner, "
               "the likelier the payment can be stopped. Do not transfer anything more.",
     },
+    "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
+    "queue_position": {"zh": "您前面还有{position}位（包括您），请稍等。", "en": "You are number {position} in the queue."},
+    "in_case": {"zh": "您正在和人工顾问对话，直接打字就能发给顾问；发 /end 结束对话。",
+                "en": "You are talking with a human adviser: just type to reach them; send /end to finish."},
+    "end_button": {"zh": "结束人工对话", "en": "End the conversation"},
+    "no_case": {"zh": "现在没有进行中的人工对话。", "en": "There is no conversation with an adviser to end."},
+    "case_closed": {
+        "zh": "这次人工咨询已经结束，谢谢您的信任！请给这次服务打个分（1到5星）：",
+        "en": "This conversation with the adviser has ended. Thank you! Please rate the service (1 to 5 stars):",
+    },
+    "rating_thanks": {"zh": "谢谢您的评分！愿意的话，可以再写一句意见或建议（直接打字）。",
+                      "en": "Thank you for rating! If you like, type a comment or suggestion."},
+    "comment_thanks": {"zh": "收到，谢谢您！还有问题可以随时问我。", "en": "Received, thank you! Ask me anything else at any time."},
+    "adviser_sent_media": {"zh": "（发来一个文件）", "en": "(sent a file)"},
+    "blocked": {"zh": "抱歉，本服务暂时不能继续为您提供。如需法律帮助，请拨打12348。",
+                "en": "Sorry, this service can no longer help you here. For legal help, call 12348."},
+    "timeout": {
+        "zh": "顾问们暂时都在忙，还没能接您的对话，抱歉让您久等。您可以：\n1. 继续在这里留言，把事情经过、时间、对方是谁写清楚，顾问上线后会回复；\n2. 着急的话拨打12348免费咨询；有危险请打110。",
+        "en": "All advisers are busy and nobody has taken your conversation yet, sorry for the wait. You can:\n1. leave the details here (what happened, when, who) and an adviser will reply;\n2. call 12348 for free advice now; in danger, call 110.",
+    },
+    "out_of_hours": {
+        "zh": "现在是下班时间（顾问工作时间：{hours}），顾问上班后会在这里回复您。您可以先把事情经过写下来。着急请拨打12348；有危险请打110。",
+        "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what happened meanwhile. If urgent, call 12348; in danger, call 110.",
+    },
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
 }

@@ -73,10 +73,6 @@ class Store:
             pk="id", if_not_exists=True,
         )
         db["processed"].create({"key": str, "created_at": float}, pk="key", if_not_exists=True)
-        db["handoff_requests"].create(
-            {"id": int, "user_key": str, "intent": str, "urgent": int, "status": str, "created_at": float},
-            pk="id", if_not_exists=True,
-        )
 
     # --- users -----------------------------------------------------------------------------
 
@@ -134,18 +130,6 @@ class Store:
             {"user_key": user_key, "intent": intent, "helpful": int(helpful), "created_at": time.time()}
         )
 
-    def record_handoff_request(self, user_key: str, intent: str | None, urgent: bool) -> int:
-        open_request = next(self.db["handoff_requests"].rows_where(
-            "user_key = ? and status = 'waiting'", [user_key]), None)
-        if open_request:
-            if urgent and not open_request["urgent"]:
-                self.db["handoff_requests"].update(open_request["id"], {"urgent": 1})
-            return open_request["id"]
-        return self.db["handoff_requests"].insert(
-            {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": "waiting",
-             "created_at": time.time()}
-        ).last_pk
-
     # --- duplicates and deletion -----------------------------------------------------------
 
     def first_time(self, key: str) -> bool:
@@ -159,7 +143,7 @@ class Store:
     def forget(self, user_key: str) -> None:
         """Delete everything stored about one villager (/forget)."""
         with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback", "handoff_requests"):
+            for table in ("messages", "unanswered", "feedback"):
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
 

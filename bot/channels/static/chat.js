@@ -1,0 +1,256 @@
+// The villager chat page. Plain script, no framework: it must load fast on a slow phone.
+// Every text from the server is set with textContent, never parsed as HTML.
+"use strict";
+
+const T = {
+  zh: {
+    title: "明白 · 法律小帮手", note: "免费法律常识，不代替律师。遇到危险请马上打 110。",
+    placeholder: "在这里打字提问…", send: "发送", other: "English",
+    offline: "网络不稳，正在重新连接…", failed: "没发出去，请检查网络。", retry: "再发一次",
+    loadFailed: "打不开聊天记录，请检查网络后刷新页面。"
+  },
+  en: {
+    title: "Mingbai · legal helper", note: "Free legal information, not a lawyer. In danger, call 110 now.",
+    placeholder: "Type your question here…", send: "Send", other: "中文",
+    offline: "Connection unstable, reconnecting…", failed: "Not sent. Please check your connection.",
+    retry: "Send again", loadFailed: "Could not load the conversation. Check your connection and reload."
+  }
+};
+
+const state = { lang: "zh", seq: 0, ws: null, failures: 0, polling: false, waiting: new Map() };
+const $ = (id) => document.getElementById(id);
+const log = $("log");
+
+function t(key) { return T[state.lang][key]; }
+
+function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setLang(lang) {
+  if (!T[lang]) return;
+  state.lang = lang;
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.title = t("title");
+  document.querySelectorAll("[data-t]").forEach((node) => { node.textContent = t(node.dataset.t); });
+  $("text").placeholder = t("placeholder");
+  $("text").setAttribute("aria-label", t("placeholder"));
+  $("lang").textContent = t("other");
+  $("lang").lang = lang === "zh" ? "en" : "zh-CN";
+}
+
+function show(node, scrollToStart) {
+  log.appendChild(node);
+  node.scrollIntoView({ block: scrollToStart ? "start" : "end" });
+  return node;
+}
+
+function addMine(text) {
+  const node = el("div", "msg me");
+  node.appendChild(el("div", "bubble", text));
+  return show(node, false);
+}
+
+// The FAQ marks key words **like this**; show them bold, still as text nodes, never as HTML.
+function formatted(text) {
+  const bubble = el("div", "bubble");
+  text.split(/\*\*([^*\n]+?)\*\*/).forEach((part, index) => {
+    if (part) bubble.appendChild(index % 2 ? el("strong", "", part) : document.createTextNode(part));
+  });
+  return bubble;
+}
+
+function addBot(reply, extraClass) {
+  const node = el("div", "msg bot" + (extraClass ? " " + extraClass : ""));
+  node.appendChild(formatted(reply.text));
+  if (reply.buttons && reply.buttons.length) {
+    const box = el("div", "buttons");
+    for (const row of reply.buttons) {
+      const line = el("div", "row");
+      for (const choice of row) {
+        const button = el("button", "", choice.label);
+        button.type = "button";
+        button.dataset.action = choice.action;
+        button.addEventListener("click", () => press(choice.label, choice.action, button));
+        line.appendChild(button);
+      }
+      box.appendChild(line);
+    }
+    node.appendChild(box);
+  }
+  return show(node, true);
+}
+
+function addProblem(text, retry) {
+  const node = el("div", "msg system");
+  const bubble = el("div", "bubble", text);
+  if (retry) {
+    const again = el("button", "", t("retry"));
+    again.type = "button";
+    again.addEventListener("click", () => { node.remove(); retry(); });
+    bubble.appendChild(el("br"));
+    bubble.appendChild(again);
+  }
+  node.appendChild(bubble);
+  return show(node, false);
+}
+
+function showAnswer(answer) {
+  if (answer.lang && answer.lang !== state.lang) setLang(answer.lang);
+  let first = null;
+  for (const reply of answer.replies || []) first = first || addBot(reply);
+  if (first) first.scrollIntoView({ block: "start" });
+}
+
+function press(label, action, button) {
+  if (button) button.classList.add("pressed");
+  if (action.startsWith("lang:")) setLang(action.slice(5));
+  send({ action: action }, label);
+}
+
+function send(payload, shown) {
+  payload.id = payload.id || newId();
+  if (shown) addMine(shown);
+  deliver(payload).then(showAnswer, (error) => {
+    addProblem(error.readable || t("failed"), error.readable ? null : () => send(payload, null));
+  });
+}
+
+// Over the socket when it is open, else (or when it goes quiet) over HTTP with the same id:
+// the server answers a repeated id with the first answer, so nothing is said twice.
+function deliver(payload) {
+  const ws = state.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN) return post(payload, 0);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fallback(), 15000);
+    const fallback = () => { state.waiting.delete(payload.id); post(payload, 0).then(resolve, reject); };
+    state.waiting.set(payload.id, { timer: timer, resolve: resolve, reject: reject, fallback: fallback });
+    ws.send(JSON.stringify(payload));
+  }).finally(() => {
+    const waiting = state.waiting.get(payload.id);
+    if (waiting) clearTimeout(waiting.timer);
+    state.waiting.delete(payload.id);
+  });
+}
+
+async function post(payload, attempt) {
+  let response;
+  try {
+    response = await fetch("/api/message", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(payload),
+      headers: { "Content-Type": "application/json", "X-Mingbai": "1" }
+    });
+  } catch (networkError) {
+    response = null;
+  }
+  if (response && response.status < 500) {
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) return body;
+    throw Object.assign(new Error("refused"), { readable: body.error || t("failed") });
+  }
+  if (attempt >= 3) throw new Error("unreachable");
+  await new Promise((done) => setTimeout(done, 1000 * 2 ** attempt));
+  return post(payload, attempt + 1);
+}
+
+function received(data) {
+  if (data.type === "push" && data.seq > state.seq) {
+    state.seq = data.seq;
+    addBot(data.reply, "pushed");
+  } else if (data.type === "replies" || data.type === "error") {
+    const waiting = state.waiting.get(data.id);
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    if (data.type === "replies") waiting.resolve(data);
+    else waiting.reject(Object.assign(new Error("refused"), { readable: data.error }));
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  let ws;
+  try {
+    ws = new WebSocket(scheme + location.host + "/ws?after=" + state.seq);
+  } catch (error) {
+    return reconnectLater();
+  }
+  state.ws = ws;
+  ws.onopen = () => { state.failures = 0; state.polling = false; $("status").hidden = true; };
+  ws.onmessage = (event) => { try { received(JSON.parse(event.data)); } catch (error) { /* not ours */ } };
+  ws.onclose = () => {
+    if (state.ws !== ws) return;
+    state.ws = null;
+    for (const waiting of Array.from(state.waiting.values())) { clearTimeout(waiting.timer); waiting.fallback(); }
+    reconnectLater();
+  };
+}
+
+function reconnectLater() {
+  state.failures += 1;
+  const status = $("status");
+  status.textContent = t("offline");
+  status.hidden = false;
+  if (state.failures >= 2 && !state.polling) poll();
+  setTimeout(connect, Math.min(30000, 1000 * 2 ** state.failures));
+}
+
+// The fallback when sockets do not get through: long polls, each waiting up to 25 s for a message.
+async function poll() {
+  state.polling = true;
+  while (state.polling) {
+    try {
+      const response = await fetch("/api/poll?wait=25&after=" + state.seq, { credentials: "same-origin" });
+      if (!response.ok) throw new Error("poll failed");
+      const body = await response.json();
+      $("status").hidden = true;
+      for (const message of body.messages) received(message);
+    } catch (error) {
+      await new Promise((done) => setTimeout(done, 5000));
+    }
+  }
+}
+
+async function start() {
+  $("lang").addEventListener("click", () => press(t("other"), state.lang === "zh" ? "lang:en" : "lang:zh", null));
+  $("ask").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("text").value.trim();
+    if (!text) return;
+    $("text").value = "";
+    send({ text: text }, text);
+  });
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("ask").requestSubmit();
+    }
+  });
+  let history;
+  try {
+    const response = await fetch("/api/history", { credentials: "same-origin" });
+    if (!response.ok) throw new Error("history failed");
+    history = await response.json();
+  } catch (error) {
+    addProblem(t("loadFailed"), () => location.reload());
+    return;
+  }
+  setLang(history.lang || "zh");
+  state.seq = history.seq || 0;
+  for (const message of history.messages) {
+    if (message.from === "me") addMine(message.text);
+    else addBot(message);
+  }
+  if (log.lastElementChild) log.lastElementChild.scrollIntoView({ block: "end" });
+  if (!history.messages.length) send({ text: "/start" }, null);
+  connect();
+}
+
+start();

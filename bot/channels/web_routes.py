@@ -1,0 +1,179 @@
+"""HTTP and WebSocket endpoints of the villager chat page, and the checks every request passes.
+
+Requests are refused before the core sees them when they are too big, come
+from another site, or are not something the page would send; refusals carry a
+message a villager can read (Chinese first), because the page shows it as is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from bot.channels.web import WebChat
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "mingbai_id"
+COOKIE_DAYS = 180  # as long as the conversation itself is kept
+CSRF_HEADER = "X-Mingbai"
+# 4,000 Chinese characters are 12 KB of UTF-8; the body limit leaves room so the clearer
+# "too long" message, not a bare 413, is what a villager who wrote too much sees.
+BODY_LIMIT = 16 * 1024
+MAX_TEXT = 4000
+MAX_POLL_WAIT = 25.0  # below common proxy timeouts
+
+_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+TOO_LONG = f"消息太长了，最多{MAX_TEXT}个字，请分几次发。\nMessage too long: at most {MAX_TEXT:,} characters. Please send it in parts."
+TOO_BIG = "消息太大了，请分几次发。\nMessage too large. Please send it in parts."
+UNREADABLE = "没看懂这条消息，请重新输入。\nThis message could not be read. Please try again."
+NO_COOKIE = "请刷新页面后再试。\nPlease reload the page and try again."
+OTHER_SITE = "请在明白的聊天页面里发送。\nPlease send from the mingbai chat page."
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+class Refused(Exception):
+    """A request the page would not send; `status` and a readable message go back to it."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def refuse(error: Refused) -> web.Response:
+    return web.json_response({"error": str(error)}, status=error.status)
+
+
+def villager(request: web.Request) -> str | None:
+    value = request.cookies.get(COOKIE, "")
+    return value if _ID.fullmatch(value) else None
+
+
+def parse_message(data: object) -> dict:
+    """{text} or {action}, with an optional client message id, into keyword arguments for WebChat.answer."""
+    if not isinstance(data, dict):
+        raise Refused(400, UNREADABLE)
+    text, action, message_id = data.get("text"), data.get("action"), data.get("id")
+    if message_id is not None and not (isinstance(message_id, str) and _MESSAGE_ID.fullmatch(message_id)):
+        raise Refused(400, UNREADABLE)
+    if isinstance(action, str) and 0 < len(action) <= 200 and text is None:
+        return {"action": action, "message_id": message_id}
+    if isinstance(text, str) and text.strip() and action is None:
+        if len(text) > MAX_TEXT:
+            raise Refused(400, TOO_LONG)
+        return {"text": text.strip(), "message_id": message_id}
+    raise Refused(400, UNREADABLE)
+
+
+async def read_json(request: web.Request) -> object:
+    """The body as JSON, reading no more than BODY_LIMIT bytes whatever the client claims."""
+    if request.content_length is not None and request.content_length > BODY_LIMIT:
+        raise Refused(413, TOO_BIG)
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(4096):
+        body += chunk
+        if len(body) > BODY_LIMIT:
+            raise Refused(413, TOO_BIG)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, UNREADABLE) from None
+
+
+def _same_site(request: web.Request) -> bool:
+    """A WebSocket carries cookies but no custom header: check its Origin instead."""
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def _after(request: web.Request) -> int:
+    value = request.query.get("after", "0")
+    return int(value) if value.isdigit() and len(value) < 20 else 0
+
+
+def add_routes(app: web.Application, chat: "WebChat") -> None:
+    page = (STATIC / "chat.html").read_bytes()
+
+    async def show_page(request: web.Request) -> web.Response:
+        response = web.Response(body=page, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+        if villager(request) is None:
+            response.set_cookie(COOKIE, secrets.token_urlsafe(18), max_age=COOKIE_DAYS * 86400, path="/",
+                                httponly=True, samesite="Lax", secure=request.secure)
+        return response
+
+    async def post_message(request: web.Request) -> web.Response:
+        try:
+            if request.headers.get(CSRF_HEADER) != "1":
+                raise Refused(403, OTHER_SITE)
+            user_id = villager(request)
+            if user_id is None:
+                raise Refused(401, NO_COOKIE)
+            message = parse_message(await read_json(request))
+        except Refused as error:
+            return refuse(error)
+        return web.json_response(await chat.answer(user_id, **message))
+
+    async def get_history(request: web.Request) -> web.Response:
+        user_id = villager(request)
+        if user_id is None:
+            return refuse(Refused(401, NO_COOKIE))
+        return web.json_response(await chat.history(user_id), headers={"Cache-Control": "no-store"})
+
+    async def poll(request: web.Request) -> web.Response:
+        user_id = villager(request)
+        if user_id is None:
+            return refuse(Refused(401, NO_COOKIE))
+        try:
+            wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_POLL_WAIT)
+        except ValueError:
+            wait = 0.0
+        messages = await chat.lines.wait(user_id, _after(request), wait)
+        return web.json_response({"messages": messages}, headers={"Cache-Control": "no-store"})
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        user_id = villager(request)
+        if user_id is None or not _same_site(request):
+            raise web.HTTPForbidden(text=OTHER_SITE)
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=BODY_LIMIT)
+        await ws.prepare(request)
+        chat.lines.attach(user_id, ws)
+        try:
+            for message in chat.lines.pending(user_id, _after(request)):
+                await ws.send_json(message)
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                data = None
+                try:
+                    data = json.loads(frame.data)
+                    message = parse_message(data)
+                except (ValueError, Refused) as error:
+                    reason = str(error) if isinstance(error, Refused) else UNREADABLE
+                    sent_id = data.get("id") if isinstance(data, dict) else None
+                    await ws.send_json({"type": "error", "id": sent_id, "error": reason})
+                    continue
+                answer = await chat.answer(user_id, **message)
+                await ws.send_json({"type": "replies", "id": message["message_id"], **answer})
+        finally:
+            chat.lines.detach(user_id, ws)
+        return ws
+
+    app.router.add_get("/", show_page)
+    app.router.add_post("/api/message", post_message)
+    app.router.add_get("/api/history", get_history)
+    app.router.add_get("/api/poll", poll)
+    app.router.add_get("/ws", socket)
+    app.router.add_static("/static/", STATIC, show_index=False)

@@ -1,0 +1,115 @@
+"""The villager's side of a handoff, as the conversation core sees it.
+
+While a case is open the bot stops answering from the FAQ and relays what the
+villager sends (text, photos, voice) to the advisers; `/end` or a button
+closes it, and a 1-5 rating follows. Blocked senders are told once, then
+ignored. Delivery itself is `bot.handoff.relay`'s job: here events are only
+written down, before anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from bot.core.messages import Button, Effect, Reply
+from bot.core.texts import text
+from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, Event, HandoffDesk
+from bot.handoff.hours import OfficeHours
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Turn
+
+QUEUE_NOTICE_EVERY = 300  # seconds between "you are number N in the queue" notices
+RELAY = Effect("relay")
+
+
+class CaseWork:
+    def __init__(self, desk: HandoffDesk, clock, hours: OfficeHours | None = None):
+        self.desk = desk
+        self.clock = clock
+        self.hours = hours
+
+    def blocked(self, turn: "Turn") -> bool:
+        """True when the sender is blocked; they are told politely the first time only."""
+        is_blocked, told = self.desk.blocked(turn.user.key)
+        if is_blocked and not told:
+            self.desk.mark_told_blocked(turn.user.key)
+            turn.say(Reply(text("blocked", turn.lang)))
+        return is_blocked
+
+    def start(self, turn: "Turn", urgent: bool) -> None:
+        user = turn.user
+        case, new = self.desk.open_case(user.key, user.last_intent, urgent)
+        turn.effects.append(Effect("handoff", {"case": case.id, "urgent": case.urgent}))
+        key = "handoff_urgent" if urgent else ("handoff_started" if new else "handoff_waiting")
+        position = self.desk.position(case.id)
+        message = text(key, turn.lang)
+        if position:
+            message += "\n" + text("queue_position", turn.lang, position=str(position))
+        if new and self.hours and not self.hours.open_at(dt.datetime.fromtimestamp(self.clock())):
+            hours = self.hours.chinese() if turn.lang != "en" else self.hours.label
+            message += "\n\n" + text("out_of_hours", turn.lang, hours=hours)
+        turn.say(Reply(message, (_end_row(turn.lang),)))
+
+    def remind_overdue(self, case: Case, lang: str) -> None:
+        """Nobody took the case in time: tell the villager honestly (12348, leave details) and remind advisers."""
+        self.desk.system_message(case.id, text("timeout", lang), TO_VILLAGER)
+        self.desk.system_message(case.id, "reminder: still waiting", "advisers")
+        self.desk.mark_reminded(case.id)
+
+    def relay(self, turn: "Turn", case: Case) -> None:
+        """Write down what the villager sent, for the advisers; tell them where they are in the queue now and then."""
+        incoming = turn.incoming
+        self.desk.from_villager(case.id, incoming.text or "", None if incoming.text else incoming.content, incoming.media)
+        turn.effects.append(RELAY)
+        turn.logged = {"decision": "relayed"}
+        if case.status == CLOSED or case.adviser:
+            return
+        last = turn.user.extra.get("queue_notice_at", 0)
+        if self.clock() - last >= QUEUE_NOTICE_EVERY:
+            turn.user.extra["queue_notice_at"] = self.clock()
+            position = self.desk.position(case.id)
+            turn.say(Reply(text("queue_position", turn.lang, position=str(position)), (_end_row(turn.lang),)))
+
+    def end(self, turn: "Turn") -> None:
+        case = self.desk.open_case_for(turn.user.key)
+        if case is None:
+            turn.say(Reply(text("no_case", turn.lang)))
+            return
+        self.desk.close_by_villager(case.id)
+        turn.effects.append(RELAY)
+        turn.say(rating_request(case.id, turn.lang))
+
+    def rate(self, turn: "Turn", argument: str) -> None:
+        case_id, _, score = argument.partition(":")
+        if not (case_id.isdigit() and score.isdigit()):
+            return
+        self.desk.rate(int(case_id), int(score))
+        turn.user.awaiting = f"comment:{case_id}"
+        turn.say(Reply(text("rating_thanks", turn.lang)))
+
+    def comment(self, turn: "Turn", case_id: str, message: str) -> None:
+        case = self.desk.case(int(case_id))
+        self.desk.rate(case.id, case.rating or 0, message[:500])
+        turn.say(Reply(text("comment_thanks", turn.lang)))
+
+
+def rating_request(case_id: int, lang: str) -> Reply:
+    stars = tuple(Button("⭐" * n, f"rate:{case_id}:{n}") for n in range(1, 6))
+    return Reply(text("case_closed", lang), (stars[:3], stars[3:]))
+
+
+def villager_reply(event: Event, adviser_name: str, lang: str) -> Reply:
+    """What the villager sees for an event the relay delivers to them."""
+    if event.kind == "adviser":
+        body = event.text or text("adviser_sent_media", lang)
+        return Reply(f"👩‍⚖️ {adviser_name}：{body}" if lang != "en" else f"👩‍⚖️ {adviser_name}: {body}")
+    if event.kind == "closed":
+        return rating_request(event.case_id, lang)
+    return Reply(event.text)
+
+
+def _end_row(lang: str) -> tuple[Button, ...]:
+    return (Button(text("end_button", lang), "end"),)
+

@@ -1,0 +1,285 @@
+"""Handoff cases: a villager waiting for, or talking with, a human adviser.
+
+Every case and every message relayed through it is written here *before* it
+is sent anywhere, with its delivery status, so a crash or a failed send loses
+nothing: the relay (`bot.handoff.relay`) delivers what is pending and marks
+it. One open case per villager; asking again adds to it.
+
+The desk is synchronous and runs on the core's worker thread, like the store.
+Advisers are identified as "<platform>:<id>" ("telegram:1234", "web:alice").
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.privacy import redact
+
+WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
+#: Where an event goes: to the villager, to the advisers, or nowhere (notes, system records).
+TO_VILLAGER, TO_ADVISERS, NOWHERE = "villager", "advisers", "none"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    user_key: str
+    intent: str | None
+    urgent: bool
+    status: str
+    adviser: str | None
+    created_at: float
+    claimed_at: float | None
+    closed_at: float | None
+    summary: str | None
+    rating: int | None
+    topic_chat: str | None
+    topic_id: int | None
+    card_message_id: int | None
+
+    @property
+    def platform(self) -> str:
+        return self.user_key.split(":", 1)[0]
+
+    @property
+    def villager_id(self) -> str:
+        return self.user_key.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing said or done in a case, with where it must go and whether it got there."""
+
+    id: int
+    case_id: int
+    kind: str  # "villager", "adviser", "note", "system", "rating"
+    author: str | None
+    text: str
+    media_kind: str | None
+    media_ref: str | None
+    destination: str
+    delivery: str
+    attempts: int
+    created_at: float
+
+
+class CaseError(Exception):
+    """An adviser action that cannot be done; the message says why, for the adviser."""
+
+
+class HandoffDesk:
+    """Cases and their events in SQLite; the one place that changes a case."""
+
+    def __init__(self, db: sqlite_utils.Database, clock=time.time):
+        self.db = db
+        self.clock = clock
+        self._migrate()
+
+    def _migrate(self) -> None:
+        self.db["cases"].create(
+            {"id": int, "user_key": str, "intent": str, "urgent": int, "status": str, "adviser": str,
+             "created_at": float, "claimed_at": float, "closed_at": float, "summary": str, "rating": int,
+             "rating_comment": str, "topic_chat": str, "topic_id": int, "card_message_id": int,
+             "reminded": int},
+            pk="id", if_not_exists=True, defaults={"reminded": 0},
+        )
+        self.db["cases"].create_index(["user_key", "status"], if_not_exists=True)
+        self.db["case_events"].create(
+            {"id": int, "case_id": int, "kind": str, "author": str, "text": str, "media_kind": str,
+             "media_ref": str, "destination": str, "delivery": str, "attempts": int, "last_error": str,
+             "created_at": float, "delivered_at": float},
+            pk="id", if_not_exists=True, defaults={"attempts": 0},
+        )
+        self.db["case_events"].create_index(["destination", "delivery"], if_not_exists=True)
+        self.db["advisers"].create({"id": str, "display_name": str}, pk="id", if_not_exists=True)
+        self.db["blocked"].create({"user_key": str, "blocked_by": str, "told": int, "created_at": float},
+                                  pk="user_key", if_not_exists=True)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def case(self, case_id: int) -> Case:
+        row = next(self.db["cases"].rows_where("id = ?", [case_id]), None)
+        if row is None:
+            raise CaseError(f"no case #{case_id}")
+        return _case(row)
+
+    def open_case_for(self, user_key: str) -> Case | None:
+        row = next(self.db["cases"].rows_where("user_key = ? and status != ?", [user_key, CLOSED]), None)
+        return _case(row) if row else None
+
+    def case_for_topic(self, chat: str, topic_id: int) -> Case | None:
+        row = next(self.db["cases"].rows_where("topic_chat = ? and topic_id = ? and status != ?",
+                                               [chat, topic_id, CLOSED]), None)
+        return _case(row) if row else None
+
+    def queue(self) -> list[Case]:
+        """Open cases, urgent first, then oldest first: the order advisers should take them."""
+        rows = self.db["cases"].rows_where("status != ?", [CLOSED], order_by="urgent desc, created_at asc")
+        return [_case(row) for row in rows]
+
+    def position(self, case_id: int) -> int:
+        """1 for the next case an adviser should take; 0 once claimed."""
+        waiting = [case.id for case in self.queue() if case.status == WAITING]
+        return waiting.index(case_id) + 1 if case_id in waiting else 0
+
+    def events(self, case_id: int) -> list[Event]:
+        return [_event(row) for row in self.db["case_events"].rows_where("case_id = ?", [case_id], order_by="id")]
+
+    def pending(self, destination: str) -> list[Event]:
+        rows = self.db["case_events"].rows_where("destination = ? and delivery = ?", [destination, PENDING], order_by="id")
+        return [_event(row) for row in rows]
+
+    # --- villager side ---------------------------------------------------------------------
+
+    def open_case(self, user_key: str, intent: str | None, urgent: bool) -> tuple[Case, bool]:
+        """The villager's open case, creating it if needed; True when it is new."""
+        existing = self.open_case_for(user_key)
+        if existing:
+            if urgent and not existing.urgent:
+                self.db["cases"].update(existing.id, {"urgent": 1})
+            return self.case(existing.id), False
+        case_id = self.db["cases"].insert(
+            {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": WAITING,
+             "created_at": self.clock()}
+        ).last_pk
+        self._add(case_id, "opened", None, "", TO_ADVISERS)
+        return self.case(case_id), True
+
+    def from_villager(self, case_id: int, text: str, media_kind: str | None = None, media_ref: str | None = None) -> int:
+        return self._add(case_id, "villager", None, text, TO_ADVISERS, media_kind, media_ref)
+
+    def rate(self, case_id: int, rating: int, comment: str | None = None) -> None:
+        self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": comment})
+
+    def close_by_villager(self, case_id: int) -> None:
+        self._close(case_id, "villager", None, notify=TO_ADVISERS)
+
+    # --- adviser side ----------------------------------------------------------------------
+
+    def claim(self, case_id: int, adviser: str) -> Case:
+        case = self.case(case_id)
+        if case.status == CLOSED:
+            raise CaseError(f"case #{case_id} is closed")
+        if case.status == CLAIMED and case.adviser != adviser:
+            raise CaseError(f"case #{case_id} is already taken by {self.display_name(case.adviser)}")
+        if case.status == WAITING:
+            self.db["cases"].update(case_id, {"status": CLAIMED, "adviser": adviser, "claimed_at": self.clock()})
+        return self.case(case_id)
+
+    def from_adviser(self, case_id: int, adviser: str, text: str, media_kind: str | None = None,
+                     media_ref: str | None = None) -> int:
+        """Relay an adviser's message to the villager; the first one claims a waiting case."""
+        self.claim(case_id, adviser)
+        return self._add(case_id, "adviser", adviser, text, TO_VILLAGER, media_kind, media_ref)
+
+    def note(self, case_id: int, adviser: str, text: str) -> int:
+        return self._add(case_id, "note", adviser, text, NOWHERE)
+
+    def transfer(self, case_id: int, adviser: str) -> Case:
+        case = self.case(case_id)
+        if case.status == CLOSED:
+            raise CaseError(f"case #{case_id} is closed")
+        self.db["cases"].update(case_id, {"status": WAITING, "adviser": None, "claimed_at": None})
+        self._add(case_id, "system", adviser, "transferred back to the queue", NOWHERE)
+        return self.case(case_id)
+
+    def close(self, case_id: int, adviser: str, summary: str | None) -> Case:
+        """Close the case; the villager is thanked and asked for a rating (an event the relay delivers)."""
+        return self._close(case_id, adviser, summary, notify=TO_VILLAGER)
+
+    def display_name(self, adviser: str | None) -> str:
+        if not adviser:
+            return "—"
+        row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None)
+        return row["display_name"] if row else "法律顾问"
+
+    def set_display_name(self, adviser: str, name: str) -> None:
+        self.db["advisers"].upsert({"id": adviser, "display_name": name.strip()[:40]}, pk="id")
+
+    def block(self, user_key: str, adviser: str) -> None:
+        self.db["blocked"].upsert({"user_key": user_key, "blocked_by": adviser, "told": 0, "created_at": self.clock()}, pk="user_key")
+
+    def unblock(self, user_key: str) -> None:
+        self.db.execute("delete from blocked where user_key = ?", [user_key])
+
+    def blocked(self, user_key: str) -> tuple[bool, bool]:
+        """(is blocked, has already been told so)."""
+        row = next(self.db["blocked"].rows_where("user_key = ?", [user_key]), None)
+        return (row is not None, bool(row and row["told"]))
+
+    def mark_told_blocked(self, user_key: str) -> None:
+        self.db["blocked"].update(user_key, {"told": 1})
+
+    # --- topics and delivery ---------------------------------------------------------------
+
+    def set_topic(self, case_id: int, chat: str, topic_id: int | None, card_message_id: int | None) -> None:
+        self.db["cases"].update(case_id, {"topic_chat": chat, "topic_id": topic_id, "card_message_id": card_message_id})
+
+    def mark_sent(self, event_id: int) -> None:
+        self.db["case_events"].update(event_id, {"delivery": SENT, "delivered_at": self.clock()})
+
+    def mark_attempt_failed(self, event_id: int, error: str, final: bool) -> None:
+        row = self.db["case_events"].get(event_id)
+        self.db["case_events"].update(event_id, {"attempts": row["attempts"] + 1, "last_error": error[:200],
+                                                 "delivery": FAILED if final else PENDING})
+
+    def system_message(self, case_id: int, text: str, destination: str) -> int:
+        return self._add(case_id, "system", None, text, destination)
+
+    def overdue(self, older_than: float) -> list[Case]:
+        """Waiting cases nobody has claimed for `older_than` seconds and that were not yet reminded."""
+        rows = self.db["cases"].rows_where("status = ? and reminded = 0 and created_at <= ?",
+                                           [WAITING, self.clock() - older_than], order_by="urgent desc, created_at")
+        return [_case(row) for row in rows]
+
+    def mark_reminded(self, case_id: int) -> None:
+        self.db["cases"].update(case_id, {"reminded": 1})
+
+    def reminded(self, case_id: int) -> bool:
+        return bool(self.db["cases"].get(case_id)["reminded"])
+
+    def forget(self, user_key: str) -> None:
+        """Delete a villager's cases and their messages (/forget)."""
+        ids = [row["id"] for row in self.db["cases"].rows_where("user_key = ?", [user_key], select="id")]
+        for case_id in ids:
+            self.db.execute("delete from case_events where case_id = ?", [case_id])
+        self.db.execute("delete from cases where user_key = ?", [user_key])
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _add(self, case_id: int, kind: str, author: str | None, text: str, destination: str,
+             media_kind: str | None = None, media_ref: str | None = None) -> int:
+        return self.db["case_events"].insert(
+            {"case_id": case_id, "kind": kind, "author": author, "text": redact(text or ""), "media_kind": media_kind,
+             "media_ref": media_ref, "destination": destination,
+             "delivery": PENDING if destination != NOWHERE else SENT, "attempts": 0, "created_at": self.clock()}
+        ).last_pk
+
+    def _close(self, case_id: int, by: str, summary: str | None, notify: str) -> Case:
+        case = self.case(case_id)
+        if case.status == CLOSED:
+            raise CaseError(f"case #{case_id} is already closed")
+        self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
+        self._add(case_id, "closed", by, summary or "", notify)
+        return self.case(case_id)
+
+
+def _case(row: dict) -> Case:
+    return Case(
+        id=row["id"], user_key=row["user_key"], intent=row["intent"], urgent=bool(row["urgent"]),
+        status=row["status"], adviser=row["adviser"], created_at=row["created_at"], claimed_at=row["claimed_at"],
+        closed_at=row["closed_at"], summary=row["summary"], rating=row["rating"], topic_chat=row["topic_chat"],
+        topic_id=row["topic_id"], card_message_id=row["card_message_id"],
+    )
+
+
+def _event(row: dict) -> Event:
+    return Event(
+        id=row["id"], case_id=row["case_id"], kind=row["kind"], author=row["author"], text=row["text"],
+        media_kind=row["media_kind"], media_ref=row["media_ref"], destination=row["destination"],
+        delivery=row["delivery"], attempts=row["attempts"], created_at=row["created_at"],
+    )

@@ -1,0 +1,153 @@
+"""Delivering what the desk wrote down: adviser replies to villagers, villager messages to advisers.
+
+Events are in SQLite (pending) before the relay touches them, so a crash or a
+failed send only delays them. Each event is retried with exponential backoff
+and, after `MAX_ATTEMPTS`, marked failed and reported to the advisers. Events
+of one case go out in order: a later one waits while an earlier one is
+pending. The relay also tells villagers whose case waited too long.
+
+Channels register how to reach a villager (`add_villager_channel`); adviser
+surfaces such as the Telegram advisers' group register as `AdviserDesk`s. The
+web console reads cases straight from SQLite and needs no registration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from typing import Awaitable, Callable, Protocol
+
+from bot.core.messages import Reply
+from bot.core.service import ChatService
+from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+FIRST_RETRY_SECONDS = 1.0
+TICK_SECONDS = 5.0
+
+VillagerSender = Callable[[str, Reply], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A send that failed; `final` when retrying cannot help (e.g. the villager blocked the bot)."""
+
+    def __init__(self, message: str, final: bool = False):
+        super().__init__(message)
+        self.final = final
+
+
+class AdviserDesk(Protocol):
+    async def deliver(self, case: Case, events: list[Event]) -> None:
+        """Show these events of one case to the advisers (in order), or raise DeliveryError."""
+
+
+class Relay:
+    def __init__(self, service: ChatService, handoff_timeout: float, clock: Callable[[], float] = time.time):
+        self.service = service
+        self.desk = service.conversation.desk
+        self.handoff_timeout = handoff_timeout
+        self.clock = clock
+        self._villager_channels: dict[str, VillagerSender] = {}
+        self._channels_keeping_transcript: set[str] = set()
+        self._adviser_desks: list[AdviserDesk] = []
+        self._retry_at: dict[int, float] = {}
+        self._wake = asyncio.Event()
+
+    def add_villager_channel(self, platform: str, send: VillagerSender, *, keeps_transcript: bool = False) -> None:
+        """How to reach villagers on `platform`; unless the channel records what it sends in the
+        transcript itself (the web chat does, to keep reloads consistent), the relay records it."""
+        self._villager_channels[platform] = send
+        if keeps_transcript:
+            self._channels_keeping_transcript.add(platform)
+
+    def add_adviser_desk(self, desk: AdviserDesk) -> None:
+        self._adviser_desks.append(desk)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled: at once when woken, otherwise every few seconds."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # never let one bad event stop every later delivery
+                log.exception("relay pass failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            self._wake.clear()
+
+    async def run_once(self) -> None:
+        reminded = await self.service.call(self.service.conversation.remind_overdue, self.handoff_timeout)
+        if reminded:
+            log.info("handoff: %d waiting case(s) passed the timeout", reminded)
+        await self._deliver_to_villagers()
+        await self._deliver_to_advisers()
+
+    # --- villagers -------------------------------------------------------------------------
+
+    async def _deliver_to_villagers(self) -> None:
+        blocked_cases: set[int] = set()
+        for event in await self.service.call(self.desk.pending, TO_VILLAGER):
+            if event.case_id in blocked_cases or self._retry_at.get(event.id, 0) > self.clock():
+                blocked_cases.add(event.case_id)
+                continue
+            platform, villager_id, reply = await self.service.call(self.service.conversation.villager_delivery, event)
+            send = self._villager_channels.get(platform)
+            try:
+                if send is None:
+                    raise DeliveryError(f"no {platform} channel is running", final=False)
+                await send(villager_id, reply)
+            except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
+                blocked_cases.add(event.case_id)
+                await self._failed(event, error, "villager")
+            else:
+                await self.service.call(self.desk.mark_sent, event.id)
+                self._retry_at.pop(event.id, None)
+                if platform not in self._channels_keeping_transcript:
+                    key = f"{platform}:{villager_id}"
+                    await self.service.call(self.service.store.log_message, key, "out", reply.text)
+
+    # --- advisers --------------------------------------------------------------------------
+
+    async def _deliver_to_advisers(self) -> None:
+        events = await self.service.call(self.desk.pending, TO_ADVISERS)
+        if not self._adviser_desks:  # the web console reads them from SQLite
+            for event in events:
+                await self.service.call(self.desk.mark_sent, event.id)
+            return
+        by_case: dict[int, list[Event]] = defaultdict(list)
+        for event in events:
+            by_case[event.case_id].append(event)
+        for case_id, case_events in by_case.items():
+            ready = [e for e in case_events if self._retry_at.get(e.id, 0) <= self.clock()]
+            if len(ready) != len(case_events):
+                continue
+            case = await self.service.call(self.desk.case, case_id)
+            try:
+                for adviser_desk in self._adviser_desks:
+                    await adviser_desk.deliver(case, case_events)
+            except Exception as error:  # noqa: BLE001
+                for event in case_events:
+                    await self._failed(event, error, "advisers")
+            else:
+                for event in case_events:
+                    await self.service.call(self.desk.mark_sent, event.id)
+
+    async def _failed(self, event: Event, error: Exception, audience: str) -> None:
+        final = getattr(error, "final", False) or event.attempts + 1 >= MAX_ATTEMPTS
+        log.warning("handoff: delivery to %s failed for case %d (attempt %d): %s",
+                    audience, event.case_id, event.attempts + 1, type(error).__name__)
+        await self.service.call(self.desk.mark_attempt_failed, event.id, str(error), final)
+        if final:
+            self._retry_at.pop(event.id, None)
+            if audience == "villager":
+                note = f"⚠️ 消息未能送达村民（{type(error).__name__}）：{event.text[:60]}"
+                await self.service.call(self.desk.system_message, event.case_id, note, TO_ADVISERS)
+        else:
+            self._retry_at[event.id] = self.clock() + FIRST_RETRY_SECONDS * 2 ** event.attempts
