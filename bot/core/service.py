@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core.conversation import Conversation
@@ -43,7 +44,8 @@ class ChatService:
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
 
     @classmethod
-    def open(cls, settings: Settings) -> "ChatService":
+    def open(cls, settings: Settings, clock=time.time) -> "ChatService":
+        """Everything the core needs, from settings; `clock` is injectable so tests can jump in time."""
         faq = read_faq(settings.faq_dir)
         flows, flow_problems = Flows.load(settings.faq_dir / "flows")
         _fatal(flow_problems)
@@ -53,7 +55,7 @@ class ChatService:
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
-        desk = HandoffDesk(store.db)
+        desk = HandoffDesk(store.db, clock)
         conversation = Conversation(faq, Matcher(faq), store, flows, places, desk, retention_days=RETENTION_DAYS,
                                     hours=OfficeHours.parse(settings.office_hours))
         return cls(conversation)
