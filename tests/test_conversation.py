@@ -139,7 +139,7 @@ async def test_where_names_the_office_in_later_answers(service):
 
 async def test_digit_presses_the_numbered_button(service):
     villager = Villager(service)
-    replies = await villager.says("/lang")
+    await villager.says("/lang")
     [reply] = await villager.says("2")
     assert reply.text.startswith("OK, I will reply in English")
 

@@ -221,8 +221,8 @@ async def test_a_repeated_message_id_is_answered_once(server, phone):
     first, again = await asyncio.gather(phone.says(WAGES, message_id="same"), phone.says(WAGES, message_id="same"))
     third = await phone.says(WAGES, message_id="same")
     assert first == again == third and first["replies"]
-    transcript = await asyncio.get_running_loop().run_in_executor(
-        server.app[WEB_CHAT].service._worker, server.app[WEB_CHAT].service.store.transcript, f"web:{phone.villager_id}")
+    service = server.app[WEB_CHAT].service
+    transcript = await service.call(service.store.transcript, f"web:{phone.villager_id}")
     assert [row["direction"] for row in transcript] == ["in", "out"]
 
 
@@ -244,12 +244,8 @@ async def test_urgent_triage_the_eligibility_flow_and_handoff_work_on_the_web(se
     assert step["replies"] and step["replies"][0]["text"] != flow["replies"][0]["text"]
     await phone.says("/cancel")
 
-    handed = []
-
-    async def on_effects(incoming, outcome):
-        handed.extend((incoming.user_key, effect.kind) for effect in outcome.effects)
-
-    server.app[WEB_CHAT].on_effects = on_effects
     handoff = await phone.says(action="handoff")
     assert "顾问" in handoff["replies"][0]["text"]
-    assert handed == [(f"web:{phone.villager_id}", "handoff")]
+    service = server.app[WEB_CHAT].service
+    [case] = await service.call(service.conversation.desk.queue)
+    assert case.user_key == f"web:{phone.villager_id}" and case.status == "waiting"

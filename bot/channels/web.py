@@ -66,7 +66,7 @@ class WebChat:
 
     def _run(self, function, *args):
         """Blocking store calls go to the core's single worker: SQLite sees one thread, in order."""
-        return asyncio.get_running_loop().run_in_executor(self.service._worker, function, *args)
+        return self.service.submit(function, *args)
 
     def _memory(self, user_id: str) -> dict:
         return self._seen.touch(user_id, lambda: {"labels": {}, "tail": []})

@@ -68,14 +68,17 @@ class ChatService:
         return outcome
 
     def _handle_once(self, incoming: Incoming) -> Outcome:
-        if incoming.message_id and not self.store.first_time(f"{incoming.platform}:{incoming.message_id}"):
+        if incoming.message_id and not self.store.first_time(f"{incoming.platform}:{incoming.message_id}", incoming.user_key):
             log.info("duplicate %s message ignored", incoming.platform)
             return Outcome(())
         return self.conversation.handle(incoming)
 
+    def submit(self, function, *args) -> asyncio.Future:
+        """Queue a blocking function (store or desk work) on the core's worker thread, in order with messages."""
+        return asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+
     async def call(self, function, *args):
-        """Run a blocking function (store or desk work) on the core's worker thread, in order with messages."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+        return await self.submit(function, *args)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._worker, self.store.close)

@@ -72,7 +72,7 @@ class Store:
             {"id": int, "user_key": str, "intent": str, "helpful": int, "created_at": float},
             pk="id", if_not_exists=True,
         )
-        db["processed"].create({"key": str, "created_at": float}, pk="key", if_not_exists=True)
+        db["processed"].create({"key": str, "user_key": str, "created_at": float}, pk="key", if_not_exists=True)
 
     # --- users -----------------------------------------------------------------------------
 
@@ -132,10 +132,10 @@ class Store:
 
     # --- duplicates and deletion -----------------------------------------------------------
 
-    def first_time(self, key: str) -> bool:
-        """True the first time `key` (e.g. "telegram:update:123") is seen; False for a redelivery."""
+    def first_time(self, key: str, user_key: str) -> bool:
+        """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes it."""
         cursor = self.db.conn.execute(
-            "insert or ignore into processed (key, created_at) values (?, ?)", [key, time.time()]
+            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
         )
         self.db.conn.commit()
         return cursor.rowcount == 1
@@ -143,7 +143,7 @@ class Store:
     def forget(self, user_key: str) -> None:
         """Delete everything stored about one villager (/forget)."""
         with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback"):
+            for table in ("messages", "unanswered", "feedback", "processed"):
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
 

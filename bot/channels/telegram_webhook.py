@@ -1,0 +1,63 @@
+"""Webhook mode: Telegram POSTs each update to our aiohttp server instead of being polled.
+
+The route only checks the secret Telegram was given at setWebhook and queues
+the update; the Application handles it like a polled one. Anyone can POST to
+a public URL, so without the right secret nothing is queued. PTB's own
+`run_webhook` needs tornado and compares the secret with `!=`; this needs
+neither.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
+
+
+def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:
+    """The POST route to mount on mingbai's aiohttp server, at WEBHOOK_PATH."""
+    secret = settings.webhook_secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            log.warning("Telegram webhook: request without the right secret refused")
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("Telegram webhook: body is not an update")
+            return web.Response(status=400)
+        await application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    return [web.post(WEBHOOK_PATH, receive)]
+
+
+def webhook_url(settings: Settings) -> str:
+    """MINGBAI_WEBHOOK_URL as given, or with WEBHOOK_PATH added when it names only the host."""
+    parts = urlsplit(settings.webhook_url)
+    if parts.path in ("", "/"):
+        parts = parts._replace(path=WEBHOOK_PATH)
+    return urlunsplit(parts)
+
+
+async def register_webhook(application: Application, settings: Settings, allowed_updates: list[str]) -> None:
+    """Tell Telegram where to POST updates, and the secret to send with them."""
+    if not SECRET_FORMAT.fullmatch(settings.webhook_secret):
+        raise ValueError("MINGBAI_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                         "(Telegram's rule) when MINGBAI_WEBHOOK_URL is set")
+    await application.bot.set_webhook(url=webhook_url(settings), secret_token=settings.webhook_secret,
+                                      allowed_updates=allowed_updates)

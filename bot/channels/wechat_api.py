@@ -1,0 +1,139 @@
+"""The two WeChat API calls mingbai makes (access token, customer-service message) and whom they can reach.
+
+wechatpy's API client is synchronous (`requests`) and hard-codes
+api.weixin.qq.com, so these calls are made here with aiohttp: the event loop
+never blocks, and the base URL can point at a local fake in tests.
+
+The customer-service API (客服消息) may only write to a villager who wrote to
+us in the last 48 hours and still follows the account (engineering notes §4.4).
+Both facts are kept in the villager's state in the store, so they survive a
+restart and disappear with everything else on /forget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Callable
+
+import aiohttp
+
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/cgi-bin/token"
+SEND_PATH = "/cgi-bin/message/custom/send"
+#: Fetch a new token this long before the old one expires; WeChat keeps the old one valid for 5 minutes.
+REFRESH_MARGIN = 300.0
+DEFAULT_EXPIRES = 7200
+#: The token was replaced (someone else fetched one), is malformed, or has expired: fetch a new one and retry once.
+STALE_TOKEN = frozenset({40001, 40014, 42001})
+#: The villager is out of reach: 48 hours passed, they unfollowed (45015), or the quota per message is used (45047).
+OUT_OF_REACH = frozenset({45015, 45047})
+WINDOW_SECONDS = 48 * 3600
+LAST_WROTE = "wechat_last_wrote"  # keys in UserState.extra
+INACTIVE = "inactive"
+
+
+class WeChatApiError(Exception):
+    """WeChat answered with an errcode, or could not be reached (errcode -1, or minus the HTTP status)."""
+
+    def __init__(self, errcode: int, errmsg: str):
+        super().__init__(f"WeChat API error {errcode}: {errmsg}")
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+class WeChatApi:
+    """Holds the access token and sends customer-service text messages."""
+
+    def __init__(self, base_url: str, app_id: str, secret: str, *, clock: Callable[[], float] = time.time):
+        self.base_url, self.app_id, self.secret, self.clock = base_url.rstrip("/"), app_id, secret, clock
+        self.session: aiohttp.ClientSession | None = None
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+    async def close(self) -> None:
+        if self.session:
+            await self.session.close()
+
+    async def access_token(self) -> str:
+        """The cached token, fetched again shortly before it expires; one fetch at a time."""
+        if self._token and self.clock() < self._expires_at - REFRESH_MARGIN:
+            return self._token
+        async with self._lock:
+            if self._token and self.clock() < self._expires_at - REFRESH_MARGIN:
+                return self._token
+            params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.secret}
+            data = await self._call("GET", TOKEN_PATH, params)
+            if not isinstance(data.get("access_token"), str):
+                raise WeChatApiError(-1, "token answer without access_token")
+            self._token = data["access_token"]
+            self._expires_at = self.clock() + int(data.get("expires_in") or DEFAULT_EXPIRES)
+            log.info("wechat: fetched a new access token")
+            return self._token
+
+    async def send_text(self, open_id: str, content: str) -> None:
+        """One customer-service text message; raises WeChatApiError when WeChat refuses it."""
+        body = json.dumps({"touser": open_id, "msgtype": "text", "text": {"content": content}}, ensure_ascii=False)
+        for attempt in (1, 2):
+            token = await self.access_token()
+            try:
+                await self._call("POST", SEND_PATH, {"access_token": token}, body.encode("utf-8"))
+                return
+            except WeChatApiError as error:
+                if error.errcode not in STALE_TOKEN or attempt == 2:
+                    raise
+                if self._token == token:  # unless a concurrent call has already replaced it
+                    self._token = None
+
+    async def _call(self, method: str, path: str, params: dict, body: bytes | None = None) -> dict:
+        if self.session is None:
+            raise WeChatApiError(-1, "the WeChat channel is not started")
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        try:
+            async with self.session.request(method, self.base_url + path, params=params, data=body,
+                                            headers=headers) as response:
+                if response.status != 200:
+                    raise WeChatApiError(-response.status, f"HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise WeChatApiError(-1, f"{type(error).__name__} calling {path}") from error
+        if not isinstance(data, dict):
+            raise WeChatApiError(-1, f"unexpected answer from {path}")
+        if data.get("errcode"):
+            raise WeChatApiError(int(data["errcode"]), str(data.get("errmsg", "")))
+        return data
+
+
+# --- whom the API can reach: blocking store calls, run on the core's worker thread ----------
+
+
+def note_wrote(store: Store, user_key: str, when: float) -> None:
+    """A message from the villager opens (or renews) the 48-hour window."""
+    user = store.user(user_key)
+    user.extra[LAST_WROTE] = when
+    user.extra.pop(INACTIVE, None)
+    store.save_user(user)
+
+
+def note_subscription(store: Store, user_key: str, subscribed: bool, when: float) -> None:
+    """Unfollowing marks the villager inactive: nothing can reach them until they follow again."""
+    user = store.user(user_key)
+    if subscribed:
+        user.extra.pop(INACTIVE, None)
+    else:
+        user.extra[INACTIVE] = when
+    store.save_user(user)
+
+
+def reachable(store: Store, user_key: str, now: float) -> bool:
+    extra = store.user(user_key).extra
+    last_wrote = extra.get(LAST_WROTE)
+    return INACTIVE not in extra and last_wrote is not None and now - float(last_wrote) < WINDOW_SECONDS
