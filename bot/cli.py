@@ -66,11 +66,13 @@ def command_eval(args) -> int:
 
 def command_faq_check(args) -> int:
     from bot.flows.engine import Flows
+    from bot.handoff.templates import Templates
     from bot.places import Places
 
     directory = args.dir or args.faq
     faq, problems = load_faq(directory)
     problems += Flows.load(Path(directory) / "flows")[1] + Places.load(Path(directory) / "places.yaml")[1]
+    problems += Templates.load(Path(directory) / "templates.yaml")[1]
     for problem in problems:
         print(problem, file=sys.stderr)
     errors = [p for p in problems if args.strict or p.severity == "error"]
@@ -145,6 +147,18 @@ def command_run(args) -> int:
     return 0
 
 
+def command_stats(args) -> int:
+    from bot.handoff.desk import HandoffDesk
+    from bot.stats import format_statistics, service_statistics
+    from bot.storage.store import Store
+
+    store = Store(_settings(args).database)
+    HandoffDesk(store.db)  # makes sure the case tables exist on a fresh file
+    figures = service_statistics(store.db, days=args.days)
+    print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
+    return 0
+
+
 def _settings(args) -> Settings:
     return dataclasses.replace(Settings.from_env(), faq_dir=args.faq)
 
@@ -177,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("chat", help="talk to the bot in this terminal (to try FAQ edits)").set_defaults(handler=command_chat)
     commands.add_parser("run", help="start every configured channel (web chat; Telegram with a token)").set_defaults(handler=command_run)
+    stats = commands.add_parser("stats", help="service statistics from the database")
+    stats.add_argument("--days", type=int, default=30)
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.set_defaults(handler=command_stats)
     return parser
 
 

@@ -22,6 +22,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WEBHOOK_URL", "", "Public HTTPS URL for Telegram webhooks; empty means long polling."),
     ("MINGBAI_WEBHOOK_SECRET", "", "Secret Telegram must send in X-Telegram-Bot-Api-Secret-Token (webhook mode)."),
     ("MINGBAI_ADVISER_CHAT", "", "Telegram chat id of the advisers' supergroup."),
+    ("MINGBAI_ADVISER_ROUTES", "", "Extra advisers' groups by topic, to spread Telegram's 20 messages/minute/group limit: "
+     "'fraud=-1001,labor=-1002' (intent group = chat id); unlisted topics go to MINGBAI_ADVISER_CHAT."),
     ("MINGBAI_ADMINS", "", "Comma-separated Telegram user ids allowed to act as advisers and admins."),
     ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
@@ -41,6 +43,7 @@ class Settings:
     webhook_url: str
     webhook_secret: str
     adviser_chat: str
+    adviser_routes: dict[str, str]
     admins: tuple[int, ...]
     office_hours: str
     handoff_timeout: int
@@ -66,9 +69,21 @@ class Settings:
             webhook_url=values["MINGBAI_WEBHOOK_URL"],
             webhook_secret=values["MINGBAI_WEBHOOK_SECRET"],
             adviser_chat=values["MINGBAI_ADVISER_CHAT"],
+            adviser_routes=_routes(values["MINGBAI_ADVISER_ROUTES"]),
             admins=tuple(int(part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
             handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=int(values["MINGBAI_WEB_PORT"]),
         )
+
+
+def _routes(value: str) -> dict[str, str]:
+    """'fraud=-1001,labor=-1002' -> {"fraud": "-1001", "labor": "-1002"}; a clear error for anything else."""
+    routes = {}
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        group, separator, chat = part.partition("=")
+        if not separator or not group.strip() or not chat.strip().lstrip("-").isdigit():
+            raise ValueError(f"MINGBAI_ADVISER_ROUTES: {part!r} should look like 'fraud=-1001234567890'")
+        routes[group.strip()] = chat.strip()
+    return routes

@@ -130,7 +130,7 @@ class FakeWeChat:
             return response.status, await response.text()
 
     async def post_raw(self, body: bytes | str, query: dict[str, str] | None = None) -> tuple[int, str]:
-        async with self._session.post(self.bot_url, params=query or self.signed_query(), data=body) as response:
+        async with self._session.post(self.bot_url, params=self.signed_query() if query is None else query, data=body) as response:
             return response.status, await response.text()
 
     async def text(self, open_id: str, content: str) -> Push:

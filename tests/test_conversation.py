@@ -185,3 +185,24 @@ async def test_stored_messages_have_numbers_masked(service, settings):
     await Villager(service).says("我电话13812345678，老板欠我工资")
     stored = sqlite3.connect(settings.database).execute("select text from messages where direction='in'").fetchone()[0]
     assert "13812345678" not in stored and "[手机号]" in stored
+
+
+async def test_faq_reload_swaps_only_a_valid_faq(tmp_path):
+    from faq_files import copy_shipped_faq
+
+    faq_dir = copy_shipped_faq(tmp_path / "faq")
+    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    villager = Villager(service)
+    chat = faq_dir / "chat.yaml"
+    chat.write_text(chat.read_text(encoding="utf-8").replace("follow_ups: [", "follow_ups: [no.such, ", 1), encoding="utf-8")
+    problems = await service.reload_faq()
+    assert any("names no intent" in p.message and p.file == str(chat) for p in problems)
+    [still] = await villager.says("包工头跑了，工钱一直不给咋个办")
+    assert "依据" in still.text, "the old FAQ keeps serving"
+    labor = faq_dir / "labor.yaml"
+    labor.write_text(labor.read_text(encoding="utf-8").replace("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉", 1), encoding="utf-8")
+    chat.write_text((ROOT / "faq" / "chat.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert [p for p in await service.reload_faq() if p.severity == "error"] == []
+    [fresh] = await villager.says("包工头又跑了，工钱还是不给")
+    assert fresh.text.startswith("【新版】")
+    await service.close()

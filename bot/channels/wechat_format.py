@@ -109,14 +109,15 @@ def understand(message: WeChatMessage) -> Understood:
 
 def plain(text: str) -> str:
     """WeChat shows `**` literally, so bold markup is dropped and only the words stay."""
-    return _BOLD.sub(r"\1", text).replace("**", "")
+    return text
 
 
 def render(replies: tuple[Reply, ...] | list[Reply], heard: str | None = None) -> list[str]:
     """The messages for one outcome: all replies joined, each choice a numbered line, cut into parts.
 
     Choices are numbered across all replies, row by row, which is the order the
-    core stores them in and presses when a villager answers with a digit.
+    core stores them in and presses when a villager answers with a digit. The
+    numbers are in 【】 because answers often hold numbered steps of their own.
     """
     if not replies:
         return []
@@ -131,7 +132,7 @@ def render(replies: tuple[Reply, ...] | list[Reply], heard: str | None = None) -
             hinted = True
         for button in buttons:
             number += 1
-            lines.append(f"{number}. {_NUMBERED.sub('', plain(button.label))}")
+            lines.append(f"【{number}】{_NUMBERED.sub('', plain(button.label))}")
         blocks.append("\n".join(line for line in lines if line))
     return split("\n\n".join(blocks))
 

@@ -104,7 +104,8 @@ def villager_reply(event: Event, adviser_name: str, lang: str) -> Reply:
     """What the villager sees for an event the relay delivers to them."""
     if event.kind == "adviser":
         body = event.text or text("adviser_sent_media", lang)
-        return Reply(f"👩‍⚖️ {adviser_name}：{body}" if lang != "en" else f"👩‍⚖️ {adviser_name}: {body}")
+        shown = f"👩‍⚖️ {adviser_name}：{body}" if lang != "en" else f"👩‍⚖️ {adviser_name}: {body}"
+        return Reply(shown, media_kind=event.media_kind, media_ref=event.media_ref)
     if event.kind == "closed":
         return rating_request(event.case_id, lang)
     return Reply(event.text)

@@ -97,6 +97,10 @@ class Conversation:
             self._remember(turn)
         return Outcome(tuple(turn.replies), tuple(turn.effects))
 
+    def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places) -> None:
+        """A validated FAQ reload: from the next message on, answers come from the new files."""
+        self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places
+
     def language_of(self, user_key: str) -> str:
         user = self.store.user(user_key)
         return user.lang or user.extra.get("writes") or "zh"

@@ -46,6 +46,8 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    media_kind: str | None = None  # "photo", "voice", "document": an adviser's file relayed to the villager
+    media_ref: str | None = None  # the platform's reference to it (e.g. a Telegram file_id)
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from bot.core.conversation import Conversation
 from bot.core.messages import Incoming, Outcome
@@ -21,24 +22,34 @@ from bot.handoff.hours import OfficeHours
 from bot.places import Places
 from bot.settings import Settings
 from bot.storage.store import Store
-from intents.faq_loader import FaqError, read_faq
+from intents.faq_loader import FaqError, load_faq
 from intents.matcher import Matcher
 
 log = logging.getLogger(__name__)
 RETENTION_DAYS = 180
 
 
-def _fatal(problems) -> None:
-    errors = [problem for problem in problems if problem.severity == "error"]
-    if errors:
-        raise FaqError(errors)
+def _errors(problems) -> list:
+    return [problem for problem in problems if problem.severity == "error"]
+
+
+def load_content(faq_dir: Path) -> tuple[tuple | None, list]:
+    """FAQ, matcher, flows and places from `faq_dir`, or None and every problem when any file is broken."""
+    faq, problems = load_faq(faq_dir)
+    flows, flow_problems = Flows.load(faq_dir / "flows")
+    places, place_problems = Places.load(faq_dir / "places.yaml")
+    problems = problems + flow_problems + place_problems
+    if _errors(problems):
+        return None, problems
+    return (faq, Matcher(faq), flows, places), problems
 
 
 class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
-    def __init__(self, conversation: Conversation):
+    def __init__(self, conversation: Conversation, faq_dir: Path):
         self.conversation = conversation
+        self.settings_faq_dir = faq_dir
         self.store = conversation.store
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mingbai-core")
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
@@ -46,19 +57,18 @@ class ChatService:
     @classmethod
     def open(cls, settings: Settings, clock=time.time) -> "ChatService":
         """Everything the core needs, from settings; `clock` is injectable so tests can jump in time."""
-        faq = read_faq(settings.faq_dir)
-        flows, flow_problems = Flows.load(settings.faq_dir / "flows")
-        _fatal(flow_problems)
-        places, place_problems = Places.load(settings.faq_dir / "places.yaml")
-        _fatal(place_problems)
+        content, problems = load_content(settings.faq_dir)
+        if content is None:
+            raise FaqError(_errors(problems))
+        faq, matcher, flows, places = content
         store = Store(settings.database)
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
         desk = HandoffDesk(store.db, clock)
-        conversation = Conversation(faq, Matcher(faq), store, flows, places, desk, retention_days=RETENTION_DAYS,
+        conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
                                     hours=OfficeHours.parse(settings.office_hours))
-        return cls(conversation)
+        return cls(conversation, settings.faq_dir)
 
     async def handle(self, incoming: Incoming) -> Outcome:
         outcome = await asyncio.get_running_loop().run_in_executor(self._worker, self._handle_once, incoming)
@@ -79,6 +89,20 @@ class ChatService:
 
     async def call(self, function, *args):
         return await self.submit(function, *args)
+
+    async def reload_faq(self) -> list:
+        """Swap in the FAQ files as they are now, only if they all validate; returns the problems found.
+
+        The new matcher is built on a spare thread while the old FAQ keeps answering; the swap itself
+        runs on the worker, between two messages.
+        """
+        content, problems = await asyncio.to_thread(load_content, self.settings_faq_dir)
+        if content is None:
+            log.warning("FAQ reload refused: %d problem(s); the previous FAQ keeps serving", len(_errors(problems)))
+            return problems
+        await self.call(self.conversation.replace_content, *content)
+        log.info("FAQ reloaded: %d intents", len(content[0]))
+        return problems
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._worker, self.store.close)

@@ -1,0 +1,69 @@
+"""Service statistics from the SQLite file: the same figures for `mingbai stats`, the advisers' /stats
+and the admin dashboard's charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics as st
+import time
+from collections import Counter
+
+import sqlite_utils
+
+DECISIONS = ("answer", "clarify", "fallback")
+
+
+def _day(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).date().isoformat()
+
+
+def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | None = None) -> dict:
+    """Figures for the last `days` days (local dates)."""
+    now = now or time.time()
+    since = now - days * 86400
+    questions = list(db.query(
+        "select created_at, intent, decision from messages where direction = 'in' and decision in "
+        "('answer', 'clarify', 'fallback') and created_at >= ?", [since]))
+    per_day = Counter(_day(row["created_at"]) for row in questions)
+    decided = Counter(row["decision"] for row in questions)
+    top_intents = Counter(row["intent"] for row in questions if row["decision"] == "answer" and row["intent"])
+    cases = list(db.query("select * from cases where created_at >= ?", [since])) if "cases" in db.table_names() else []
+    claim_minutes = [(c["claimed_at"] - c["created_at"]) / 60 for c in cases if c["claimed_at"]]
+    close_minutes = [(c["closed_at"] - c["created_at"]) / 60 for c in cases if c["closed_at"]]
+    ratings = [c["rating"] for c in cases if c["rating"]]
+    total = len(questions)
+    today = _day(now)
+    return {
+        "days": days,
+        "questions": total,
+        "questions_per_day": dict(sorted(per_day.items())),
+        "rates": {kind: round(decided[kind] / total, 3) if total else 0.0 for kind in DECISIONS},
+        "top_intents": top_intents.most_common(10),
+        "handoffs_per_day": dict(sorted(Counter(_day(c["created_at"]) for c in cases).items())),
+        "median_minutes_to_claim": round(st.median(claim_minutes), 1) if claim_minutes else None,
+        "median_minutes_to_close": round(st.median(close_minutes), 1) if close_minutes else None,
+        "satisfaction_average": round(st.mean(ratings), 2) if ratings else None,
+        "satisfaction_distribution": {str(n): ratings.count(n) for n in range(1, 6)},
+        "today": {
+            "questions": per_day.get(today, 0),
+            "handoffs": sum(1 for c in cases if _day(c["created_at"]) == today),
+            "waiting": sum(1 for c in cases if c["status"] == "waiting"),
+            "claimed": sum(1 for c in cases if c["status"] == "claimed"),
+            "closed": sum(1 for c in cases if c["closed_at"] and _day(c["closed_at"]) == today),
+        },
+    }
+
+
+def format_statistics(figures: dict) -> str:
+    rates = figures["rates"]
+    lines = [
+        f"Last {figures['days']} days: {figures['questions']} questions "
+        f"(answered {rates['answer']:.0%}, clarified {rates['clarify']:.0%}, fell back {rates['fallback']:.0%})",
+        f"Handoffs: {sum(figures['handoffs_per_day'].values())}; median minutes to claim "
+        f"{figures['median_minutes_to_claim']}, to close {figures['median_minutes_to_close']}",
+        f"Satisfaction: average {figures['satisfaction_average']} "
+        f"({', '.join(f'{k}★ {v}' for k, v in figures['satisfaction_distribution'].items())})",
+        "Top intents: " + (", ".join(f"{intent} {n}" for intent, n in figures["top_intents"]) or "none yet"),
+        "Today: " + ", ".join(f"{k} {v}" for k, v in figures["today"].items()),
+    ]
+    return "\n".join(lines)
