@@ -140,22 +140,50 @@ def command_run(args) -> int:
     import asyncio
 
     from bot.app import serve
+    from bot.privacy import RedactingFilter
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the bot token
     asyncio.run(serve(_settings(args)))
     return 0
 
 
 def command_stats(args) -> int:
-    from bot.handoff.desk import HandoffDesk
     from bot.stats import format_statistics, service_statistics
+
+    store, _ = _open_store(args)
+    figures = service_statistics(store.db, days=args.days)
+    print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
+    return 0
+
+
+def _open_store(args):
+    from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
 
     store = Store(_settings(args).database)
-    HandoffDesk(store.db)  # makes sure the case tables exist on a fresh file
-    figures = service_statistics(store.db, days=args.days)
-    print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
+    return store, HandoffDesk(store.db)
+
+
+def command_forget(args) -> int:
+    store, desk = _open_store(args)
+    store.forget(args.user)
+    desk.forget(args.user)
+    print(f"deleted the data of {args.user} (closed cases kept anonymised for statistics)")
+    return 0
+
+
+def command_export(args) -> int:
+    store, desk = _open_store(args)
+    print(json.dumps({**store.export(args.user), "cases": desk.export(args.user)}, ensure_ascii=False, indent=1))
+    return 0
+
+
+def command_purge(args) -> int:
+    store, _ = _open_store(args)
+    print(f"deleted {store.purge_older_than(args.older_than)} records older than {args.older_than} days")
     return 0
 
 
@@ -195,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--days", type=int, default=30)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(handler=command_stats)
+    forget = commands.add_parser("forget", help="delete one villager's data, e.g. telegram:12345 or web:<id>")
+    forget.add_argument("user")
+    forget.set_defaults(handler=command_forget)
+    export = commands.add_parser("export", help="print one villager's stored data as JSON")
+    export.add_argument("user")
+    export.set_defaults(handler=command_export)
+    purge = commands.add_parser("purge", help="apply the retention policy: delete conversations older than N days")
+    purge.add_argument("--older-than", type=int, default=180, metavar="DAYS")
+    purge.set_defaults(handler=command_purge)
     return parser
 
 

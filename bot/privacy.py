@@ -6,6 +6,7 @@ so a database copy or an adviser's screen never carries them in full.
 
 from __future__ import annotations
 
+import logging
 import re
 
 # Order matters: an 18-character ID number contains a run that looks like a phone number.
@@ -25,3 +26,14 @@ def redact(text: str) -> str:
     for pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks phone, ID-card and bank-card numbers in every log record that passes through a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True

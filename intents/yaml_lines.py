@@ -73,3 +73,6 @@ def load_yaml(path: Path):
         line = mark.line + 1 if mark else 1
         reason = error.problem or str(error)
         raise YamlError(path, line, f"not valid YAML: {reason}; check indentation and quotes") from error
+    except yaml.reader.ReaderError as error:  # a control character, e.g. pasted from a Word document
+        line = text[: error.position].count("\n") + 1
+        raise YamlError(path, line, f"character {error.character:#x} is not allowed in YAML; delete it") from error

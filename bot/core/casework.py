@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.messages import Button, Effect, Reply
 from bot.core.texts import text
-from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, Event, HandoffDesk
+from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, CaseError, Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
 
 if TYPE_CHECKING:
@@ -81,16 +81,30 @@ class CaseWork:
         turn.effects.append(RELAY)
         turn.say(rating_request(case.id, turn.lang))
 
+    def _own_case(self, turn: "Turn", case_id: str) -> Case | None:
+        """The case, if it is this villager's: a forged button must never touch someone else's case."""
+        if not case_id.isdigit():
+            return None
+        try:
+            case = self.desk.case(int(case_id))
+        except CaseError:
+            return None
+        return case if case.user_key == turn.user.key else None
+
     def rate(self, turn: "Turn", argument: str) -> None:
         case_id, _, score = argument.partition(":")
-        if not (case_id.isdigit() and score.isdigit()):
+        case = self._own_case(turn, case_id)
+        if case is None or not score.isdigit():
+            turn.say(Reply(text("stale_button", turn.lang)))
             return
-        self.desk.rate(int(case_id), int(score))
+        self.desk.rate(case.id, int(score))
         turn.user.awaiting = f"comment:{case_id}"
         turn.say(Reply(text("rating_thanks", turn.lang)))
 
     def comment(self, turn: "Turn", case_id: str, message: str) -> None:
-        case = self.desk.case(int(case_id))
+        case = self._own_case(turn, case_id)
+        if case is None:
+            return
         self.desk.rate(case.id, case.rating or 0, message[:500])
         turn.say(Reply(text("comment_thanks", turn.lang)))
 

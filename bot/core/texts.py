@@ -142,6 +142,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "现在是下班时间（顾问工作时间：{hours}），顾问上班后会在这里回复您。您可以先把事情经过写下来。着急请拨打12348；有危险请打110。",
         "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what happened meanwhile. If urgent, call 12348; in danger, call 110.",
     },
+    "stale_button": {"zh": "这个按钮已经过期了。直接打字问我就行。", "en": "That button has expired. Just type your question."},
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
 }

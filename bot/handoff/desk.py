@@ -153,7 +153,7 @@ class HandoffDesk:
         return self._add(case_id, "villager", None, text, TO_ADVISERS, media_kind, media_ref)
 
     def rate(self, case_id: int, rating: int, comment: str | None = None) -> None:
-        self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": comment})
+        self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": redact(comment) if comment else None})
 
     def close_by_villager(self, case_id: int) -> None:
         self._close(case_id, "villager", None, notify=TO_ADVISERS)
@@ -243,11 +243,25 @@ class HandoffDesk:
         return bool(self.db["cases"].get(case_id)["reminded"])
 
     def forget(self, user_key: str) -> None:
-        """Delete a villager's cases and their messages (/forget)."""
+        """/forget: delete everything the villager said in cases; keep the cases themselves, anonymised,
+        closed and without comments, so the service's statistics stay true. A block stays: it protects advisers."""
         ids = [row["id"] for row in self.db["cases"].rows_where("user_key = ?", [user_key], select="id")]
-        for case_id in ids:
-            self.db.execute("delete from case_events where case_id = ?", [case_id])
-        self.db.execute("delete from cases where user_key = ?", [user_key])
+        with self.db.atomic():
+            for case_id in ids:
+                self.db.execute("delete from case_events where case_id = ?", [case_id])
+                self.db["cases"].update(case_id, {
+                    "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
+                    "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or self.clock(),
+                })
+
+
+    def export(self, user_key: str) -> list[dict]:
+        cases = list(self.db.query("select * from cases where user_key = ? order by id", [user_key]))
+        for case in cases:
+            case["events"] = list(self.db.query(
+                "select kind, text, media_kind, created_at from case_events where case_id = ? and kind != 'note' "
+                "order by id", [case["id"]]))
+        return cases
 
     # --- internals -------------------------------------------------------------------------
 

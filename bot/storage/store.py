@@ -147,6 +147,15 @@ class Store:
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
 
+    def export(self, user_key: str) -> dict:
+        """Everything stored about one villager, for `mingbai export` (their right to see it)."""
+        user = self.user(user_key)
+        tables = {}
+        for table in ("messages", "unanswered", "feedback"):
+            tables[table] = list(self.db.query(f"select * from {table} where user_key = ? order by id", [user_key]))
+        return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "flow": user.flow,
+                         "last_intent": user.last_intent}, **tables}
+
     def purge_older_than(self, days: int) -> int:
         """Delete messages, unanswered questions and feedback older than `days` (the privacy promise)."""
         cutoff = time.time() - days * 86400

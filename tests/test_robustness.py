@@ -1,0 +1,96 @@
+"""Bad input gets a polite reply or a clear error, never an exception, and never touches someone else's data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.messages import CONTENT_KINDS, Incoming, Reply
+from bot.core.service import ChatService
+from bot.flows.engine import Flows
+from bot.places import Places
+from bot.settings import Settings
+from conftest import ROOT
+from intents.faq_loader import load_faq
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ACTIONS = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["intent:", "intent:nope", "fb:up", "fb:", "flow:", "flow:x:y", "flowstart:nope", "rate:1:5",
+                     "rate:abc", "rate:999999:3", "deadline:nope", "group:", "lang:fr", "forget:maybe", "end", "none"]),
+)
+
+
+@pytest.fixture(scope="module")
+def conversation(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("robust")
+    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(directory)}))
+    yield service.conversation
+    asyncio.run(service.close())
+
+
+def _check(outcome) -> None:
+    for reply in outcome.replies:
+        assert isinstance(reply, Reply) and isinstance(reply.text, str) and reply.text.strip()
+        assert len(reply.text) <= 4096
+
+
+@FUZZ
+@given(text=st.one_of(st.text(max_size=300), st.text(min_size=4000, max_size=6000)), user=st.sampled_from(["a", "b"]))
+def test_any_text_gets_a_reply(conversation, text, user):
+    _check(conversation.handle(Incoming("fuzz", user, text=text)))
+
+
+@FUZZ
+@given(action=ACTIONS, user=st.sampled_from(["a", "b"]))
+def test_any_button_payload_is_handled(conversation, action, user):
+    _check(conversation.handle(Incoming("fuzz", user, action=action)))
+
+
+@FUZZ
+@given(content=st.sampled_from(CONTENT_KINDS))
+def test_any_content_kind_is_handled(conversation, content):
+    outcome = conversation.handle(Incoming("fuzz", "c", content=content))
+    _check(outcome)
+    assert outcome.replies
+
+
+def test_forged_rating_for_another_villagers_case_changes_nothing(conversation):
+    conversation.handle(Incoming("fuzz", "owner", text="/human"))
+    case = conversation.desk.open_case_for("fuzz:owner")
+    conversation.handle(Incoming("fuzz", "owner", text="/end"))
+    outcome = conversation.handle(Incoming("fuzz", "intruder", action=f"rate:{case.id}:1"))
+    assert conversation.desk.case(case.id).rating is None
+    assert "过期" in outcome.replies[0].text
+
+
+@FUZZ
+@given(text=st.text(max_size=200), action=st.one_of(st.none(), st.text(max_size=40)))
+def test_flow_engine_never_raises(text, action):
+    flows, _ = Flows.load(ROOT / "faq" / "flows")
+    state = flows.start("legal_aid_eligibility", "zh").state
+    step = flows.step(state, text=text, action=action)
+    assert step.reply.text
+
+
+@FUZZ
+@given(text=st.text(max_size=300))
+def test_places_lookup_never_raises(text):
+    places, _ = Places.load(ROOT / "faq" / "places.yaml")
+    places.find_area(text)
+
+
+@FUZZ
+@given(content=st.one_of(st.text(max_size=400), st.binary(max_size=400)))
+def test_faq_loader_reports_instead_of_raising(tmp_path_factory, content):
+    directory = tmp_path_factory.mktemp("faqfuzz")
+    path = directory / "broken.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    _, problems = load_faq(directory)
+    assert problems and all(str(p).count(":") >= 2 for p in problems)
