@@ -23,15 +23,20 @@ def inverse_document_frequencies(documents: Iterable[Mapping[str, float]]) -> tu
     return idf, math.log((total + 1) / 0.5)
 
 
+#: The kinds of feature that count against a message when the FAQ has never seen them: whole words.
+#: An unseen character bigram is mostly a join across two words (邻居因, 为过) and says nothing.
+UNSEEN_PENALISED = frozenset("we")
+
+
 def unit_vector(counts: Mapping[str, float], idf: Mapping[str, float], unseen_idf: float = 0.0) -> dict[str, float]:
     """Unit-length TF-IDF vector of `counts`, keeping only features in `idf`.
 
-    A feature outside `idf` still counts towards the length with `unseen_idf`:
+    A word outside `idf` still counts towards the length with `unseen_idf`:
     words the FAQ never uses (天气, 猪价) make a message *less* like every
     intent instead of being ignored.
     """
     vector = {
-        feature: FEATURE_WEIGHTS[feature[0]] * (1 + math.log(count)) * idf.get(feature, unseen_idf)
+        feature: FEATURE_WEIGHTS[feature[0]] * (1 + math.log(count)) * idf.get(feature, unseen_idf if feature[0] in UNSEEN_PENALISED else 0.0)
         for feature, count in counts.items()
         if count > 0
     }
