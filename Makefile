@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: run test bench check eval clean
+.PHONY: run test bench load check eval clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ eval: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py
+
+# Long load runs, kept out of `make test`.
+load: $(VENV)/.installed-test
+	$(BIN)/python bench/load_web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
