@@ -13,8 +13,10 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.web import setup_web_chat
+from bot.channels.wechat import setup_wechat
 from bot.core.messages import Outcome
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
@@ -24,10 +26,20 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access lines without query strings: WeChat puts the villager's OpenID there."""
+
+    def log(self, request, response, elapsed: float) -> None:
+        self.logger.info("%s %s %s %.0fms", request.method, request.path, response.status, elapsed * 1000)
+
+
 def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_chat = setup_web_chat(app, service)
     relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
+    wechat = setup_wechat(app, service, settings)
+    if wechat:
+        relay.add_villager_channel("wechat", wechat.send_reply)
     return app
 
 
@@ -51,7 +63,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
 
         relay.add_villager_channel("telegram", send_to_telegram)
         tasks.append(asyncio.create_task(run_telegram(application, settings), name="telegram"))
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     print(f"mingbai: web chat on http://{settings.web_host}:{settings.web_port}/ (FAQ {settings.faq_dir}, data {settings.database})")

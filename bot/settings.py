@@ -25,6 +25,14 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_ADVISER_ROUTES", "", "Extra advisers' groups by topic, to spread Telegram's 20 messages/minute/group limit: "
      "'fraud=-1001,labor=-1002' (intent group = chat id); unlisted topics go to MINGBAI_ADVISER_CHAT."),
     ("MINGBAI_ADMINS", "", "Comma-separated Telegram user ids allowed to act as advisers and admins."),
+    ("MINGBAI_WECHAT_TOKEN", "", "Token from the WeChat console (服务器配置). Without it, WeChat is not mounted."),
+    ("MINGBAI_WECHAT_APPID", "", "AppID of the official account, to send slow or long answers and advisers' messages."),
+    ("MINGBAI_WECHAT_SECRET", "", "AppSecret of the official account, with MINGBAI_WECHAT_APPID."),
+    ("MINGBAI_WECHAT_AES_KEY", "", "EncodingAESKey from the console, for safe mode (安全模式); needs the AppID."),
+    ("MINGBAI_WECHAT_PATH", "/wechat", "Path WeChat posts to: the console's server URL is https://<your host><path>."),
+    ("MINGBAI_WECHAT_API_BASE", "https://api.weixin.qq.com", "WeChat API base URL (a proxy, or a test fake)."),
+    ("MINGBAI_WECHAT_REPLY_SECONDS", "4", "Seconds to wait for an answer before replying 'success' and sending it "
+     "through the customer-service API; keep it under WeChat's 5."),
     ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
@@ -45,6 +53,13 @@ class Settings:
     adviser_chat: str
     adviser_routes: dict[str, str]
     admins: tuple[int, ...]
+    wechat_token: str
+    wechat_appid: str
+    wechat_secret: str
+    wechat_aes_key: str
+    wechat_path: str
+    wechat_api_base: str
+    wechat_reply_seconds: float
     office_hours: str
     handoff_timeout: int
     web_host: str
@@ -71,6 +86,13 @@ class Settings:
             adviser_chat=values["MINGBAI_ADVISER_CHAT"],
             adviser_routes=_routes(values["MINGBAI_ADVISER_ROUTES"]),
             admins=tuple(int(part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
+            wechat_token=values["MINGBAI_WECHAT_TOKEN"],
+            wechat_appid=values["MINGBAI_WECHAT_APPID"],
+            wechat_secret=values["MINGBAI_WECHAT_SECRET"],
+            wechat_aes_key=values["MINGBAI_WECHAT_AES_KEY"],
+            wechat_path=values["MINGBAI_WECHAT_PATH"],
+            wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
+            wechat_reply_seconds=float(values["MINGBAI_WECHAT_REPLY_SECONDS"]),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
             handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],

@@ -13,42 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import binascii
-import hmac
 import logging
-import os
-import struct
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Mapping
-from xml.parsers.expat import ExpatError
+from typing import Callable
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.utils import WeChatSigner
 
 from bot.channels import wechat_api
-from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat_api import OUT_OF_REACH, WeChatApi, WeChatApiError
 from bot.channels.wechat_delivery import Deliveries
-from bot.channels.wechat_format import (PLATFORM, MalformedMessage, Understood, passive_xml, plain, read_message,
-                                        split, understand)
-from bot.core.messages import Incoming, Outcome
+from bot.channels.wechat_format import (PLATFORM, MalformedMessage, Understood, WrongSignature, open_push, passive_xml,
+                                        render, signed, understand)
+from bot.core.messages import Outcome, Reply
 from bot.core.service import ChatService
+from bot.handoff.relay import DeliveryError
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-#: (name, default, help), in the form of bot.settings.SETTINGS.
-WECHAT_SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("MINGBAI_WECHAT_TOKEN", "", "Token from the WeChat console (服务器配置). Without it, WeChat is not mounted."),
-    ("MINGBAI_WECHAT_APPID", "", "AppID of the official account: for answers sent later (slow or long) and adviser messages."),
-    ("MINGBAI_WECHAT_SECRET", "", "AppSecret of the official account, with MINGBAI_WECHAT_APPID."),
-    ("MINGBAI_WECHAT_AES_KEY", "", "EncodingAESKey from the console, for safe mode (安全模式); needs the AppID."),
-    ("MINGBAI_WECHAT_PATH", "/wechat", "Path WeChat posts to: the console's server URL is https://<your host><path>."),
-    ("MINGBAI_WECHAT_API_BASE", "https://api.weixin.qq.com", "WeChat API base URL (a proxy, or a test fake)."),
-    ("MINGBAI_WECHAT_REPLY_SECONDS", "4", "Seconds to wait for an answer before replying 'success' and sending it "
-     "through the customer-service API; keep it under WeChat's 5."),
-)
-
 
 @dataclass(frozen=True)
 class WeChatSettings:
@@ -61,22 +44,15 @@ class WeChatSettings:
     reply_seconds: float = 4.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "WeChatSettings":
-        environ = os.environ if environ is None else environ
-        values = {name: str(environ.get(name, default)) for name, default, _ in WECHAT_SETTINGS}
-        return cls(token=values["MINGBAI_WECHAT_TOKEN"], app_id=values["MINGBAI_WECHAT_APPID"],
-                   secret=values["MINGBAI_WECHAT_SECRET"], aes_key=values["MINGBAI_WECHAT_AES_KEY"],
-                   path=values["MINGBAI_WECHAT_PATH"], api_base=values["MINGBAI_WECHAT_API_BASE"],
-                   reply_seconds=float(values["MINGBAI_WECHAT_REPLY_SECONDS"]))
+    def from_settings(cls, settings: Settings) -> "WeChatSettings":
+        return cls(token=settings.wechat_token, app_id=settings.wechat_appid, secret=settings.wechat_secret,
+                   aes_key=settings.wechat_aes_key, path=settings.wechat_path, api_base=settings.wechat_api_base,
+                   reply_seconds=settings.wechat_reply_seconds)
 
 
-def setup_wechat(app: web.Application, service: ChatService, settings=None) -> "WeChatChannel | None":
-    """Mount the channel on `app`, or return None when no WeChat token is configured.
-
-    `settings` is a WeChatSettings; anything else (e.g. bot.settings.Settings)
-    means "read the MINGBAI_WECHAT_* variables from the environment".
-    """
-    config = settings if isinstance(settings, WeChatSettings) else WeChatSettings.from_env()
+def setup_wechat(app: web.Application, service: ChatService, settings: Settings | WeChatSettings) -> "WeChatChannel | None":
+    """Mount the channel on `app`, or return None when no WeChat token is configured."""
+    config = settings if isinstance(settings, WeChatSettings) else WeChatSettings.from_settings(settings)
     if not config.token:
         return None
     channel = WeChatChannel(service, config)
@@ -85,7 +61,7 @@ def setup_wechat(app: web.Application, service: ChatService, settings=None) -> "
 
 
 class WeChatChannel:
-    """Answers WeChat villagers through the core, and lets advisers write to them (`push`)."""
+    """Answers WeChat villagers through the core; the relay and advisers reach them with `send_reply` or `push`."""
 
     def __init__(self, service: ChatService, settings: WeChatSettings, *, clock: Callable[[], float] = time.time):
         if settings.aes_key and not settings.app_id:
@@ -98,8 +74,6 @@ class WeChatChannel:
         except (AssertionError, binascii.Error) as error:
             raise ValueError("MINGBAI_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console") from error
         self.deliveries = Deliveries(self._answer, self._send, settings.reply_seconds, can_send=self.api is not None)
-        #: Called with every Outcome that carries effects (e.g. a handoff), so the rest of mingbai can act on it.
-        self.on_effects: Callable[[Incoming, Outcome], Awaitable[None]] | None = None
 
     def _now(self) -> float:
         return self.clock()  # looked up on each call, so a test can move the clock of a running channel
@@ -119,43 +93,28 @@ class WeChatChannel:
         if self.api:
             await self.api.close()
 
-    def _run(self, function, *args):
-        """Blocking store calls go to the core's single worker: SQLite sees one thread, in order."""
-        return asyncio.get_running_loop().run_in_executor(self.service._worker, function, *args)
+    def _run(self, function, *args) -> asyncio.Future:
+        """Blocking store calls go to the core's single worker: SQLite sees one thread, in order with messages."""
+        return self.service.submit(function, *args)
 
     # --- HTTP -------------------------------------------------------------------------------
 
-    def _signed(self, query: Mapping[str, str]) -> bool:
-        """WeChat's signature: SHA1 of token, timestamp and nonce sorted (wechatpy's signer), compared in constant time."""
-        signature, timestamp, nonce = query.get("signature", ""), query.get("timestamp", ""), query.get("nonce", "")
-        if not (signature and timestamp and nonce):
-            return False
-        signer = WeChatSigner()
-        signer.add_data(self.settings.token, timestamp, nonce)
-        return hmac.compare_digest(signer.signature, signature)
-
     async def verify(self, request: web.Request) -> web.Response:
         """The handshake when the server URL is saved in the console: echo `echostr` if the signature is ours."""
-        if not self._signed(request.query):
+        if not signed(self.settings.token, request.query):
             log.warning("wechat: verification with a wrong signature refused")
             raise web.HTTPForbidden(text="signature mismatch")
         return web.Response(text=request.query.get("echostr", ""))
 
     async def receive(self, request: web.Request) -> web.StreamResponse:
-        query = request.query
-        if not self._signed(query):
-            log.warning("wechat: message with a wrong signature refused")
-            raise web.HTTPForbidden(text="signature mismatch")
-        safe = query.get("encrypt_type") == "aes"
-        body = await request.read()
+        """One push from WeChat; always answered in time, with a passive reply or "success"."""
         try:
-            message = read_message(self._decrypt(body, query) if safe else body)
-        except InvalidSignatureException:
-            log.warning("wechat: encrypted message with a wrong msg_signature refused")
-            raise web.HTTPForbidden(text="msg_signature mismatch")
-        except (MalformedMessage, InvalidAppIdException, ExpatError, KeyError, TypeError, ValueError,
-                struct.error) as error:
-            log.warning("wechat: unreadable message refused (%s)", type(error).__name__)
+            message = open_push(self.settings.token, self.crypto, request.query, await request.read())
+        except WrongSignature as error:
+            log.warning("wechat: push with a wrong %s refused", error)
+            raise web.HTTPForbidden(text="signature mismatch")
+        except MalformedMessage as error:
+            log.warning("wechat: unreadable push refused (%s)", error)
             raise web.HTTPBadRequest(text="malformed message")
         understood = understand(message)
         if understood.subscribed is False:
@@ -163,13 +122,12 @@ class WeChatChannel:
                             self._now())
         if understood.incoming is None:
             return web.Response(text="success")
-        connected = lambda: request.transport is not None and not request.transport.is_closing()  # noqa: E731
-        first, rest = await self.deliveries.respond(understood, connected)
+        first, rest = await self.deliveries.respond(understood, lambda: self._connected(request))
         if first is None:
             return web.Response(text="success")
         xml = passive_xml(first, message)
-        if safe:
-            xml = self.crypto.encrypt_message(xml, query.get("nonce", ""))
+        if request.query.get("encrypt_type") == "aes":
+            xml = self.crypto.encrypt_message(xml, request.query.get("nonce", ""))
         response = web.Response(text=xml, content_type="application/xml")
         if rest:  # the rest goes out after the passive reply is on its way, so the parts arrive in order
             await response.prepare(request)
@@ -177,11 +135,10 @@ class WeChatChannel:
             self.deliveries.later(self._send(message.open_id, rest))
         return response
 
-    def _decrypt(self, body: bytes, query: Mapping[str, str]) -> str:
-        if self.crypto is None:
-            raise MalformedMessage("an encrypted message, but MINGBAI_WECHAT_AES_KEY is not set")
-        return self.crypto.decrypt_message(body, query.get("msg_signature", ""), query.get("timestamp", ""),
-                                           query.get("nonce", ""))
+    @staticmethod
+    def _connected(request: web.Request) -> bool:
+        """False once WeChat hung up: a passive reply written then would be lost, so it goes by the API instead."""
+        return request.transport is not None and not request.transport.is_closing()
 
     # --- the core and the API -----------------------------------------------------------------
 
@@ -196,29 +153,46 @@ class WeChatChannel:
             await self._run(wechat_api.note_wrote, self.service.store, incoming.user_key, self._now())
         elif understood.subscribed:
             await self._run(wechat_api.note_subscription, self.service.store, incoming.user_key, True, self._now())
-        outcome = await self.service.handle(incoming)
-        if outcome.effects and self.on_effects:
-            try:
-                await self.on_effects(incoming, outcome)
-            except Exception:  # a failing handoff must not cost the villager their answer
-                log.exception("wechat: acting on effects failed")
-        return outcome
+        return await self.service.handle(incoming)
 
     async def _send(self, open_id: str, parts: list[str]) -> bool:
         """Customer-service messages, in order; False at the first one WeChat refuses."""
-        if self.api is None:
-            log.warning("wechat: %d message(s) not sent: no AppID/secret", len(parts))
+        try:
+            await self._send_or_raise(open_id, parts)
+            return True
+        except WeChatApiError as error:
+            log.warning("wechat: customer-service message refused (%s)", error)
             return False
+
+    async def _send_or_raise(self, open_id: str, parts: list[str]) -> None:
+        if self.api is None:
+            raise WeChatApiError(-1, "no AppID/secret: MINGBAI_WECHAT_APPID and MINGBAI_WECHAT_SECRET are unset")
         for part in parts:
-            try:
-                await self.api.send_text(open_id, part)
-            except wechat_api.WeChatApiError as error:
-                log.warning("wechat: customer-service message refused (%s)", error)
-                return False
-        return True
+            await self.api.send_text(open_id, part)
+
+    async def send_reply(self, open_id: str, reply: Reply) -> None:
+        """The relay's way to a WeChat villager: `relay.add_villager_channel("wechat", channel.send_reply)`.
+
+        Raises DeliveryError, final when WeChat will not let us reach them again
+        until they write (48 hours passed, unfollowed, quota used). Its choices
+        become the ones a digit answers, as the core does for its own replies.
+        """
+        key = self._key(open_id)
+        if not await self._run(wechat_api.reachable, self.service.store, key, self._now()):
+            raise DeliveryError("the villager has not written for 48 hours, or unfollowed", final=True)
+        if reply.buttons:
+            actions = [button.action for button in reply.all_buttons()]
+            await self._run(wechat_api.remember_choices, self.service.store, key, actions)
+        try:
+            await self._send_or_raise(open_id, render((reply,)))
+        except WeChatApiError as error:
+            raise DeliveryError(str(error), final=error.errcode in OUT_OF_REACH or self.api is None) from error
 
     async def push(self, open_id: str, text: str) -> bool:
         """Write to a villager outside a reply (an adviser's message); False when WeChat won't let us any more."""
-        if not await self._run(wechat_api.reachable, self.service.store, self._key(open_id), self._now()):
+        try:
+            await self.send_reply(open_id, Reply(text))
+            return True
+        except DeliveryError as error:
+            log.warning("wechat: message to a villager not sent (%s)", error)
             return False
-        return await self._send(open_id, split(plain(text)))

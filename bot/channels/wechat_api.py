@@ -137,3 +137,10 @@ def reachable(store: Store, user_key: str, now: float) -> bool:
     extra = store.user(user_key).extra
     last_wrote = extra.get(LAST_WROTE)
     return INACTIVE not in extra and last_wrote is not None and now - float(last_wrote) < WINDOW_SECONDS
+
+
+def remember_choices(store: Store, user_key: str, actions: list[str]) -> None:
+    """A message sent outside a reply (the relay's) shows the latest numbered choices: a digit now means these."""
+    user = store.user(user_key)
+    user.extra["options"] = actions  # the key the core keeps its own choices under (Conversation._numbered_choice)
+    store.save_user(user)

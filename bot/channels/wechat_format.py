@@ -4,24 +4,31 @@ WeChat text has no buttons and no bold, so every rule a villager notices on
 WeChat lives here: how choices become numbered lines (in exactly the order the
 core numbers them, so a reply of "2" presses the second button), how a long
 answer is cut into messages, and what each kind of WeChat message means to the
-core. Replies are rendered by `wechatpy`, the library the protocol's details
-were checked against (engineering notes §4).
+core. So do the checks a push must pass first. `wechatpy` signs, decrypts and
+renders replies: it is what the protocol was checked against (engineering
+notes §4).
 """
 
 from __future__ import annotations
 
+import hmac
 import re
+import struct
 from dataclasses import dataclass
+from typing import Mapping
 from xml.parsers.expat import ExpatError
 
 import xmltodict
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
+from wechatpy.utils import WeChatSigner
 
 from bot.core.messages import Incoming, Reply
 
 PLATFORM = "wechat"
-#: One WeChat text message: WeChat refuses text over 2048 bytes (UTF-8), so parts stay under 2000 bytes,
-#: and under 600 characters, which is about one screen on a small phone.
+#: One WeChat text message. Its limit is usually given as 2048 bytes of UTF-8 (engineering notes §4 name none),
+#: so parts stay under 2000 bytes, and under 600 characters: about one screen on a small phone.
 PART_LIMIT = 600
 MAX_BYTES = 2000
 CHOICE_HINT = {"zh": "回复数字即可选择：", "en": "Reply with a number to choose:"}
@@ -36,7 +43,39 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class MalformedMessage(ValueError):
-    """The body is not a WeChat message we can read (broken XML, or a field missing)."""
+    """The body is not a WeChat message we can read (broken XML, or a field missing): a 400."""
+
+
+class WrongSignature(ValueError):
+    """The push was not signed with our token (or its encryption with our key): a 403, nothing processed."""
+
+
+def signed(token: str, query: Mapping[str, str]) -> bool:
+    """WeChat's signature: SHA1 of token, timestamp and nonce sorted (wechatpy's signer), compared in constant time."""
+    signature, timestamp, nonce = query.get("signature", ""), query.get("timestamp", ""), query.get("nonce", "")
+    if not (signature and timestamp and nonce):
+        return False
+    signer = WeChatSigner()
+    signer.add_data(token, timestamp, nonce)
+    return hmac.compare_digest(signer.signature, signature)
+
+
+def open_push(token: str, crypto: WeChatCrypto | None, query: Mapping[str, str], body: bytes) -> WeChatMessage:
+    """The message in a push, checked before anything is done with it; safe mode (encrypt_type=aes) decrypted."""
+    if not signed(token, query):
+        raise WrongSignature("signature")
+    if query.get("encrypt_type") != "aes":
+        return read_message(body)
+    if crypto is None:
+        raise MalformedMessage("an encrypted message, but MINGBAI_WECHAT_AES_KEY is not set")
+    try:
+        xml = crypto.decrypt_message(body, query.get("msg_signature", ""), query.get("timestamp", ""),
+                                     query.get("nonce", ""))
+    except InvalidSignatureException as error:
+        raise WrongSignature("msg_signature") from error
+    except (InvalidAppIdException, ExpatError, KeyError, TypeError, ValueError, IndexError, struct.error) as error:
+        raise MalformedMessage(f"cannot decrypt: {type(error).__name__}") from error  # what a damaged body raises
+    return read_message(xml)
 
 
 @dataclass(frozen=True)
@@ -109,7 +148,7 @@ def understand(message: WeChatMessage) -> Understood:
 
 def plain(text: str) -> str:
     """WeChat shows `**` literally, so bold markup is dropped and only the words stay."""
-    return text
+    return _BOLD.sub(r"\1", text).replace("**", "")
 
 
 def render(replies: tuple[Reply, ...] | list[Reply], heard: str | None = None) -> list[str]:

@@ -121,7 +121,10 @@ class Conversation:
     def _dispatch(self, turn: Turn) -> None:
         incoming = turn.incoming
         case = self.desk.open_case_for(turn.user.key)
-        if case and not _controls_case(incoming):
+        choice = self._numbered_choice(turn.user, (incoming.text or "").strip())
+        if case and choice and choice.partition(":")[0] in _CASE_CONTROL_ACTIONS:
+            self.on_action(turn, choice)  # "1" for 结束 on a channel without buttons
+        elif case and not _controls_case(incoming):
             if incoming.text and (kind := danger(self.matcher.normalise(incoming.text))):
                 turn.say(Reply(text(f"urgent_{kind}", turn.lang)))
                 self.desk.open_case(turn.user.key, case.intent, urgent=True)
