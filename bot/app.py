@@ -21,6 +21,7 @@ from bot.core.messages import Outcome
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
+from bot.web import setup_console
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
@@ -40,6 +41,7 @@ def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web
     wechat = setup_wechat(app, service, settings)
     if wechat:
         relay.add_villager_channel("wechat", wechat.send_reply)
+    setup_console(app, service, relay, settings.faq_dir)
     return app
 
 

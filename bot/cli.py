@@ -187,6 +187,24 @@ def command_purge(args) -> int:
     return 0
 
 
+def command_user_add(args) -> int:
+    from bot.web.accounts import add_user_command
+
+    return add_user_command(_settings(args).database, args.name, args.role)
+
+
+def command_user_remove(args) -> int:
+    from bot.web.accounts import remove_user_command
+
+    return remove_user_command(_settings(args).database, args.name)
+
+
+def command_faq_reload(args) -> int:
+    from bot.web.reload import reload_command
+
+    return reload_command(args.faq, _settings(args).data_dir)
+
+
 def _settings(args) -> Settings:
     return dataclasses.replace(Settings.from_env(), faq_dir=args.faq)
 
@@ -216,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     dump = faq.add_parser("dump", help="print every intent as loaded")
     dump.add_argument("--json", action="store_true", help="print a JSON list")
     dump.set_defaults(handler=command_faq_dump)
+    reload = faq.add_parser("reload", help="check the FAQ files, then have the running server swap them in (SIGHUP)")
+    reload.set_defaults(handler=command_faq_reload)
 
     commands.add_parser("chat", help="talk to the bot in this terminal (to try FAQ edits)").set_defaults(handler=command_chat)
     commands.add_parser("run", help="start every configured channel (web chat; Telegram with a token)").set_defaults(handler=command_run)
@@ -223,6 +243,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--days", type=int, default=30)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(handler=command_stats)
+    user = commands.add_parser("user", help="web console accounts for advisers and admins").add_subparsers(
+        dest="user_command", required=True)
+    add = user.add_parser("add", help="create an account, or reset its password and role (asks for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("adviser", "admin"), required=True)
+    add.set_defaults(handler=command_user_add)
+    remove = user.add_parser("remove", help="delete an account and end its sessions")
+    remove.add_argument("name")
+    remove.set_defaults(handler=command_user_remove)
     forget = commands.add_parser("forget", help="delete one villager's data, e.g. telegram:12345 or web:<id>")
     forget.add_argument("user")
     forget.set_defaults(handler=command_forget)

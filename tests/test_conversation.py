@@ -206,3 +206,12 @@ async def test_faq_reload_swaps_only_a_valid_faq(tmp_path):
     [fresh] = await villager.says("包工头又跑了，工钱还是不给")
     assert fresh.text.startswith("【新版】")
     await service.close()
+
+
+async def test_not_helpful_records_the_question_that_was_answered(service, settings):
+    villager = Villager(service)
+    await villager.says("明天下不下雨")
+    await villager.says("包工头跑了，工钱一直不给咋个办")
+    await villager.presses("fb:down:labor.wage")
+    rows = sqlite3.connect(settings.database).execute("select text, reason from unanswered order by id").fetchall()
+    assert rows[-1] == ("包工头跑了，工钱一直不给咋个办", "not_helpful")

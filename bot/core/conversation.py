@@ -179,22 +179,24 @@ class Conversation:
         decision = self.matcher.match(message)
         turn.logged = {"intent": decision.intent, "score": round(decision.score, 4), "decision": decision.kind}
         user = turn.user
+        user.extra["last_question"] = message
         if decision.kind == "fallback":
             user.fallback_streak += 1
-            user.extra["last_question"] = message
             self.store.record_unanswered(user.key, message, decision.intent, decision.score, "fallback")
             turn.say(replies.fallback(turn.lang, again=user.fallback_streak >= 2))
             return
         user.fallback_streak = 0
         if decision.kind == "clarify":
-            user.extra["last_question"] = message
+            user.extra["offered"] = list(decision.choices)
             turn.say(replies.clarify(self.faq, decision.choices, turn.lang))
         else:
-            self.answer_intent(turn, decision.intent)
+            self.answer_intent(turn, decision.intent, question=message)
 
-    def answer_intent(self, turn: Turn, intent_id: str) -> None:
+    def answer_intent(self, turn: Turn, intent_id: str, question: str | None = None) -> None:
+        """Answer `intent_id`; `question` is what the villager typed, kept in case they press 👎."""
         intent = self.faq[intent_id]
         turn.user.last_intent = intent_id
+        turn.user.extra["answered"] = {"intent": intent_id, "question": question or intent.title(turn.lang)}
         if intent.handoff == "start":
             self.start_handoff(turn, urgent=False)
             return
@@ -261,12 +263,15 @@ class Conversation:
         name, _, argument = action.partition(":")
         user, lang = turn.user, turn.lang
         if name == "intent" and argument in self.faq:
-            self.answer_intent(turn, argument)
+            chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
+            self.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             self.store.record_feedback(user.key, intent_id, helpful)
             if not helpful:
-                self.store.record_unanswered(user.key, user.extra.get("last_question") or intent_id, intent_id, 0.0, "not_helpful")
+                answered = user.extra.get("answered") or {}
+                question = answered.get("question") if answered.get("intent") == intent_id else None
+                self.store.record_unanswered(user.key, question or intent_id, intent_id, 0.0, "not_helpful")
             turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
                            () if helpful else (replies.human_row(lang),)))
         elif name == "handoff":

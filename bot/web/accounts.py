@@ -1,0 +1,161 @@
+"""Adviser and admin accounts and their login sessions, in the same SQLite file as the cases.
+
+Passwords are kept only as scrypt hashes (standard library, salted, slow on
+purpose) so a copied database does not give away logins; session tokens are
+kept only as SHA-256 digests for the same reason. Like the store and the desk,
+`Accounts` is synchronous and runs on the core's worker thread; the slow
+hashing itself is done elsewhere (`hash_password`/`check_password` touch no
+database), so a login never holds up villagers' messages.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import re
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+ADVISER, ADMIN = "adviser", "admin"
+ROLES = (ADVISER, ADMIN)
+SESSION_SECONDS = 12 * 3600  # one working day; then log in again
+MIN_PASSWORD = 10
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,31}")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # ~50 ms and 16 MiB per check
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+
+    @property
+    def adviser_id(self) -> str:
+        """How the desk knows this person: the same form as a Telegram adviser's "telegram:<id>"."""
+        return f"web:{self.name}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+class AccountError(ValueError):
+    """A name, role or password that cannot be used; the message says what to change."""
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, maxmem=64 * 1024 * 1024, **_SCRYPT)
+    return f"scrypt:{_SCRYPT['n']}:{_SCRYPT['r']}:{_SCRYPT['p']}:{salt.hex()}:{digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """True when `password` matches `stored`; takes the same time whether or not it does."""
+    try:
+        _, n, r, p, salt, digest = stored.split(":")
+        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                  dklen=len(digest) // 2, maxmem=64 * 1024 * 1024)
+    except ValueError:
+        return False
+    return hmac.compare_digest(computed.hex(), digest)
+
+
+#: Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
+DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, db: sqlite_utils.Database, clock=time.time):
+        self.db = db
+        self.clock = clock
+        db["console_accounts"].create({"name": str, "role": str, "password": str, "created_at": float},
+                                      pk="name", if_not_exists=True)
+        db["console_sessions"].create({"token": str, "name": str, "created_at": float, "expires_at": float},
+                                      pk="token", if_not_exists=True)
+
+    def save(self, name: str, role: str, password_hash: str) -> bool:
+        """Create the account, or replace its role and password; True when it is new."""
+        if not _NAME.fullmatch(name):
+            raise AccountError("name: 2-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+        if role not in ROLES:
+            raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+        new = not self.db["console_accounts"].count_where("name = ?", [name])
+        self.db["console_accounts"].upsert({"name": name, "role": role, "password": password_hash,
+                                            "created_at": self.clock()}, pk="name")
+        if not new:  # a changed password or role ends the sessions started with the old one
+            self.db.execute("delete from console_sessions where name = ?", [name])
+        return new
+
+    def remove(self, name: str) -> bool:
+        self.db.execute("delete from console_sessions where name = ?", [name])
+        return self.db.execute("delete from console_accounts where name = ?", [name]).rowcount > 0
+
+    def credentials(self, name: str) -> tuple[Account, str] | None:
+        row = next(self.db["console_accounts"].rows_where("name = ?", [name]), None)
+        return (Account(row["name"], row["role"]), row["password"]) if row else None
+
+    def start_session(self, name: str) -> str:
+        now = self.clock()
+        self.db.execute("delete from console_sessions where expires_at < ?", [now])
+        token = secrets.token_urlsafe(32)
+        self.db["console_sessions"].insert({"token": _digest(token), "name": name, "created_at": now,
+                                            "expires_at": now + SESSION_SECONDS})
+        return token
+
+    def session(self, token: str) -> Account | None:
+        """The account a live session token belongs to; the role is read afresh on every request."""
+        rows = self.db.query(
+            "select a.name, a.role from console_sessions s join console_accounts a on a.name = s.name "
+            "where s.token = ? and s.expires_at > ?", [_digest(token), self.clock()])
+        row = next(iter(rows), None)
+        return Account(row["name"], row["role"]) if row else None
+
+    def end_session(self, token: str) -> None:
+        self.db.execute("delete from console_sessions where token = ?", [_digest(token)])
+
+
+def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass) -> int:
+    """`mingbai user add NAME --role adviser|admin`: asks for the password twice, never on the command line."""
+    from bot.storage.store import Store
+
+    password = prompt(f"Password for {name}: ")
+    if len(password) < MIN_PASSWORD:
+        print(f"mingbai user add: the password needs at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return 2
+    if prompt("Repeat the password: ") != password:
+        print("mingbai user add: the two passwords differ; nothing changed", file=sys.stderr)
+        return 2
+    store = Store(database)
+    try:
+        new = Accounts(store.db).save(name, role, hash_password(password))
+    except AccountError as error:
+        print(f"mingbai user add: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"{'added' if new else 'updated'} {role} {name!r}; they log in at /login")
+    return 0
+
+
+def remove_user_command(database: Path, name: str) -> int:
+    """`mingbai user remove NAME`: the account and its open sessions go at once."""
+    from bot.storage.store import Store
+
+    store = Store(database)
+    try:
+        removed = Accounts(store.db).remove(name)
+    finally:
+        store.close()
+    print(f"removed {name!r}" if removed else f"mingbai user remove: no account {name!r}",
+          file=sys.stdout if removed else sys.stderr)
+    return 0 if removed else 1

@@ -1,0 +1,144 @@
+"""The admin pages as HTML, drawn on the server: statistics, the FAQ files, unanswered questions.
+
+Pages are plain HTML plus inline SVG charts, so they work without script;
+script only adds the reload and copy buttons. Every value is escaped here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.web.charts import bars, columns, every_day
+from bot.web.faq_files import FaqReport, describe
+from bot.web.pages import esc
+from bot.web.reload import Attempt
+from bot.web.unanswered import REASONS, QuestionGroup
+from intents.faq import Faq, Intent
+
+PERIODS = (7, 30, 90)
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:g} 分钟"
+
+
+def _title(faq: Faq, intent_id: str | None) -> str:
+    if not intent_id:
+        return "（没有接近的问题）"
+    return f"{faq[intent_id].title.zh}（{intent_id}）" if intent_id in faq else intent_id
+
+
+def _short_title(faq: Faq, intent_id: str, limit: int = 16) -> str:
+    title = faq[intent_id].title.zh if intent_id in faq else intent_id
+    return title if len(title) <= limit else title[:limit - 1] + "…"
+
+
+def statistics_body(figures: dict, faq: Faq, today: dt.date) -> str:
+    days, rates = figures["days"], figures["rates"]
+    periods = " ".join(f'<a href="/admin?days={n}"{" aria-current=page" if n == days else ""}>最近 {n} 天</a>'
+                       for n in PERIODS)
+    handoffs = sum(figures["handoffs_per_day"].values())
+    average = figures["satisfaction_average"]
+    cards = [
+        ("问题", figures["questions"]), ("直接回答", f"{rates['answer']:.0%}"), ("追问澄清", f"{rates['clarify']:.0%}"),
+        ("没答上", f"{rates['fallback']:.0%}"), ("转人工", handoffs),
+        ("接手用时（中位数）", _minutes(figures["median_minutes_to_claim"])),
+        ("结案用时（中位数）", _minutes(figures["median_minutes_to_close"])),
+        ("满意度平均", "—" if average is None else f"{average:g} ★"),
+    ]
+    today_figures = figures["today"]
+    today_line = (f"今天：{today_figures['questions']} 个问题，{today_figures['handoffs']} 次转人工；"
+                  f"现在 {today_figures['waiting']} 人在等，{today_figures['claimed']} 人正在咨询，今天结案 {today_figures['closed']} 个。")
+    charts = [
+        ("每天的问题", columns(every_day(figures["questions_per_day"], days, today), "每天的问题")),
+        ("回答、追问、没答上的比例", bars([("直接回答", rates["answer"]), ("追问澄清", rates["clarify"]),
+                                 ("没答上", rates["fallback"])], "回答、追问、没答上的比例", percent=True)),
+        ("最常问的问题", bars([(_short_title(faq, intent), n) for intent, n in figures["top_intents"]], "最常问的问题",
+                           label_width=300)),
+        ("每天转人工", columns(every_day(figures["handoffs_per_day"], days, today), "每天转人工")),
+        ("满意度分布", bars([("★" * int(stars), n) for stars, n in figures["satisfaction_distribution"].items()],
+                         "满意度分布")),
+    ]
+    return (
+        f'<h1>服务统计</h1><p class="periods">{periods}</p>'
+        '<dl class="cards">' + "".join(f'<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>' for k, v in cards) + "</dl>"
+        f'<p class="today">{esc(today_line)}</p>'
+        + "".join(f'<figure><figcaption>{esc(caption)}</figcaption>{svg}</figure>' for caption, svg in charts)
+    )
+
+
+def _attempt(attempt: Attempt | None, directory) -> str:
+    if attempt is None:
+        return ""
+    if attempt.ok:
+        return f'<p class="ok" id="reload-result">{esc(_when(attempt.at))} 重新载入成功（{esc(attempt.source)}）。</p>'
+    problems = "".join(f"<li>{esc(describe(directory, problem))}</li>" for problem in attempt.errors)
+    return (f'<div class="problem" id="reload-result"><p>{esc(_when(attempt.at))} 重新载入被拒绝（{esc(attempt.source)}）：'
+            f'文件有错误，机器人仍在用上一版。请改正下面的错误：</p><ul>{problems}</ul></div>')
+
+
+def _intent(intent: Intent) -> str:
+    badges = ("<span class=badge>紧急</span>" if intent.urgent else "") + (
+        f"<span class=badge>转人工：{esc(intent.handoff)}</span>" if intent.handoff != "offer" else "")
+    examples = "".join(f"<h4>问法（{lang}，{len(texts)} 条）</h4><ul>{''.join(f'<li>{esc(t)}</li>' for t in texts)}</ul>"
+                       for lang, texts in intent.examples.items())
+    sources = "".join(f"<li>{esc(source.zh)}</li>" for source in intent.sources)
+    follow = "、".join(intent.follow_ups) or "无"
+    return (
+        f'<details class="intent" id="intent-{esc(intent.id)}"><summary><code>{esc(intent.id)}</code> {esc(intent.title.zh)} {badges}'
+        f'<small>第 {intent.line} 行</small></summary>'
+        f'<h4>回答（中文）</h4><pre class="answer">{esc(intent.answer.zh.strip())}</pre>'
+        f'<h4>Answer (English)</h4><pre class="answer">{esc(intent.answer.en.strip())}</pre>'
+        f'<h4>依据</h4><ul>{sources or "<li>无</li>"}</ul>{examples}<p>接着可以问：{esc(follow)}</p></details>'
+    )
+
+
+def faq_body(report: FaqReport, directory, serving: int, loaded_at: float, last: Attempt | None) -> str:
+    rows = []
+    for status in report.files:
+        if status.errors:
+            state = f'<span class="bad">✗ {len(status.errors)} 个错误</span>'
+        elif status.warnings:
+            state = f'<span class="warn">⚠ {len(status.warnings)} 个提醒</span>'
+        else:
+            state = '<span class="good">✓ 通过</span>'
+        listed = "".join(f"<li>{esc(describe(directory, problem))}</li>" for problem in status.problems)
+        rows.append(f'<tr><td><code>{esc(status.name)}</code></td><td>{state}'
+                    f'{f"<ul class=problems>{listed}</ul>" if listed else ""}</td></tr>')
+    verdict = ('<p class="bad">文件里有错误：现在重新载入会被拒绝。</p>' if report.errors
+               else '<p class="good">所有文件都通过检查，可以重新载入。</p>')
+    groups = "".join(
+        f'<section class="group"><h3>{esc(group.title.zh)} <small><code>{esc(group.file.rsplit("/", 1)[-1])}</code>，'
+        f'{len(intents)} 个问题</small></h3>{"".join(_intent(intent) for intent in intents)}</section>'
+        for group, intents in report.groups)
+    return (
+        '<h1>问答库</h1><section class="serving">'
+        f'<p>机器人正在用的问答库：<strong>{serving}</strong> 个问题，载入于 {esc(_when(loaded_at))}。</p>'
+        '<button type="button" id="reload">重新载入问答库</button>'
+        f'{_attempt(last, directory)}</section><h2>文件检查</h2>{verdict}'
+        f'<table class="files"><thead><tr><th>文件</th><th>状态</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<h2>文件里的问题和回答</h2>{groups}'
+    )
+
+
+def unanswered_body(groups: list[QuestionGroup], faq: Faq, total: int) -> str:
+    intro = (f"<p>最近 {total} 条机器人没帮上的问题（没答上、答了没帮上、选项都不对），按相似程度分成 {len(groups)} 组。"
+             "把一组复制成 YAML，贴到对应问题的 <code>examples: zh:</code> 下面，再重新载入问答库。</p>")
+    sections = []
+    for index, group in enumerate(groups):
+        reasons = "".join(f"<span class=badge>{esc(REASONS.get(reason, reason))} {n}</span>"
+                          for reason, n in group.reasons.most_common())
+        texts = "".join(f"<li>{esc(text)}{f' <small>×{n}</small>' if n > 1 else ''}</li>"
+                        for text, n in group.texts.most_common())
+        yaml_lines = group.yaml()
+        sections.append(
+            f'<section class="group question-group"><h3>{group.size} 次 · 最接近：{esc(_title(faq, group.closest_intent))}</h3>'
+            f'<p>{reasons}</p><ul>{texts}</ul>'
+            f'<textarea class="yaml" id="yaml-{index}" readonly rows="{min(8, len(group.texts) + 1)}">{esc(yaml_lines)}</textarea>'
+            f'<button type="button" class="copy" data-target="yaml-{index}">复制为 YAML</button></section>')
+    empty = "" if groups else '<p class="good">还没有没答上的问题。</p>'
+    return f"<h1>没答上的问题</h1>{intro}{empty}{''.join(sections)}"

@@ -1,0 +1,83 @@
+"""Questions the bot could not help with, grouped so an admin sees what the FAQ is missing.
+
+The same gap arrives as many phrasings (工钱不给 / 老板不发工资咋个办), so
+questions are clustered: each is normalised with the matcher's own normaliser
+(dialect, script, punctuation), split into characters, since Chinese has no
+spaces for rapidfuzz's token scorers to use, and joins the first group whose
+first question is similar enough (greedy, newest first). Each group carries
+the intent the matcher thought closest most often: usually the intent to add
+the phrasings to, or a sign a new intent is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from rapidfuzz import fuzz
+
+SIMILAR = 68  # token_set_ratio on characters; below this, two questions are about different things
+REASONS = {"fallback": "没答上", "not_helpful": "答了没帮上", "none_of_these": "选项都不对"}
+_TOKENS = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+")
+_PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#]*$")
+
+
+def tokens(normalised: str) -> str:
+    """'老板不发工资 ok' -> '老 板 不 发 工 资 ok': every Chinese character a token, other words whole."""
+    return " ".join(_TOKENS.findall(normalised))
+
+
+@dataclass
+class QuestionGroup:
+    key: str  # the first question's tokens, which later questions are compared with
+    texts: Counter = field(default_factory=Counter)
+    intents: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    latest: float = 0.0
+
+    @property
+    def size(self) -> int:
+        return sum(self.texts.values())
+
+    @property
+    def closest_intent(self) -> str | None:
+        return self.intents.most_common(1)[0][0] if self.intents else None
+
+    def yaml(self) -> str:
+        """The group's distinct questions as YAML list items, to paste under an intent's `examples: zh:`."""
+        return "\n".join(f"- {yaml_scalar(text)}" for text, _ in self.texts.most_common())
+
+
+def yaml_scalar(text: str) -> str:
+    """`text` as a YAML scalar on one line: plain when that reads back the same, else double-quoted."""
+    one_line = " ".join(text.split())
+    if _PLAIN.match(one_line) and one_line.lower() not in ("yes", "no", "true", "false", "null", "on", "off", "~"):
+        return one_line
+    escaped = one_line.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def group_questions(rows: list[dict], normalise: Callable[[str], str], similar: int = SIMILAR) -> list[QuestionGroup]:
+    """Rows of `Store.unanswered()` (newest first) into groups, biggest first."""
+    groups: list[QuestionGroup] = []
+    for row in rows:
+        text = (row.get("text") or "").strip()
+        if not text:
+            continue
+        key = tokens(normalise(text)) or text
+        home = None
+        for group in groups:
+            if fuzz.token_set_ratio(key, group.key) >= similar and fuzz.ratio(key, group.key) >= similar / 2:
+                home = group
+                break
+        if home is None:
+            home = QuestionGroup(key)
+            groups.append(home)
+        home.texts[text] += 1
+        if row.get("best_intent"):
+            home.intents[row["best_intent"]] += 1
+        home.reasons[row.get("reason") or "fallback"] += 1
+        home.latest = max(home.latest, row.get("created_at") or 0.0)
+    return sorted(groups, key=lambda group: (-group.size, -group.latest))
