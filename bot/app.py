@@ -17,7 +17,6 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.web import setup_web_chat
 from bot.channels.wechat import setup_wechat
-from bot.core.messages import Outcome
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
@@ -53,17 +52,17 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     app = build_web_app(settings, service, relay)
     tasks = [asyncio.create_task(relay.run(), name="relay")]
     if settings.telegram_token:
-        from bot.channels.telegram import build_application, run_telegram, send_outcome
+        from bot.channels.telegram import build_application, run_telegram, villager_sender
+        from bot.channels.telegram_advisers import add_adviser_handlers
+        from bot.channels.telegram_cards import adviser_chats
         from bot.channels.telegram_webhook import webhook_routes
 
         application = build_application(settings, service)
+        if adviser_chats(settings):  # MINGBAI_ADVISER_CHAT and/or MINGBAI_ADVISER_ROUTES
+            add_adviser_handlers(application, settings, service, relay)
         if settings.webhook_url:
             app.add_routes(webhook_routes(application, settings))
-
-        async def send_to_telegram(villager_id: str, reply) -> None:
-            await send_outcome(application.bot, int(villager_id), Outcome((reply,)))
-
-        relay.add_villager_channel("telegram", send_to_telegram)
+        relay.add_villager_channel("telegram", villager_sender(application))
         tasks.append(asyncio.create_task(run_telegram(application, settings), name="telegram"))
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()

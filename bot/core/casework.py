@@ -61,7 +61,8 @@ class CaseWork:
     def relay(self, turn: "Turn", case: Case) -> None:
         """Write down what the villager sent, for the advisers; tell them where they are in the queue now and then."""
         incoming = turn.incoming
-        self.desk.from_villager(case.id, incoming.text or "", None if incoming.text else incoming.content, incoming.media)
+        media_kind = incoming.content if incoming.media or not incoming.text else None  # a captioned photo stays a photo
+        self.desk.from_villager(case.id, incoming.text or "", media_kind, incoming.media)
         turn.effects.append(RELAY)
         turn.logged = {"decision": "relayed"}
         if case.status == CLOSED or case.adviser:

@@ -34,7 +34,11 @@ VillagerSender = Callable[[str, Reply], Awaitable[None]]
 
 
 class DeliveryError(Exception):
-    """A send that failed; `final` when retrying cannot help (e.g. the villager blocked the bot)."""
+    """A send that failed; `final` when retrying cannot help (e.g. the villager blocked the bot).
+
+    An adviser desk may instead raise an error with `deferred = True` and `retry_after` seconds
+    (its group's budget is spent, or a burst is still arriving): the relay waits, counting no attempt.
+    """
 
     def __init__(self, message: str, final: bool = False):
         super().__init__(message)
@@ -124,15 +128,20 @@ class Relay:
         by_case: dict[int, list[Event]] = defaultdict(list)
         for event in events:
             by_case[event.case_id].append(event)
-        for case_id, case_events in by_case.items():
-            ready = [e for e in case_events if self._retry_at.get(e.id, 0) <= self.clock()]
-            if len(ready) != len(case_events):
+        cases = [await self.service.call(self.desk.case, case_id) for case_id in by_case]
+        for case in sorted(cases, key=lambda c: not c.urgent):  # urgent cases take the group's budget first
+            case_events = by_case[case.id]
+            if any(self._retry_at.get(e.id, 0) > self.clock() for e in case_events):
                 continue
-            case = await self.service.call(self.desk.case, case_id)
             try:
                 for adviser_desk in self._adviser_desks:
                     await adviser_desk.deliver(case, case_events)
             except Exception as error:  # noqa: BLE001
+                if getattr(error, "deferred", False):  # budget spent or a burst still arriving: wait, not a failure
+                    later = self.clock() + getattr(error, "retry_after", FIRST_RETRY_SECONDS)
+                    for event in case_events:
+                        self._retry_at[event.id] = later
+                    continue
                 for event in case_events:
                     await self._failed(event, error, "advisers")
             else:

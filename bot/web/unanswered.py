@@ -19,6 +19,7 @@ from typing import Callable
 from rapidfuzz import fuzz
 
 SIMILAR = 68  # token_set_ratio on characters; below this, two questions are about different things
+SIMILAR_IN_ORDER = 60  # plain ratio too, so shared filler alone (了怎么办) never joins two questions
 REASONS = {"fallback": "没答上", "not_helpful": "答了没帮上", "none_of_these": "选项都不对"}
 _TOKENS = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+")
 _PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#]*$")
@@ -69,7 +70,7 @@ def group_questions(rows: list[dict], normalise: Callable[[str], str], similar: 
         key = tokens(normalise(text)) or text
         home = None
         for group in groups:
-            if fuzz.token_set_ratio(key, group.key) >= similar and fuzz.ratio(key, group.key) >= similar / 2:
+            if fuzz.token_set_ratio(key, group.key) >= similar and fuzz.ratio(key, group.key) >= SIMILAR_IN_ORDER:
                 home = group
                 break
         if home is None:
