@@ -59,3 +59,14 @@ async def chromium() -> AsyncIterator[Browser]:
 #: A small phone: what most villagers hold.
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "zh-CN"}
+
+
+def screenshot_folder() -> Path:
+    """Where browser tests save their screenshots: docs/screenshots/ when MINGBAI_SCREENSHOTS=1
+    (to refresh the README's pictures), otherwise a scratch folder, so a test run leaves the tree clean."""
+    if os.environ.get("MINGBAI_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    else:
+        folder = Path(os.environ.get("TMPDIR", "/tmp")) / "mingbai-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -8,11 +8,10 @@ import time
 
 from playwright.async_api import expect
 
-from browser import PHONE, chromium
-from conftest import ROOT
+from browser import PHONE, chromium, screenshot_folder
 from console_support import PASSWORD, WAGES, site  # noqa: F401
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = screenshot_folder()
 DESK = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
 LOST_PHONE = "手机掉了咋办嘛"
 

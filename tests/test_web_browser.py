@@ -11,11 +11,11 @@ from bot.channels.web import WEB_CHAT, setup_web_chat
 from bot.core.messages import Reply
 from bot.core.service import ChatService
 from bot.settings import Settings
-from browser import PHONE, chromium
+from browser import PHONE, chromium, screenshot_folder
 from conftest import ROOT
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
-SCREENSHOT = ROOT / "docs" / "screenshots" / "chat.png"
+SCREENSHOT = screenshot_folder() / "chat.png"
 
 
 @pytest.fixture
