@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
+from bot.web_requests import Refused
+from bot.web_requests import read_json as read_body
+
 if TYPE_CHECKING:
     from bot.channels.web import WebChat
 
@@ -45,14 +48,6 @@ PAGE_HEADERS = {
 }
 
 
-class Refused(Exception):
-    """A request the page would not send; `status` and a readable message go back to it."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
 def refuse(error: Refused) -> web.Response:
     return web.json_response({"error": str(error)}, status=error.status)
 
@@ -79,18 +74,7 @@ def parse_message(data: object) -> dict:
 
 
 async def read_json(request: web.Request) -> object:
-    """The body as JSON, reading no more than BODY_LIMIT bytes whatever the client claims."""
-    if request.content_length is not None and request.content_length > BODY_LIMIT:
-        raise Refused(413, TOO_BIG)
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(4096):
-        body += chunk
-        if len(body) > BODY_LIMIT:
-            raise Refused(413, TOO_BIG)
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Refused(400, UNREADABLE) from None
+    return await read_body(request, limit=BODY_LIMIT, too_big=TOO_BIG, unreadable=UNREADABLE)
 
 
 def _same_site(request: web.Request) -> bool:

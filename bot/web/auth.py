@@ -12,7 +12,6 @@ of an hour is refused before the password is even checked.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import defaultdict, deque
@@ -21,6 +20,9 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from bot.web_requests import Refused
+from bot.web_requests import read_json as read_body
 
 from bot.web.accounts import ADMIN, DUMMY_HASH, Account, check_password
 from bot.web.pages import NO_STORE, PAGE_HEADERS, STATIC, json_response, refused_page
@@ -46,14 +48,6 @@ LOGGED_OUT = "请先登录。"
 ADMINS_ONLY = "这个页面只有管理员能看。"
 
 Handler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
-
-
-class Refused(Exception):
-    """A console request that cannot be done; `status` and a message the adviser can read."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class LoginLimiter:
@@ -99,18 +93,10 @@ def check_same_site(request: web.Request) -> None:
 
 
 async def read_json(request: web.Request) -> dict:
-    """The body as a JSON object, reading no more than BODY_LIMIT bytes whatever the client claims."""
-    if request.content_length is not None and request.content_length > BODY_LIMIT:
-        raise Refused(413, TOO_BIG)
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(4096):
-        body += chunk
-        if len(body) > BODY_LIMIT:
-            raise Refused(413, TOO_BIG)
-    try:
-        data = json.loads(body.decode("utf-8")) if body else {}
-    except (UnicodeDecodeError, ValueError):
-        raise Refused(400, UNREADABLE) from None
+    """The body as a JSON object (an empty body is an empty object)."""
+    data = await read_body(request, limit=BODY_LIMIT, too_big=TOO_BIG, unreadable=UNREADABLE)
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         raise Refused(400, UNREADABLE)
     return data
