@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -170,9 +171,11 @@ class Conversation:
 
     @staticmethod
     def _numbered_choice(user: UserState, message: str) -> str | None:
+        """The button a bare number stands for ("2", a full-width "２"), on channels without buttons."""
         options = user.extra.get("options") or []
-        if message.isdigit() and 1 <= int(message) <= len(options):
-            return options[int(message) - 1]
+        number = unicodedata.normalize("NFKC", message)
+        if re.fullmatch(r"[0-9]{1,3}", number) and 1 <= int(number) <= len(options):
+            return options[int(number) - 1]
         return None
 
     def _match(self, turn: Turn, message: str) -> None:
