@@ -13,7 +13,8 @@ Use it as `async with FakeTelegram() as fake:` and point PTB at
 Every 400 the fake answers is also kept in `errors`, so a test can assert
 the bot never broke the protocol.
 
-Faults: `fail_next("sendMessage", status=429, retry_after=1, times=2)`.
+Faults: `fail_next`, `drop_next`, `stall_next` (see `tests.fake_telegram_faults`); `unconfirmed` counts
+the updates the bot has not yet confirmed with an offset.
 Redelivery: `push_update(update)` with an update returned earlier hands the
 same update_id out again. After setWebhook, pushed updates are POSTed to the
 webhook with its secret instead (statuses in `webhook_deliveries`).
@@ -32,11 +33,13 @@ import aiohttp
 from aiohttp import web
 
 from tests.fake_telegram_api import BotApiMethods, ProtocolError, utf16_len
+from tests.fake_telegram_faults import FaultMethods
+from tests.fake_telegram_forum import ForumMethods
 
 #: Parameters PTB JSON-encodes in form bodies; every other value stays a string (so "123" typed stays text).
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities",
                "link_preview_options", "reply_parameters", "drop_pending_updates", "show_alert", "disable_notification"}
-INT_PARAMS = {"chat_id", "from_chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout",
+INT_PARAMS = {"chat_id", "from_chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "user_id",
               "icon_color", "cache_time", "max_connections"}
 
 
@@ -50,8 +53,9 @@ def text_entities(text: str) -> list[dict]:
     return entities
 
 
-class FakeTelegram(BotApiMethods):
-    """The Bot API of one bot, in memory, on 127.0.0.1 and a free port; its methods are in `BotApiMethods`."""
+class FakeTelegram(FaultMethods, ForumMethods, BotApiMethods):
+    """The Bot API of one bot, in memory, on 127.0.0.1 and a free port; its methods are in `BotApiMethods`
+    (and topics and membership in `ForumMethods`)."""
 
     def __init__(self, token: str = "123456:TEST-token", username: str = "mingbai_test_bot"):
         self.token = token
@@ -68,7 +72,6 @@ class FakeTelegram(BotApiMethods):
         self._inbox: dict[tuple[int, int], dict] = {}  # users' messages, for copyMessage
         self._open_queries: set[str] = set()  # callback queries not answered yet
         self._messages: dict[int, list[dict]] = defaultdict(list)
-        self._faults: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -77,6 +80,8 @@ class FakeTelegram(BotApiMethods):
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
         self.port = 0
+        self._init_forum()
+        self._init_faults()
 
     # --- server ---------------------------------------------------------------------------
 
@@ -112,8 +117,11 @@ class FakeTelegram(BotApiMethods):
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await read_params(request)
         self.calls.append((method, params))
+        fault = self._next_fault(method, params)
+        if fault is not None and fault.kind == "drop" and not fault.after:
+            return self._drop(request, method)
         try:
-            self._inject_fault(method)
+            await self._before_call(fault)
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
                 raise ProtocolError(404, "Not Found: method not found")
@@ -128,22 +136,12 @@ class FakeTelegram(BotApiMethods):
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
             return web.json_response(body, status=error.status)
+        if fault is not None and fault.kind == "drop":
+            return self._drop(request, method)
         return web.json_response({"ok": True, "result": result})
 
     async def _file(self, request: web.Request) -> web.Response:
         return web.Response(body=b"fake file " + request.match_info["path"].encode())
-
-    # --- fault injection ------------------------------------------------------------------
-
-    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
-        """The next `times` calls of `method` fail: 429 with retry_after by default, or any status."""
-        self._faults[method] += [(status, retry_after if status == 429 else None)] * times
-
-    def _inject_fault(self, method: str) -> None:
-        if self._faults[method]:
-            status, retry_after = self._faults[method].pop(0)
-            description = f"Too Many Requests: retry after {retry_after}" if status == 429 else "Internal Server Error"
-            raise ProtocolError(status, description, retry_after)
 
     # --- what users do --------------------------------------------------------------------
 
@@ -210,6 +208,10 @@ class FakeTelegram(BotApiMethods):
             texts = [m.get("text", "")[:60] for m in self._messages[chat_id]]
             raise AssertionError(f"chat {chat_id}: wanted {n} messages within {timeout}s, got {texts}") from None
         return self.sent(chat_id)
+
+    @property
+    def unconfirmed(self) -> int:
+        return len(self._pending)
 
     def called(self, method: str) -> list[dict]:
         return [params for name, params in self.calls if name == method]

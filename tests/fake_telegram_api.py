@@ -173,26 +173,33 @@ class BotApiMethods:
         return True
 
     async def api_sendPhoto(self, chat_id: int, photo, reply_markup=None, **params):
-        size = {"file_id": f"photo{self._next_id()}", "file_unique_id": "p", "width": 800, "height": 600}
-        return await self._post(chat_id, {"photo": [size], "caption": params.pop("caption", None)}, reply_markup,
-                                params)
+        size = {"file_id": self._file_id(photo, "photo"), "file_unique_id": "p", "width": 800, "height": 600}
+        return await self._post_file(chat_id, {"photo": [size]}, reply_markup, params)
 
     async def api_sendVoice(self, chat_id: int, voice, reply_markup=None, **params):
-        fields = {"voice": {"file_id": f"voice{self._next_id()}", "file_unique_id": "v", "duration": 3}}
-        return await self._post(chat_id, fields, reply_markup, params)
+        fields = {"voice": {"file_id": self._file_id(voice, "voice"), "file_unique_id": "v", "duration": 3}}
+        return await self._post_file(chat_id, fields, reply_markup, params)
 
     async def api_sendDocument(self, chat_id: int, document, reply_markup=None, **params):
         name = document.get("filename") if isinstance(document, dict) else "file"
-        fields = {"document": {"file_id": f"doc{self._next_id()}", "file_unique_id": "d", "file_name": name}}
+        fields = {"document": {"file_id": self._file_id(document, "doc"), "file_unique_id": "d", "file_name": name}}
+        return await self._post_file(chat_id, fields, reply_markup, params)
+
+    def _file_id(self, sent, prefix: str) -> str:
+        """A file sent again by file_id keeps it (one bot's file_ids work in all its chats); an upload gets one."""
+        return sent if isinstance(sent, str) else f"{prefix}{self._next_id()}"
+
+    async def _post_file(self, chat_id: int, fields: dict, reply_markup, params: dict) -> dict:
+        caption = params.pop("caption", None)
+        if caption is not None:
+            fields["caption"] = visible_text(caption, params.pop("parse_mode", None))
+            if utf16_len(fields["caption"]) > 1024:
+                raise ProtocolError(400, "Bad Request: message caption is too long")
+        check_keyboard(reply_markup)
         return await self._post(chat_id, fields, reply_markup, params)
 
     async def api_getFile(self, file_id: str, **_):
         return {"file_id": file_id, "file_unique_id": file_id, "file_size": 10, "file_path": f"files/{file_id}"}
-
-    async def api_createForumTopic(self, chat_id: int, name: str, icon_color: int = 0x6FB9F0, **_):
-        if not 1 <= len(name) <= 128:
-            raise ProtocolError(400, "Bad Request: TOPIC_TITLE_EMPTY" if not name else "Bad Request: TOPIC_TITLE_INVALID")
-        return {"message_thread_id": self._next_id(), "name": name, "icon_color": icon_color}
 
     async def api_copyMessage(self, chat_id: int, from_chat_id: int, message_id: int, reply_markup=None, **params):
         source = self._inbox.get((from_chat_id, message_id)) or self._find(from_chat_id, message_id)

@@ -59,15 +59,15 @@ async def test_a_429_from_telegram_is_waited_out_and_the_reply_still_arrives(fak
     assert len(fake.called("sendMessage")) == 2
 
 
-async def test_a_failing_update_is_logged_without_its_text_and_the_next_one_is_answered(fake, settings, caplog):
+async def test_a_500_on_a_reply_is_retried_in_order_and_logged_without_text(fake, settings, caplog):
     caplog.set_level(logging.INFO)
     fake.fail_next("sendMessage", status=500)
     async with running_bot(settings):
         fake.push_text(CHAT, "老板欠我工资不给怎么办")
         fake.push_text(CHAT, "/help")
-        [help_message] = await fake.wait_for_messages(CHAT, 1)
+        wages, help_message = await fake.wait_for_messages(CHAT, 2)
+    assert "12333" in wages["text"] or "仲裁" in wages["text"], "the reply that met the 500 still arrives, first"
     assert "/topics" in help_message["text"]
-    assert [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "bot.channels.telegram"]
     assert "工资" not in caplog.text and fake.token not in caplog.text  # no villager's words, no token in URLs
 
 

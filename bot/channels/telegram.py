@@ -1,15 +1,15 @@
 """The Telegram channel: PTB's Application in front of the conversation core.
 
-Each update becomes one `Incoming`; each `Reply` becomes one or more
-sendMessage calls with an inline keyboard. The rules for that translation are
-in `telegram_format`; the webhook route is in `telegram_webhook`. Here:
+Each update becomes one `Incoming`; each `Reply` one or more Bot API calls with an inline keyboard (rules in
+`telegram_format`). Receiving (inbox, getUpdates loop, start-up retries) is in `telegram_polling`, sending (the
+outbox) in `telegram_sending`, the webhook route in `telegram_webhook`. Here:
 
-- different chats are handled concurrently, one chat's updates strictly in
-  arrival order (`ChatOrder`), so a fast second message never overtakes the
-  first;
-- an update delivered twice is answered once (its update_id here, its
-  message id again in the core, which also survives restarts);
-- 429s are retried by PTB's rate limiter instead of dropping a reply;
+- different chats are handled concurrently, one chat's updates strictly in arrival order (`ChatOrder`), so a
+  fast second message never overtakes the first; an update is marked done in the inbox once handled;
+- the core's answer and the messages that carry it are written together (`ChatService.handle(record=...)`),
+  then the outbox's sender delivers them;
+- an update delivered twice is answered once (its update_id in the inbox and here, its message id again in
+  the core, which also survives restarts);
 - an error in one update is logged without its text and the bot carries on.
 """
 
@@ -20,26 +20,29 @@ import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
-from bot.channels.telegram_format import to_incoming, to_outgoing
+from bot.channels.telegram_cards import adviser_chats
+from bot.channels.telegram_format import to_calls, to_incoming
+from bot.channels.telegram_polling import PARTS, Inbox, TelegramParts, parts, poll, requeue, until_reachable
+from bot.channels.telegram_sending import Outbox, Sender, send_outcome
 from bot.channels.telegram_webhook import register_webhook, webhook_routes
 from bot.core.commands import COMMANDS
 from bot.core.messages import Outcome
+from bot.handoff.desk import TO_ADVISERS
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core.service import ChatService
 
-__all__ = ["build_application", "run_telegram", "webhook_routes"]
+__all__ = ["build_application", "run_telegram", "send_outcome", "villager_sender", "webhook_routes"]
 
 log = logging.getLogger(__name__)
-MAX_RETRIES = 5  # a reply held back by a 429 is retried this often before it is given up
+MAX_RETRIES = 5  # 429s PTB's rate limiter waits out itself (advisers' desk too); the outbox waits out more
 POLL_TIMEOUT = 30  # seconds one getUpdates long poll may wait for news
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -47,29 +50,40 @@ class ChatOrder(BaseUpdateProcessor):
 
     PTB starts one task per update in the order updates arrive, and each task reaches
     `do_process_update` before its first pause, so chaining each chat's updates here keeps
-    their order without holding other chats up.
+    their order without holding other chats up. It is also the one place that sees every
+    update finish, whichever handler stopped it or failed, so it calls `on_done` there
+    (the inbox marks the update handled); an update interrupted by a crash is not marked.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 256, on_done=None):
         super().__init__(max_concurrent_updates)
         self._last: dict[int, asyncio.Future] = {}
+        self.on_done = on_done  # async (update), once the Application has finished with it
 
     async def do_process_update(self, update: object, coroutine) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        previous = self._last.get(chat.id)
-        mine = self._last[chat.id] = asyncio.get_running_loop().create_future()
+        key = chat.id if chat is not None else None
+        previous = self._last.get(key) if key is not None else None
+        mine = asyncio.get_running_loop().create_future()
+        if key is not None:
+            self._last[key] = mine
         try:
             if previous is not None:
                 await previous
             await coroutine
+            await self._done(update)
         finally:
             coroutine.close()  # no-op once awaited; silences "never awaited" if we were cancelled while waiting
             mine.set_result(None)
-            if self._last.get(chat.id) is mine:
-                del self._last[chat.id]
+            if key is not None and self._last.get(key) is mine:
+                del self._last[key]
+
+    async def _done(self, update: object) -> None:
+        try:
+            if self.on_done is not None and isinstance(update, Update):
+                await self.on_done(update)
+        except Exception as error:  # noqa: BLE001 - at worst the update is looked at again after a restart
+            log.error("Telegram update %s not marked done: %s", update.update_id, type(error).__name__)
 
     async def initialize(self) -> None:
         """Nothing to set up: the chains live only while updates are in flight."""
@@ -95,11 +109,11 @@ class RecentIds:
 
 
 class VillagerChannel:
-    """Hands villagers' updates to the core and sends back what it says; ignores the advisers' group."""
+    """Hands villagers' updates to the core and queues what it says in the outbox; ignores the advisers' groups."""
 
-    def __init__(self, settings: Settings, service: "ChatService"):
-        self.service = service
-        self.adviser_chat = settings.adviser_chat.strip()
+    def __init__(self, settings: Settings, shared: TelegramParts):
+        self.service, self.shared = shared.service, shared
+        self.adviser_chats = adviser_chats(settings)
         self.seen = RecentIds()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,17 +121,22 @@ class VillagerChannel:
             log.info("Telegram update %s delivered again; ignored", update.update_id)
             return
         chat = update.effective_chat
-        if chat is None or str(chat.id) == self.adviser_chat:
+        if chat is None or chat.id in self.adviser_chats:
             return
         if update.callback_query:
             await self._stop_spinner(update)
         incoming = to_incoming(update, context.bot.bot)
         if incoming is None:
             return
-        outcome = await self.service.handle(incoming)
         message = update.effective_message
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
-        await send_outcome(context.bot, chat.id, outcome, thread)
+
+        def record(outcome: Outcome) -> None:  # on the core's worker, inside the transaction of the answer
+            self.shared.outbox.add(chat.id, thread, to_calls(outcome.replies))
+
+        outcome = await self.service.handle(incoming, record=record)
+        if outcome.replies:
+            self.shared.sender.wake(chat.id)
 
     async def _stop_spinner(self, update: Update) -> None:
         """Answer the button press at once; a stale query (e.g. after a restart) is not worth failing for."""
@@ -126,12 +145,31 @@ class VillagerChannel:
         except TelegramError as error:
             log.info("Telegram callback query %s not answered: %s", update.update_id, type(error).__name__)
 
+    async def undeliverable(self, row: dict, error: Exception) -> None:
+        """A message that will never arrive (e.g. the villager blocked the bot): advisers on an open case are told."""
+        desk = self.service.conversation.desk
+        await self.service.call(_tell_advisers, desk, row["chat_id"], type(error).__name__)
 
-async def send_outcome(bot, chat_id: int, outcome: Outcome, thread: int | None = None) -> None:
-    for reply in outcome.replies:
-        for part in to_outgoing(reply):
-            await bot.send_message(chat_id, part.html, parse_mode="HTML", reply_markup=part.keyboard,
-                                   link_preview_options=NO_PREVIEW, message_thread_id=thread)
+
+def _tell_advisers(desk, chat_id: int, reason: str) -> None:
+    case = desk.open_case_for(f"telegram:{chat_id}")
+    if case is not None:  # the relay posts it to the advisers on its next pass
+        desk.system_message(case.id, f"⚠️ 有消息未能送达村民（{reason}）。A message could not reach the villager.",
+                            TO_ADVISERS)
+
+
+def villager_sender(application: Application):
+    """How the relay reaches a Telegram villager: `relay.add_villager_channel("telegram", villager_sender(app))`.
+
+    The reply is written to the outbox and the relay is done with it: the outbox retries it and keeps it in order
+    with the chat's other messages, and tells the advisers if it can never be delivered."""
+
+    async def send(villager_id: str, reply) -> None:
+        shared, chat = parts(application), int(villager_id)
+        await shared.service.call(shared.outbox.add, chat, None, to_calls((reply,)))
+        shared.sender.wake(chat)
+
+    return send
 
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,45 +179,62 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(settings: Settings, service: "ChatService") -> Application:
-    """The PTB Application for villagers: long polling, or no updater when a webhook feeds it."""
+    """The PTB Application for villagers, without PTB's Updater: updates come from our own getUpdates loop or the
+    webhook route, both through the inbox; replies leave through the outbox."""
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is empty: get a token from @BotFather, or leave Telegram off")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry URLs, and URLs carry the token
-    builder = (
+    order = ChatOrder()
+    application = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
-        .concurrent_updates(ChatOrder())
+        .concurrent_updates(order)
         .job_queue(None)
+        .updater(None)
+        .build()
     )
-    if settings.webhook_url:
-        builder = builder.updater(None)
-    application = builder.build()
-    application.add_handler(TypeHandler(Update, VillagerChannel(settings, service).on_update))
+    outbox = Outbox(service.store.db)
+    shared = TelegramParts(service, Inbox(service.store.db), outbox, Sender(application.bot, service, outbox))
+    application.bot_data[PARTS] = shared
+    channel = VillagerChannel(settings, shared)
+    shared.sender.on_undeliverable = channel.undeliverable
+    order.on_done = lambda update: service.call(shared.inbox.done, update.update_id)  # handled: marked in the inbox
+    application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(log_error)
     return application
 
 
 async def run_telegram(application: Application, settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> None:
-    """Receive updates (long polling, or the webhook route) until cancelled, then stop cleanly."""
-    async with application:
+    """Receive updates (our getUpdates loop, or the webhook route) and send the outbox until cancelled, then stop
+    cleanly. Start-up waits for Telegram to answer, however long that takes."""
+    shared = parts(application)
+    try:
+        await until_reachable("getMe", application.initialize)
         await register_commands(application)
         if settings.webhook_url:
-            await register_webhook(application, settings, ALLOWED_UPDATES)
+            await until_reachable("setWebhook", lambda: register_webhook(application, settings, ALLOWED_UPDATES))
         else:
-            await application.updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                                    bootstrap_retries=3)
+            await until_reachable("deleteWebhook", application.bot.delete_webhook)
+        await shared.service.call(shared.inbox.purge)
         await application.start()
-        log.info("Telegram channel running (%s)", "webhook" if settings.webhook_url else "long polling")
         try:
-            await asyncio.Event().wait()
+            await shared.sender.start()
+            await requeue(application)
+            log.info("Telegram channel running (%s)", "webhook" if settings.webhook_url else "long polling")
+            if settings.webhook_url:
+                await asyncio.Event().wait()
+            else:
+                await poll(application, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
         finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
+            await application.stop()  # handles what is queued; its replies are in the outbox
+            await shared.sender.stop()
             log.info("Telegram channel stopped")
+    finally:
+        await application.shutdown()
+        await application.bot.shutdown()  # when getMe never succeeded, the Application had nothing to shut down
 
 
 async def register_commands(application: Application) -> None:

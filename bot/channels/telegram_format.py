@@ -26,6 +26,9 @@ CONTENT = (("text", "text"), ("photo", "photo"), ("voice", "voice"), ("audio", "
            ("venue", "location"), ("location", "location"), ("animation", "video"), ("video", "video"),
            ("video_note", "video"), ("document", "document"), ("contact", "contact"))
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: Files a villager and an adviser can pass to each other as they are (Telegram file_ids work in every chat of one bot).
+MEDIA_KINDS = ("photo", "voice", "document")
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # 1024
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ def to_incoming(update: Update, me: User) -> Incoming | None:
             return None
         text = without_mention(text, me.username) if text is not None else None
     return Incoming(platform=PLATFORM, user_id=str(message.chat.id), text=text, content=kind,
-                    language=message.from_user.language_code, message_id=f"{message.chat.id}:{message.message_id}")
+                    language=message.from_user.language_code, message_id=f"{message.chat.id}:{message.message_id}",
+                    media=media_ref(message, kind))
 
 
 def _from_callback(update: Update) -> Incoming | None:
@@ -68,6 +72,29 @@ def _from_callback(update: Update) -> Incoming | None:
 
 def content_kind(message: Message) -> str:
     return next((kind for attribute, kind in CONTENT if getattr(message, attribute)), "other")
+
+
+def media_ref(message: Message, kind: str | None = None) -> str | None:
+    """"photo:<file_id>" for a photo, voice message or document, so an adviser can be shown the file itself.
+
+    The kind travels inside the reference because a captioned photo reaches the handoff desk as text
+    with the reference beside it; `split_media` reads both forms.
+    """
+    kind = kind or content_kind(message)
+    if kind not in MEDIA_KINDS or not getattr(message, kind):
+        return None  # e.g. an animation (which also carries `document`) or an audio file: not passed on as is
+    item = message.photo[-1] if kind == "photo" else getattr(message, kind)  # the largest photo size comes last
+    return f"{kind}:{item.file_id}"
+
+
+def split_media(kind: str | None, ref: str | None) -> tuple[str | None, str | None]:
+    """(kind, file_id) from a stored media reference, whether or not it carries its kind ("photo:<id>")."""
+    if not ref:
+        return kind, None
+    prefix, separator, file_id = ref.partition(":")
+    if separator and prefix in MEDIA_KINDS:  # Telegram file_ids never contain ":"
+        return prefix, file_id
+    return kind, ref
 
 
 def addressed(message: Message, text: str | None, me: User) -> bool:
@@ -100,6 +127,28 @@ def to_outgoing(reply: Reply) -> list[Outgoing]:
         return []
     last = Outgoing(render_html(parts[-1]), keyboard(reply.buttons))
     return [Outgoing(render_html(part)) for part in parts[:-1]] + [last]
+
+
+def to_calls(replies) -> list[dict]:
+    """The Bot API calls that show these replies, as plain JSON the outbox stores: one dict per message,
+    {"kind": "text"|"photo"|"voice"|"document", "html", "keyboard" (InlineKeyboardMarkup dict or None),
+    "file_id"}. An adviser's file carries the reply as its caption when it fits, else the text follows it."""
+    calls = []
+    for reply in replies:
+        kind, file_id = split_media(reply.media_kind, reply.media_ref)
+        parts = to_outgoing(reply)
+        if kind in MEDIA_KINDS and file_id:
+            fits = len(parts) == 1 and utf16_len(reply.text) <= MAX_CAPTION
+            caption, markup = (parts[0].html, parts[0].keyboard) if fits else (None, None)
+            calls.append(_call(kind, caption, markup, file_id))
+            if fits:
+                continue
+        calls += [_call("text", part.html, part.keyboard) for part in parts]
+    return calls
+
+
+def _call(kind: str, html_text: str | None, markup: InlineKeyboardMarkup | None, file_id: str | None = None) -> dict:
+    return {"kind": kind, "html": html_text, "keyboard": markup.to_dict() if markup else None, "file_id": file_id}
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:

@@ -1,10 +1,13 @@
 """Webhook mode: Telegram POSTs each update to our aiohttp server instead of being polled.
 
-The route only checks the secret Telegram was given at setWebhook and queues
-the update; the Application handles it like a polled one. Anyone can POST to
-a public URL, so without the right secret nothing is queued. PTB's own
-`run_webhook` needs tornado and compares the secret with `!=`; this needs
-neither.
+The route checks the secret Telegram was given at setWebhook, writes the
+update to the inbox (`telegram_polling.Inbox`) and only then answers 200: an
+update Telegram was told we have is in SQLite, and one we could not store is
+answered 500, so Telegram sends it again. The Application then handles it like
+a polled one; a redelivered update is recognised in the inbox and not queued
+twice. Anyone can POST to a public URL, so without the right secret nothing is
+stored. PTB's own `run_webhook` needs tornado and compares the secret with
+`!=`; this needs neither.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.telegram_polling import parts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,11 +40,19 @@ def webhook_routes(application: Application, settings: Settings) -> list[web.Rou
             log.warning("Telegram webhook: request without the right secret refused")
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            raw = await request.json()
+            update = Update.de_json(raw, application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("Telegram webhook: body is not an update")
             return web.Response(status=400)
-        await application.update_queue.put(update)
+        shared = parts(application)
+        try:
+            fresh = await shared.service.call(shared.inbox.store, [raw])
+        except Exception as error:  # noqa: BLE001 - not stored, so not acknowledged: Telegram will retry
+            log.error("Telegram webhook: update %s not stored (%s)", update.update_id, type(error).__name__)
+            return web.Response(status=500)
+        if fresh:
+            await application.update_queue.put(update)
         return web.Response(text="ok")
 
     return [web.post(WEBHOOK_PATH, receive)]

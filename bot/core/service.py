@@ -2,17 +2,25 @@
 
 The core blocks (SQLite, matching), so each message is handled on one worker
 thread: the event loop stays free for other chats, SQLite sees one writer,
-and messages are handled in the order they arrive. A message redelivered by
-its platform (same platform and message id) is answered once only.
+and messages are handled in the order they arrive (only short urgent
+bookkeeping, such as noting that a Telegram message went out, goes first).
+A message redelivered by its platform (same platform and message id) is
+answered once only; a channel with an outbox (Telegram) writes the replies
+in the same transaction as that dedupe mark, so a crash can neither lose
+them nor have the message handled a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Callable
 
 from bot.core.conversation import Conversation
 from bot.core.messages import Incoming, Outcome
@@ -44,6 +52,54 @@ def load_content(faq_dir: Path) -> tuple[tuple | None, list]:
     return (faq, Matcher(faq), flows, places), problems
 
 
+class CoreWorker(Executor):
+    """The core's one thread: jobs run one at a time in the order submitted, except that urgent ones go ahead of
+    those still waiting (never of the one running). Recording that a Telegram message went out is such a job:
+    until it is written, a crash would send the message again, so it must not queue behind a burst of messages."""
+
+    def __init__(self, name: str = "mingbai-core"):
+        self._jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()  # keeps equal priorities in submission order
+        self._closed = False
+        # a daemon, so that a service nobody closed (a test that failed half-way) cannot keep Python from exiting
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._put(1, fn, args, kwargs)
+
+    def submit_urgent(self, fn, /, *args) -> Future:
+        return self._put(0, fn, args, {})
+
+    def _put(self, priority: int, fn, args, kwargs) -> Future:
+        if self._closed:
+            raise RuntimeError("cannot schedule new work after shutdown")
+        future: Future = Future()
+        self._jobs.put((priority, next(self._order), future, fn, args, kwargs))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            _, _, future, fn, args, kwargs = self._jobs.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - handed to whoever awaits the job
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop after the jobs already submitted."""
+        self._closed = True
+        self._jobs.put((2, next(self._order), None, None, (), {}))
+        if wait:
+            self._thread.join()
+
+
 class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
@@ -51,7 +107,7 @@ class ChatService:
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
         self.store = conversation.store
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mingbai-core")
+        self._worker = CoreWorker()
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
 
     @classmethod
@@ -70,18 +126,29 @@ class ChatService:
                                     hours=OfficeHours.parse(settings.office_hours))
         return cls(conversation, settings.faq_dir)
 
-    async def handle(self, incoming: Incoming) -> Outcome:
-        outcome = await asyncio.get_running_loop().run_in_executor(self._worker, self._handle_once, incoming)
+    async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None) -> Outcome:
+        """The core's answer to `incoming`. `record`, if given, is called with it on the worker thread inside the
+        same transaction (a channel's outbox writes what it will send), see `_handle_once`."""
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self._worker, self._handle_once, incoming, record)
         if outcome.effects:
             for listener in self.effect_listeners:
                 listener(outcome)
         return outcome
 
-    def _handle_once(self, incoming: Incoming) -> Outcome:
-        if incoming.message_id and not self.store.first_time(f"{incoming.platform}:{incoming.message_id}", incoming.user_key):
-            log.info("duplicate %s message ignored", incoming.platform)
-            return Outcome(())
-        return self.conversation.handle(incoming)
+    def _handle_once(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None) -> Outcome:
+        """Handle a message unless it was handled before; the dedupe mark, the core's changes (state, transcript,
+        cases) and what `record` writes commit together or not at all. So after a crash a redelivered message is
+        either new (nothing of it was kept) or answered already, with its replies waiting in the outbox."""
+        with self.store.db.atomic():
+            key = f"{incoming.platform}:{incoming.message_id}"
+            if incoming.message_id and not self.store.claim_message(key, incoming.user_key):
+                log.info("duplicate %s message ignored", incoming.platform)
+                return Outcome(())
+            outcome = self.conversation.handle(incoming)
+            if record is not None:
+                record(outcome)
+            return outcome
 
     def submit(self, function, *args) -> asyncio.Future:
         """Queue a blocking function (store or desk work) on the core's worker thread, in order with messages."""
@@ -89,6 +156,10 @@ class ChatService:
 
     async def call(self, function, *args):
         return await self.submit(function, *args)
+
+    async def call_first(self, function, *args):
+        """Like `call`, but ahead of the work still waiting: for quick bookkeeping whose delay has a cost."""
+        return await asyncio.wrap_future(self._worker.submit_urgent(function, *args))
 
     async def reload_faq(self) -> list:
         """Swap in the FAQ files as they are now, only if they all validate; returns the problems found.

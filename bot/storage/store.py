@@ -140,6 +140,14 @@ class Store:
         self.db.conn.commit()
         return cursor.rowcount == 1
 
+    def claim_message(self, key: str, user_key: str) -> bool:
+        """`first_time` without a commit of its own: inside the caller's transaction the claim commits or rolls
+        back together with the handling of the message, so a crash never leaves a message claimed but unanswered."""
+        cursor = self.db.execute(
+            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
+        )
+        return cursor.rowcount == 1
+
     def forget(self, user_key: str) -> None:
         """Delete everything stored about one villager (/forget)."""
         with self.db.atomic():

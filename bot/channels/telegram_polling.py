@@ -1,0 +1,157 @@
+"""Receiving Telegram updates so that a crash loses none: the inbox, our own getUpdates loop, start-up retries.
+
+Telegram forgets an update once getUpdates is called with a higher offset, and PTB's Updater asks for the next
+batch as soon as it has queued one, so a kill -9 loses every update fetched but not yet answered (engineering
+notes §9). So the channel builds its Application without an Updater, and:
+
+- each batch goes into SQLite (`telegram_inbox`, one transaction) before the next getUpdates confirms it; the
+  webhook route likewise answers Telegram only after the write (`telegram_webhook`);
+- an update is marked done, and its text dropped, once the Application has finished with it (`ChatOrder`);
+- on start, the updates stored but not done are handled first;
+- an update handed out again (not yet confirmed before a crash, a webhook retry) is in the inbox already and is
+  not queued twice; one handled but not marked done before a crash is handled again, and the core's dedupe on
+  its message id (whose mark commits together with the replies in the outbox) keeps it from being answered twice.
+
+The offset is not stored: after a restart getUpdates starts at Telegram's oldest unconfirmed update, which the
+inbox recognises; a stored offset would leave the bot deaf when Telegram restarts its update ids (it does after a
+week without updates). Failures in the loop (network, 5xx, 429, a conflict) are waited out with backoff: the loop
+never ends by itself. Start-up calls are retried the same way until Telegram answers; only a refusal (such as a
+rejected token) stops the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import Application
+
+from bot.channels.telegram_sending import Outbox, Sender, backoff, retry_after_seconds, worth_logging
+
+log = logging.getLogger(__name__)
+KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
+PARTS = "mingbai.telegram"  # key of the channel's parts in application.bot_data
+
+
+@dataclass
+class TelegramParts:
+    """What the channel's pieces share; the webhook route and the relay's sender find it on the Application."""
+
+    service: object  # bot.core.service.ChatService
+    inbox: "Inbox"
+    outbox: Outbox
+    sender: Sender
+
+
+def parts(application: Application) -> TelegramParts:
+    return application.bot_data[PARTS]
+
+
+class Inbox:
+    """Updates received, in table `telegram_inbox`. Synchronous: run it on the core's worker thread."""
+
+    def __init__(self, db):
+        self.db = db
+        db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
+                                    pk="update_id", if_not_exists=True)
+        db["telegram_inbox"].create_index(["status", "update_id"], if_not_exists=True)
+
+    def store(self, raws: list[dict]) -> list[int]:
+        """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
+        fresh, now = [], time.time()
+        with self.db.atomic():
+            for raw in raws:
+                cursor = self.db.execute("insert or ignore into telegram_inbox (update_id, raw, status, created_at) "
+                                         "values (?, ?, 'pending', ?)",
+                                         [raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
+                if cursor.rowcount == 1:
+                    fresh.append(raw["update_id"])
+        return fresh
+
+    def pending(self) -> list[dict]:
+        rows = self.db.execute("select raw from telegram_inbox where status = 'pending' order by update_id")
+        return [json.loads(raw) for (raw,) in rows]
+
+    def done(self, update_id: int) -> None:
+        """Handled: the id stays (to recognise a redelivery), what the villager wrote goes."""
+        self.db.execute("update telegram_inbox set status = 'done', raw = null where update_id = ?", [update_id])
+
+    def purge(self, days: float = KEEP_DONE_DAYS) -> int:
+        return self.db.execute("delete from telegram_inbox where status = 'done' and created_at < ?",
+                               [time.time() - days * 86400]).rowcount
+
+
+def transient(error: BaseException) -> bool:
+    """A failure that waiting can cure: a 429, a 5xx, a network failure or timeout (not a refusal such as 400)."""
+    return isinstance(error, RetryAfter) or (isinstance(error, NetworkError) and not isinstance(error, BadRequest))
+
+
+def _wait(error: BaseException, failures: int) -> float:
+    return retry_after_seconds(error) if isinstance(error, RetryAfter) else backoff(failures)
+
+
+async def until_reachable(what: str, call):
+    """`await call()` until Telegram answers it, waiting longer after each transient failure (never giving up)."""
+    failures = 0
+    while True:
+        try:
+            result = await call()
+        except Exception as error:
+            if not transient(error):
+                raise
+            failures += 1
+            if worth_logging(failures):
+                log.warning("Telegram %s failed %d time(s) (%s); retrying in %.1fs", what, failures,
+                            type(error).__name__, _wait(error, failures))
+            await asyncio.sleep(_wait(error, failures))
+            continue
+        if failures:
+            log.info("Telegram %s succeeded after %d failure(s)", what, failures)
+        return result
+
+
+async def requeue(application: Application) -> int:
+    """Queue the updates an earlier run stored but never finished, oldest first; returns how many."""
+    shared = parts(application)
+    raws = await shared.service.call(shared.inbox.pending)
+    for raw in raws:
+        await application.update_queue.put(Update.de_json(raw, application.bot))
+    if raws:
+        log.info("Telegram: %d update(s) stored before the restart are handled now", len(raws))
+    return len(raws)
+
+
+def poll_grace(timeout: float) -> float:
+    """How much longer than its long-poll timeout a getUpdates may take before the connection counts as stalled."""
+    return max(2.0, timeout / 3)
+
+
+async def poll(application: Application, *, timeout: float, allowed_updates: list[str]) -> None:
+    """Fetch updates until cancelled; each batch is in the inbox before the next call confirms it."""
+    shared, offset, failures = parts(application), None, 0
+    while True:
+        try:
+            updates = await application.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=allowed_updates,
+                                                        read_timeout=poll_grace(timeout))
+            fresh = set(await shared.service.call(shared.inbox.store, [update.to_dict() for update in updates]))
+        except Exception as error:  # noqa: BLE001 - the loop must outlive every failure; nothing was confirmed
+            failures += 1
+            if worth_logging(failures):
+                level = logging.WARNING if transient(error) else logging.ERROR
+                log.log(level, "Telegram getUpdates failed %d time(s) in a row (%s); next try in %.1fs", failures,
+                        type(error).__name__, _wait(error, failures))
+            await asyncio.sleep(_wait(error, failures))
+            continue
+        if failures:
+            log.info("Telegram getUpdates works again after %d failure(s)", failures)
+            failures = 0
+        if updates:
+            offset = max(update.update_id for update in updates) + 1
+        for update in updates:
+            if update.update_id in fresh:
+                await application.update_queue.put(update)
