@@ -94,3 +94,30 @@ def test_faq_loader_reports_instead_of_raising(tmp_path_factory, content):
         path.write_text(content, encoding="utf-8")
     _, problems = load_faq(directory)
     assert problems and all(str(p).count(":") >= 2 for p in problems)
+
+
+async def test_an_unwritable_database_still_answers_and_says_nothing_was_saved(tmp_path):
+    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service.store.db.execute("PRAGMA query_only = ON")  # every write now fails, as on a read-only file
+    replies = (await service.handle(Incoming("test", "1", text="包工头跑了，工钱一直不给咋个办", message_id="a"))).replies
+    assert "依据" in replies[0].text, "reading still works: the FAQ answer"
+    assert "没能保存" in replies[-1].text and "12348" in replies[-1].text
+    service.store.db.execute("PRAGMA query_only = OFF")
+    recovered = (await service.handle(Incoming("test", "1", text="/human", message_id="b"))).replies
+    assert "人工" in recovered[0].text and service.conversation.desk.open_case_for("test:1")
+    await service.close()
+
+
+async def test_a_database_locked_for_a_moment_is_waited_for(tmp_path):
+    import sqlite3
+
+    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    other = sqlite3.connect(service.store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    pending = asyncio.create_task(service.handle(Incoming("test", "2", text="你好", message_id="c")))
+    await asyncio.sleep(1.0)
+    assert not pending.done(), "the write waits for the lock instead of failing"
+    other.execute("COMMIT")
+    replies = (await pending).replies
+    assert replies and "没能保存" not in replies[-1].text
+    await service.close()

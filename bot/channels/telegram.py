@@ -135,7 +135,9 @@ class VillagerChannel:
             self.shared.outbox.add(chat.id, thread, to_calls(outcome.replies))
 
         outcome = await self.service.handle(incoming, record=record)
-        if outcome.replies:
+        if any(effect.kind == "unsaved" for effect in outcome.effects):  # storage down: no outbox, send directly
+            await send_outcome(context.bot, chat.id, outcome, thread)
+        elif outcome.replies:
             self.shared.sender.wake(chat.id)
 
     async def _stop_spinner(self, update: Update) -> None:

@@ -98,6 +98,17 @@ class Conversation:
             self._remember(turn)
         return Outcome(tuple(turn.replies), tuple(turn.effects))
 
+    def answer_without_storage(self, incoming: Incoming) -> Outcome:
+        """Storage is failing: still answer from the FAQ (reading needs no writes), say honestly that nothing
+        was saved and no adviser can be reached here now, and mark the outcome `unsaved` for the channel."""
+        lang = written_language(incoming.text or "") or "zh"
+        notice = Reply(text("storage_down", lang))
+        decision = self.matcher.match(incoming.text) if incoming.text and not incoming.text.startswith("/") else None
+        if decision is None or decision.kind != "answer":
+            return Outcome((notice,), (Effect("unsaved"),))
+        answer = Reply(self.faq[decision.intent].full_answer(lang))
+        return Outcome((answer, notice), (Effect("unsaved"),))
+
     def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places) -> None:
         """A validated FAQ reload: from the next message on, answers come from the new files."""
         self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places

@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from concurrent.futures import Executor, Future
@@ -140,15 +141,19 @@ class ChatService:
         """Handle a message unless it was handled before; the dedupe mark, the core's changes (state, transcript,
         cases) and what `record` writes commit together or not at all. So after a crash a redelivered message is
         either new (nothing of it was kept) or answered already, with its replies waiting in the outbox."""
-        with self.store.db.atomic():
-            key = f"{incoming.platform}:{incoming.message_id}"
-            if incoming.message_id and not self.store.claim_message(key, incoming.user_key):
-                log.info("duplicate %s message ignored", incoming.platform)
-                return Outcome(())
-            outcome = self.conversation.handle(incoming)
-            if record is not None:
-                record(outcome)
-            return outcome
+        try:
+            with self.store.db.atomic():
+                key = f"{incoming.platform}:{incoming.message_id}"
+                if incoming.message_id and not self.store.claim_message(key, incoming.user_key):
+                    log.info("duplicate %s message ignored", incoming.platform)
+                    return Outcome(())
+                outcome = self.conversation.handle(incoming)
+                if record is not None:
+                    record(outcome)
+                return outcome
+        except sqlite3.OperationalError as error:  # disk full, file unwritable, locked past the timeout
+            log.error("storage failed (%s); answering without saving", error)
+            return self.conversation.answer_without_storage(incoming)
 
     def submit(self, function, *args) -> asyncio.Future:
         """Queue a blocking function (store or desk work) on the core's worker thread, in order with messages."""

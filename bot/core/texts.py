@@ -143,6 +143,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what happened meanwhile. If urgent, call 12348; in danger, call 110.",
     },
     "stale_button": {"zh": "这个按钮已经过期了。直接打字问我就行。", "en": "That button has expired. Just type your question."},
+    "storage_down": {
+        "zh": "⚠️ 系统暂时出了故障：这次的对话没能保存，现在也不能转人工。有危险请打110；法律咨询请拨打12348。",
+        "en": "⚠️ The system has a fault: this conversation could not be saved and no adviser can be reached here now. "
+              "In danger call 110; for legal advice call 12348.",
+    },
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
 }
