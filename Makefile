@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 # Long load runs, kept out of `make test`.
 load: $(VENV)/.installed-test
 	$(BIN)/python bench/load_web.py
+	$(BIN)/python bench/load_telegram.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,23 +24,15 @@ from pathlib import Path
 
 import aiohttp
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import free_port, peak_memory_mb, percentile  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["包工头跑了工钱不给咋个办", "遭骗了好几千块", "邻居的墙挡住我家采光", "老人没人赡养怎么办", "怎么申请法律援助",
              "我想离婚", "借钱不还怎么办", "交通事故对方不赔", "调解协议对方不履行", "你好"]
 DEADLINE_SECONDS = 300
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def _wait_until_up(base: str) -> None:
@@ -82,10 +73,6 @@ async def _load(base: str, villagers: int, messages: int, concurrency: int) -> t
     return results, time.perf_counter() - started
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -93,7 +80,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=100)
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "MINGBAI_DATA_DIR": data_dir, "MINGBAI_WEB_PORT": str(port), "TELEGRAM_BOT_TOKEN": ""}
         server = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
@@ -102,7 +89,7 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(_wait_until_up(base))
             results, elapsed = asyncio.run(_load(base, args.villagers, args.messages, args.concurrency))
-            peak = _peak_memory_mb(server.pid)
+            peak = peak_memory_mb(server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -117,8 +104,8 @@ def main() -> None:
     print(f"  answered: {len(answered)}/{expected}" + ("" if len(answered) == expected else
           f"; not answered: {[(r[0], r[1]) for r in results if not r[2]][:20]}"))
     print(f"  order kept per villager: {'yes' if order_kept else 'NO'}")
-    print(f"  latency ms: p50 {_percentile(latencies, 0.5):.1f}, p95 {_percentile(latencies, 0.95):.1f}, "
-          f"p99 {_percentile(latencies, 0.99):.1f}")
+    print(f"  latency ms: p50 {percentile(latencies, 0.5):.1f}, p95 {percentile(latencies, 0.95):.1f}, "
+          f"p99 {percentile(latencies, 0.99):.1f}")
     print(f"  throughput: {len(answered) / elapsed:.0f} messages/s over {elapsed:.1f} s")
     print(f"  server peak memory: {peak:.0f} MB")
 

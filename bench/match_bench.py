@@ -19,6 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import percentile  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
 EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]
@@ -56,10 +59,6 @@ def _synthetic_faq(n_intents: int, n_examples: int):
     return Faq(intents, lexicon=shipped.lexicon)
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
 
 def measure(kind: str, n_queries: int) -> dict:
     """Runs inside the subprocess: build one matcher, then time queries."""
@@ -91,7 +90,7 @@ def measure(kind: str, n_queries: int) -> dict:
         "index_s": round(built - loaded, 3),
         "startup_s": round(built - started, 3),
         "p50_ms": round(statistics.median(latencies), 3),
-        "p99_ms": round(_percentile(latencies, 0.99), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
