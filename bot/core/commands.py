@@ -70,7 +70,7 @@ class Commands:
         turn.say(Reply(text("privacy", turn.lang, days=str(self.conversation.retention_days))))
 
     def _forget(self, turn: "Turn", argument: str) -> None:
-        self.conversation.ask_forget(turn)
+        self.conversation.buttons.ask_forget(turn)
 
     def _where(self, turn: "Turn", argument: str) -> None:
         if argument:

@@ -17,15 +17,16 @@ from typing import Callable
 
 from bot.core import replies
 from bot.core.casework import CaseWork, villager_reply
+from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core.deadlines import describe as describe_deadline
 from bot.core.deadlines import parse_when
-from bot.core.messages import Button, Effect, Incoming, Outcome, Reply
+from bot.core.messages import Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
 _CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
 _CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
-from bot.core.texts import label, text
+from bot.core.texts import text
 from bot.core.triage import danger
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
@@ -83,6 +84,7 @@ class Conversation:
         self.today = today
         self.retention_days = retention_days
         self.commands = Commands(self)
+        self.buttons = Buttons(self)
         self.casework = CaseWork(desk, desk.clock, hours)
 
     def handle(self, incoming: Incoming) -> Outcome:
@@ -271,65 +273,8 @@ class Conversation:
         turn.logged = {"decision": f"flow:{step.outcome}" if step.outcome else "flow"}
         turn.say(step.reply)
 
-    # --- buttons ---------------------------------------------------------------------------
-
     def on_action(self, turn: Turn, action: str) -> None:
-        name, _, argument = action.partition(":")
-        user, lang = turn.user, turn.lang
-        if name == "intent" and argument in self.faq:
-            chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
-            self.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
-        elif name == "fb":
-            helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
-            self.store.record_feedback(user.key, intent_id, helpful)
-            if not helpful:
-                answered = user.extra.get("answered") or {}
-                question = answered.get("question") if answered.get("intent") == intent_id else None
-                self.store.record_unanswered(user.key, question or intent_id, intent_id, 0.0, "not_helpful")
-            turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
-                           () if helpful else (replies.human_row(lang),)))
-        elif name == "handoff":
-            self.start_handoff(turn, urgent=argument == "urgent")
-        elif name == "flowstart" and argument in self.flows.ids():
-            self.start_flow(turn, argument)
-        elif name == "flow" and user.flow:
-            self._flow_step(turn, action=action)
-        elif name == "deadline" and argument in self.faq:
-            user.awaiting = action
-            turn.say(Reply(text("deadline_ask", lang)))
-        elif name == "group":
-            turn.say(replies.group_questions(self.faq, argument, lang))
-        elif name == "topics":
-            turn.say(replies.topics(self.faq, lang))
-        elif name == "lang" and argument in ("zh", "en"):
-            user.lang = turn.lang = argument
-            turn.say(Reply(text("lang_set", argument)))
-        elif name == "forget":
-            self._forget(turn, confirmed=argument == "yes")
-        elif name == "end":
-            self.casework.end(turn)
-        elif name == "rate":
-            self.casework.rate(turn, argument)
-        else:  # "none" of the offered choices, or a button from an old message
-            question = user.extra.get("last_question")
-            if question and name == "none":
-                self.store.record_unanswered(user.key, question, None, 0.0, "none_of_these")
-            turn.say(replies.fallback(lang, again=False))
-
-    def _forget(self, turn: Turn, confirmed: bool) -> None:
-        turn.user.awaiting = None
-        if not confirmed:
-            turn.say(Reply(text("forget_kept", turn.lang)))
-            return
-        self.store.forget(turn.user.key)
-        self.desk.forget(turn.user.key)
-        turn.forgotten = True
-        turn.say(Reply(text("forget_done", turn.lang)))
-
-    def ask_forget(self, turn: Turn) -> None:
-        turn.user.awaiting = "forget"
-        buttons = ((Button(label("yes_forget", turn.lang), "forget:yes"), Button(label("no_forget", turn.lang), "forget:no")),)
-        turn.say(Reply(text("forget_confirm", turn.lang), buttons))
+        self.buttons.press(turn, action)
 
     def _on_other_content(self, turn: Turn) -> None:
         key = "voice" if turn.incoming.content == "voice" else "non_text"

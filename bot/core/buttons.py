@@ -1,0 +1,81 @@
+"""Buttons: what each action a villager can press does (answer, feedback, flows, language, /forget ...).
+
+The actions are the core's own small protocol (see `bot.core.replies`); a
+channel without buttons sends the same actions when the villager types a digit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core import replies
+from bot.core.messages import Button, Reply
+from bot.core.texts import label, text
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Conversation, Turn
+
+
+class Buttons:
+    def __init__(self, conversation: "Conversation"):
+        self.conversation = conversation
+
+    def press(self, turn: "Turn", action: str) -> None:
+        conversation = self.conversation
+        name, _, argument = action.partition(":")
+        user, lang = turn.user, turn.lang
+        if name == "intent" and argument in conversation.faq:
+            chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
+            conversation.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
+        elif name == "fb":
+            helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
+            conversation.store.record_feedback(user.key, intent_id, helpful)
+            if not helpful:
+                answered = user.extra.get("answered") or {}
+                question = answered.get("question") if answered.get("intent") == intent_id else None
+                conversation.store.record_unanswered(user.key, question or intent_id, intent_id, 0.0, "not_helpful")
+            turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
+                           () if helpful else (replies.human_row(lang),)))
+        elif name == "handoff":
+            conversation.start_handoff(turn, urgent=argument == "urgent")
+        elif name == "flowstart" and argument in conversation.flows.ids():
+            conversation.start_flow(turn, argument)
+        elif name == "flow" and user.flow:
+            conversation._flow_step(turn, action=action)
+        elif name == "deadline" and argument in conversation.faq:
+            user.awaiting = action
+            turn.say(Reply(text("deadline_ask", lang)))
+        elif name == "group":
+            turn.say(replies.group_questions(conversation.faq, argument, lang))
+        elif name == "topics":
+            turn.say(replies.topics(conversation.faq, lang))
+        elif name == "lang" and argument in ("zh", "en"):
+            user.lang = turn.lang = argument
+            turn.say(Reply(text("lang_set", argument)))
+        elif name == "forget":
+            self._forget(turn, confirmed=argument == "yes")
+        elif name == "end":
+            conversation.casework.end(turn)
+        elif name == "rate":
+            conversation.casework.rate(turn, argument)
+        else:  # "none" of the offered choices, or a button from an old message
+            question = user.extra.get("last_question")
+            if question and name == "none":
+                conversation.store.record_unanswered(user.key, question, None, 0.0, "none_of_these")
+            turn.say(replies.fallback(lang, again=False))
+
+    def _forget(self, turn: "Turn", confirmed: bool) -> None:
+        conversation = self.conversation
+        turn.user.awaiting = None
+        if not confirmed:
+            turn.say(Reply(text("forget_kept", turn.lang)))
+            return
+        conversation.store.forget(turn.user.key)
+        conversation.desk.forget(turn.user.key)
+        turn.forgotten = True
+        turn.say(Reply(text("forget_done", turn.lang)))
+
+    def ask_forget(self, turn: "Turn") -> None:
+        turn.user.awaiting = "forget"
+        buttons = ((Button(label("yes_forget", turn.lang), "forget:yes"), Button(label("no_forget", turn.lang), "forget:no")),)
+        turn.say(Reply(text("forget_confirm", turn.lang), buttons))
