@@ -76,8 +76,9 @@ async def test_messages_left_in_the_outbox_by_a_crash_are_sent_once_in_order_aft
     assert rows(settings, "telegram_outbox") == 0
 
 
-async def test_replies_that_cannot_be_written_leave_the_message_unhandled_for_its_redelivery(settings):
-    """The dedupe mark commits with the replies: a failed write does not turn the retry into a 'duplicate'."""
+async def test_replies_that_cannot_be_written_are_answered_unsaved_and_not_marked_handled(settings):
+    """The dedupe mark commits with the replies: a failed write rolls it back, so the villager gets an answer
+    marked `unsaved` (sent directly, not through the outbox) and a redelivery is handled again, not as a duplicate."""
     service = ChatService.open(settings)
     incoming = Incoming("telegram", str(CHAT), text=WAGES, message_id=f"{CHAT}:1")
 
@@ -85,8 +86,8 @@ async def test_replies_that_cannot_be_written_leave_the_message_unhandled_for_it
         raise sqlite3.OperationalError("database or disk is full")
 
     try:
-        with pytest.raises(sqlite3.OperationalError):
-            await service.handle(incoming, record=full_disk)
+        unsaved = await service.handle(incoming, record=full_disk)
+        assert [effect.kind for effect in unsaved.effects] == ["unsaved"] and "没能保存" in unsaved.replies[-1].text
         assert (await service.handle(incoming)).replies
         assert (await service.handle(incoming)).replies == ()
     finally:
