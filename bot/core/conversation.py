@@ -49,6 +49,11 @@ def written_language(message: str) -> str | None:
     return None
 
 
+def _language(user: UserState) -> str:
+    """Chinese unless the villager chose English with /lang or writes in English."""
+    return user.lang or user.extra.get("writes") or "zh"
+
+
 def _controls_case(incoming: Incoming) -> bool:
     """True for the buttons and commands that act on the conversation itself during a handoff."""
     if incoming.action:
@@ -92,7 +97,7 @@ class Conversation:
         written = written_language(incoming.text) if incoming.text and not incoming.text.startswith("/") else None
         if written:
             user.extra["writes"] = written
-        turn = Turn(incoming, user, user.lang or user.extra.get("writes") or "zh")
+        turn = Turn(incoming, user, _language(user))
         if self.casework.blocked(turn):
             return Outcome(tuple(turn.replies))
         self._dispatch(turn)
@@ -116,8 +121,7 @@ class Conversation:
         self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places
 
     def language_of(self, user_key: str) -> str:
-        user = self.store.user(user_key)
-        return user.lang or user.extra.get("writes") or "zh"
+        return _language(self.store.user(user_key))
 
     def villager_delivery(self, event: Event) -> tuple[str, str, Reply]:
         """(platform, villager id, reply) for a case event the relay must deliver to the villager."""

@@ -111,10 +111,6 @@ class HandoffDesk:
         row = next(self.db["cases"].rows_where("user_key = ? and status != ?", [user_key, CLOSED]), None)
         return _case(row) if row else None
 
-    def case_for_topic(self, chat: str, topic_id: int) -> Case | None:
-        row = next(self.db["cases"].rows_where("topic_chat = ? and topic_id = ? and status != ?",
-                                               [chat, topic_id, CLOSED]), None)
-        return _case(row) if row else None
 
     def queue(self) -> list[Case]:
         """Open cases, urgent first, then oldest first: the order advisers should take them."""
@@ -239,8 +235,6 @@ class HandoffDesk:
     def mark_reminded(self, case_id: int) -> None:
         self.db["cases"].update(case_id, {"reminded": 1})
 
-    def reminded(self, case_id: int) -> bool:
-        return bool(self.db["cases"].get(case_id)["reminded"])
 
     def forget(self, user_key: str) -> None:
         """/forget: delete everything the villager said in cases; keep the cases themselves, anonymised,
