@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from intents.evaluate import CaseFileError, evaluate, format_report, read_cases
-from intents.faq_loader import FaqError, load_faq, read_faq
+from intents.faq_loader import FaqError, read_faq
 from intents.matcher import Decision, Matcher
 
 
@@ -65,14 +65,10 @@ def command_eval(args) -> int:
 
 
 def command_faq_check(args) -> int:
-    from bot.flows.engine import Flows
-    from bot.handoff.templates import Templates
-    from bot.places import Places
+    from bot.core.service import check_folder
 
     directory = args.dir or args.faq
-    faq, problems = load_faq(directory)
-    problems += Flows.load(Path(directory) / "flows")[1] + Places.load(Path(directory) / "places.yaml")[1]
-    problems += Templates.load(Path(directory) / "templates.yaml")[1]
+    faq, problems = check_folder(Path(directory))
     for problem in problems:
         print(problem, file=sys.stderr)
     errors = [p for p in problems if args.strict or p.severity == "error"]

@@ -28,9 +28,11 @@ from bot.core.messages import Incoming, Outcome
 from bot.flows.engine import Flows
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
+from bot.handoff.templates import Templates
 from bot.places import Places
 from bot.settings import Settings
 from bot.storage.store import Store
+from intents.faq import Faq
 from intents.faq_loader import FaqError, load_faq
 from intents.matcher import Matcher
 
@@ -40,6 +42,14 @@ RETENTION_DAYS = 180
 
 def _errors(problems) -> list:
     return [problem for problem in problems if problem.severity == "error"]
+
+
+def check_folder(faq_dir: Path) -> tuple[Faq, list]:
+    """The FAQ as far as it reads, and every problem in every file of its folder (intents, lexicon, flows,
+    places, templates): what `mingbai faq check` and the admin dashboard show."""
+    faq, problems = load_faq(faq_dir)
+    problems = problems + Flows.load(faq_dir / "flows")[1] + Places.load(faq_dir / "places.yaml")[1]
+    return faq, problems + Templates.load(faq_dir / "templates.yaml")[1]
 
 
 def load_content(faq_dir: Path) -> tuple[tuple | None, list]:

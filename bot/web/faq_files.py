@@ -13,11 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.flows.engine import Flows
-from bot.handoff.templates import Templates
-from bot.places import Places
+from bot.core.service import check_folder
 from intents.faq import Group, Intent
-from intents.faq_loader import Problem, load_faq
+from intents.faq_loader import Problem
 
 WHOLE_FOLDER = "（整个问答库）"
 KNOWN_SUFFIXES = (".yaml", ".yml", ".txt")
@@ -69,9 +67,7 @@ def describe(directory: Path, problem: Problem) -> str:
 
 
 def inspect(directory: Path) -> FaqReport:
-    faq, problems = load_faq(directory)
-    problems = problems + Flows.load(directory / "flows")[1] + Places.load(directory / "places.yaml")[1]
-    problems += Templates.load(directory / "templates.yaml")[1]
+    faq, problems = check_folder(directory)
     names = sorted(path.relative_to(directory).as_posix() for path in directory.rglob("*")
                    if path.is_file() and path.suffix in KNOWN_SUFFIXES)
     statuses = {name: FileStatus(name) for name in names}
