@@ -94,12 +94,32 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """Questions that are not ours (faq/out_of_scope.yaml): the matcher learns the "not ours" side from them."""
+
+    legal: tuple[str, ...] = ()  # legal questions the FAQ does not cover: offer a person and 12348
+    other: tuple[str, ...] = ()  # not legal questions: say what mingbai can help with
+
+
+def _no_triage():
+    from intents.triage_rules import TriageRules
+
+    return TriageRules()
+
+
+def _no_out_of_scope() -> OutOfScope:
+    return OutOfScope()
+
+
+@dataclass(frozen=True)
 class Faq:
     """Every intent and group, plus the lexicon the matcher reads."""
 
     intents: dict[str, Intent]
     groups: tuple[Group, ...] = ()
     lexicon: Lexicon = field(default_factory=Lexicon)
+    triage: "TriageRules" = field(default_factory=lambda: _no_triage())
+    out_of_scope: "OutOfScope" = field(default_factory=lambda: _no_out_of_scope())
 
     def __getitem__(self, intent_id: str) -> Intent:
         return self.intents[intent_id]

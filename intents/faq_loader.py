@@ -16,6 +16,8 @@ from pathlib import Path
 
 from intents.faq import Faq, Group, Intent, Lexicon
 from intents.faq_reader import IntentReader
+from intents.out_of_scope import read_out_of_scope
+from intents.triage_rules import read_triage
 from intents.problems import FaqError, Problem
 from intents.yaml_lines import LineDict, LineList, YamlError, load_yaml
 
@@ -27,10 +29,11 @@ REQUIRED_INTENTS = frozenset(
     fraud.anti_fraud_tools fraud.elderly labor.wage labor.injury labor.contract family.divorce
     family.domestic_violence family.elder_support family.inheritance family.child_support civil.debt
     civil.traffic civil.consumer service.legal_hotline handoff.request chat.greeting chat.thanks
-    chat.help""".split()
+    chat.help family.bride_price family.marital_property dispute.homestead dispute.expropriation
+    civil.lawsuit social.insurance civil.injury family.school_bullying""".split()
 )
 #: Files in faq/ that are not intent groups.
-NOT_GROUP_FILES = frozenset({"places.yaml", "templates.yaml"})
+NOT_GROUP_FILES = frozenset({"places.yaml", "templates.yaml", "triage.yaml", "triage_examples.yaml", "out_of_scope.yaml"})
 
 TELEGRAM_MESSAGE_LIMIT = 4096
 PHONE_SIZED_ANSWER = 600
@@ -144,7 +147,9 @@ def load_faq(directory: Path | str, *, today: dt.date | None = None) -> tuple[Fa
     by_id = _check_across_files(intents, problems)
     for missing in sorted(REQUIRED_INTENTS - set(by_id)):
         problems.append(Problem(str(directory), 0, f"required intent {missing} is defined in no file (see shared/intents.md)"))
-    return Faq(by_id, tuple(groups), _read_lexicon(directory, problems)), problems
+    triage = read_triage(directory, problems, set(by_id))
+    out_of_scope = read_out_of_scope(directory, problems)
+    return Faq(by_id, tuple(groups), _read_lexicon(directory, problems), triage, out_of_scope), problems
 
 
 def read_faq(directory: Path | str, *, strict: bool = False, today: dt.date | None = None) -> Faq:

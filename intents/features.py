@@ -16,9 +16,6 @@ from collections import Counter
 
 import jieba
 
-#: How much one occurrence of each kind of feature counts, before IDF weighting.
-FEATURE_WEIGHTS = {"w": 1.0, "b": 0.7, "c": 0.25, "e": 1.0}
-
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 # Only words that never carry a question's meaning; IDF takes care of the merely common ones.
@@ -52,6 +49,10 @@ class FeatureExtractor:
         for run in _CJK_RUN.findall(text):
             words.extend(word for word in self._tokenizer.cut_for_search(run) if word.strip())
         return words
+
+    def feature_list(self, text: str) -> list[str]:
+        """The features with repeats, as scikit-learn's vectoriser wants them."""
+        return list(self(text).elements())
 
     def __call__(self, text: str) -> Counter:
         features: Counter = Counter()

@@ -1,56 +1,58 @@
 """Which intent a message is about, how sure we are, and what to do about it.
 
-Scoring, per intent, in [0, 1]:
+A calibrated linear model (`intents.classifier`) is trained on the FAQ's own
+examples plus two "not ours" labels learned from faq/out_of_scope.yaml:
+`none.legal` (a legal question the FAQ does not cover) and `none.other` (not a
+legal question). Its probabilities measure how sure we are of the intent,
+not how much of the message the FAQ's vocabulary covers, so a long story is
+judged by the words that decide it.
 
-* a TF-IDF cosine between the message and each example (words, bigrams and
-  characters, see `intents.features`), so distinctive terms (刷单, 赡养) count
-  more than common ones (怎么办);
-* the same cosine against the intent's centroid (all its examples together),
-  which lets a message that uses the vocabulary of an intent, but no single
-  example's phrasing, still find it;
-* rapidfuzz's `ratio` on the normalised strings of the best examples, which
-  rewards near-verbatim matches and survives word-splitting mistakes;
-* a naive Bayes posterior (`intents.bayes`), which knows which words belong
-  to which topic even when no example uses them together.
+A long message is also read clause by clause: the question is often one
+sentence inside a story ("... 我该咋个办"), so the best-scoring clause gets a
+say next to the whole text.
 
-IDF is counted over intents, not examples: a word in every example of one
-intent (欠条) is as distinctive as a word in one example, and the centroid
-then rewards the intent that uses it often.
-
-The decision then follows Rasa's fallback rule: a confidence threshold *and*
-an ambiguity margin between the top candidates. Everything is built once, in
-the constructor; `match` only reads, so one Matcher serves every thread.
+The decision follows Rasa's fallback rule: a probability threshold *and* an
+ambiguity margin between the top candidates, with "not ours" winning when it
+is the likelier reading. Everything is built once, in the constructor;
+`match` only reads, so one Matcher serves every thread.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
 
+from intents.classifier import Contribution, TextClassifier
 from intents.faq import Faq
-from intents.bayes import NaiveBayes
 from intents.features import FeatureExtractor
 from intents.normalise import Normaliser
-from intents.vectors import CosineIndex, inverse_document_frequencies, unit_vector
+from intents.triage import Triage
+
+#: The labels of the "not ours" side; `Decision.out_of_scope` says which one won.
+NOT_OURS_LEGAL, NOT_OURS_OTHER = "none.legal", "none.other"
+MAX_QUERY_CHARS = 1000  # a story longer than this is matched on its first 1,000 characters
+_CLAUSE_END = re.compile(r"[。！？!?；;\n]+|[，,、]\s*|\s{2,}")
+MIN_CLAUSE_CHARS = 5
+CLAUSE_SHARE = 0.35  # how much the best clause counts beside the whole message
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Where answer, clarify and fallback meet.
 
-    `fallback_below` is the lowest score that rejects at least 95 % of the out-of-scope
-    calibration questions under 5-fold cross-validation of the FAQ (`bench/calibrate.py`);
-    no evaluation set was used to choose it.
+    Chosen by `bench/calibrate.py` (5-fold cross-validation of the FAQ examples
+    and the out-of-scope list); no evaluation set was used to choose them.
     """
 
-    fallback_below: float = 0.22  # no candidate this good: say we don't know
-    answer_from: float = 0.28  # a lone candidate below this is offered, not asserted
-    ambiguity_margin: float = 0.04  # candidates this close to the top are offered together
+    fallback_below: float = 0.12  # no intent this likely: say we don't know
+    not_ours_from: float = 0.55  # "not ours" this likely: fall back, even if an intent leads
+    answer_from: float = 0.30  # a lone candidate below this is offered, not asserted
+    ambiguity_margin: float = 0.08  # candidates this close to the top are offered together
     max_choices: int = 3
+    out_of_scope_weight: float = 0.25  # how much one out-of-scope example counts against one FAQ example
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ class Evidence:
 
     normalised: str
     words: tuple[str, ...]
-    examples: tuple[tuple[str, str, float], ...]  # (intent, example, similarity), best first
+    examples: tuple[tuple[str, str, float], ...]  # (label, example, cosine), closest first
+    features: tuple[Contribution, ...] = ()  # what pushed towards the top intent
+    clause: str = ""  # the clause that scored best, when the message has several
+    not_ours: float = 0.0  # the probability of the "not ours" side
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Decision:
     candidates: tuple[Candidate, ...]  # best first, at most 5
     choices: tuple[str, ...] = ()  # intents to offer when kind == "clarify"
     evidence: Evidence | None = field(default=None, compare=False)
+    out_of_scope: str | None = None  # on fallback: "legal" (a legal question we don't cover) or "other"
 
     @property
     def intent(self) -> str | None:
@@ -90,20 +96,20 @@ class Decision:
             "intent": self.intent,
             "score": round(self.score, 4),
             "decision": self.kind,
+            "out_of_scope": self.out_of_scope,
             "alternatives": [{"intent": c.intent, "score": round(c.score, 4)} for c in self.candidates[1:]],
         }
-
-
-#: How the similarities combine into an intent's score (they sum to 1, so scores stay in [0, 1]).
-EXAMPLE_WEIGHT, CENTROID_WEIGHT, FUZZ_WEIGHT, BAYES_WEIGHT = 0.3, 0.38, 0.07, 0.25
-#: Only the examples with the best cosine are compared with rapidfuzz.
-FUZZ_SHORTLIST = 30
-MAX_QUERY_CHARS = 500  # a long story is matched on its first 500 characters
 
 
 @lru_cache(maxsize=2)
 def _feature_extractor(terms: tuple[str, ...]) -> FeatureExtractor:
     return FeatureExtractor(terms)
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message worth scoring alone (only when it has more than one)."""
+    parts = [part.strip() for part in _CLAUSE_END.split(text) if len(part.strip()) >= MIN_CLAUSE_CHARS]
+    return parts if len(parts) > 1 else []
 
 
 class Matcher:
@@ -114,78 +120,69 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.normalise = Normaliser(faq.lexicon)
         self._features = _feature_extractor(faq.lexicon.terms)
-        self._example_intents: list[str] = []
-        self._example_texts: list[str] = []
-        self._example_normalised: list[str] = []
-        self._exact: dict[str, int] = {}  # normalised example -> index of its intent
-        example_counts = []
+        ordinary = tuple(example for intent in faq if not intent.urgent for examples in intent.examples.values()
+                         for example in examples) + faq.out_of_scope.legal + faq.out_of_scope.other
+        self.triage = Triage(faq.triage, self.normalise, self._features, ordinary)
+        self._exact: dict[str, str] = {}  # normalised example -> its intent
+        texts, labels, weights, shown = [], [], [], []
         for intent in faq:
             for examples in intent.examples.values():
                 for example in examples:
                     normalised = self.normalise(example)
-                    self._example_intents.append(intent.id)
-                    self._example_texts.append(example)
-                    self._example_normalised.append(normalised)
                     self._exact.setdefault(normalised, intent.id)
-                    example_counts.append(self._features(normalised))
-        self._intent_ids = list(faq.intents)
-        intent_index = {intent_id: index for index, intent_id in enumerate(self._intent_ids)}
-        self._example_intent_index = [intent_index[intent_id] for intent_id in self._example_intents]
-        self._exact = {text: intent_index[self._exact[text]] for text in self._exact}
-        intent_counts: dict[str, defaultdict] = {intent_id: defaultdict(float) for intent_id in self._intent_ids}
-        for intent_id, counts in zip(self._example_intents, example_counts):
-            for feature, count in counts.items():
-                intent_counts[intent_id][feature] += count
-        centroids = [intent_counts[intent_id] for intent_id in self._intent_ids]
-        self._idf, self._unseen_idf = inverse_document_frequencies(centroids)
-        self._examples = CosineIndex(example_counts, self._idf)
-        self._centroids = CosineIndex(centroids, self._idf)
-        self._bayes = NaiveBayes(centroids)
+                    texts.append(normalised), labels.append(intent.id), weights.append(1.0), shown.append(example)
+        for label, questions in ((NOT_OURS_LEGAL, faq.out_of_scope.legal), (NOT_OURS_OTHER, faq.out_of_scope.other)):
+            for question in questions:
+                texts.append(self.normalise(question)), labels.append(label)
+                weights.append(self.thresholds.out_of_scope_weight), shown.append(question)
+        self._shown, self._labels = shown, labels
+        self._model = TextClassifier(self._features.feature_list).fit(texts, labels, weights) if len(set(labels)) > 1 else None
+        model_labels = self._model.labels if self._model else sorted(set(labels))
+        self._intent_columns = np.array([i for i, label in enumerate(model_labels) if not label.startswith("none.")])
+        self._legal_column = model_labels.index(NOT_OURS_LEGAL) if NOT_OURS_LEGAL in model_labels else None
+        self._other_column = model_labels.index(NOT_OURS_OTHER) if NOT_OURS_OTHER in model_labels else None
+        self._model_labels = model_labels
 
     def match(self, text: str, *, explain: bool = False) -> Decision:
-        normalised = self.normalise(text[:MAX_QUERY_CHARS])
-        ranked, best_examples = self._score_intents(normalised, explain)
-        candidates = tuple(Candidate(intent, score) for intent, score in ranked[:5])
-        evidence = None
-        if explain:
-            evidence = Evidence(normalised, tuple(self._features.words(normalised)), best_examples)
-        return self._decide(candidates, evidence)
-
-    def _score_intents(self, normalised: str, explain: bool):
-        features = self._features(normalised)
-        query = unit_vector(features, self._idf, self._unseen_idf)
-        example_cosines = self._examples.cosine(query)
-        count = min(FUZZ_SHORTLIST, len(example_cosines))
-        shortlist = np.argpartition(-example_cosines, count - 1)[:count] if count else []
-        best_example = np.zeros(len(self._intent_ids))
-        matched = []
-        for example_id in shortlist:
-            cosine = float(example_cosines[example_id])
-            if cosine <= 0:
-                continue
-            similarity = fuzz.ratio(normalised, self._example_normalised[example_id]) / 100
-            intent_index = self._example_intent_index[example_id]
-            best_example[intent_index] = max(best_example[intent_index], EXAMPLE_WEIGHT * cosine + FUZZ_WEIGHT * similarity)
-            if explain:
-                matched.append((self._intent_ids[intent_index], self._example_texts[example_id], round(cosine, 4)))
-        centroid_cosines = self._centroids.cosine(query)
-        # The share of the message the FAQ's vocabulary explains: Bayes is sure of a topic after a
-        # single known word ("tell me a joke" -> "how can I tell a scam call"), so it is scaled by it.
-        known_share = sum(weight * weight for weight in query.values())
-        totals = best_example + CENTROID_WEIGHT * centroid_cosines + BAYES_WEIGHT * known_share * self._bayes.posteriors(features)
-        totals[centroid_cosines <= 0] = 0.0  # nothing in common with the intent at all
+        message = text[:MAX_QUERY_CHARS]
+        normalised = self.normalise(message)
+        if self._model is None or not normalised:
+            return Decision("fallback", (), out_of_scope="other")
+        probabilities, clause = self._probabilities(message, normalised)
         if normalised in self._exact:  # an admin's own example is answered as they labelled it
-            totals[self._exact[normalised]] = 1.0
-        top = np.argsort(-totals, kind="stable")[:5]
-        ranked = [(self._intent_ids[i], float(totals[i])) for i in top if totals[i] > 0]
-        matched.sort(key=lambda item: -item[2])
-        return ranked, tuple(matched[:8])
+            probabilities = np.zeros_like(probabilities)
+            probabilities[self._model_labels.index(self._exact[normalised])] = 1.0
+        order = self._intent_columns[np.argsort(-probabilities[self._intent_columns], kind="stable")][:5]
+        candidates = tuple(Candidate(self._model_labels[i], float(probabilities[i])) for i in order)
+        legal = float(probabilities[self._legal_column]) if self._legal_column is not None else 0.0
+        other = float(probabilities[self._other_column]) if self._other_column is not None else 0.0
+        evidence = self._evidence(normalised, candidates, clause, legal + other) if explain else None
+        return self._decide(candidates, legal, other, evidence)
 
-    def _decide(self, candidates: tuple[Candidate, ...], evidence: Evidence | None) -> Decision:
+    def _probabilities(self, message: str, normalised: str) -> tuple[np.ndarray, str]:
+        """The whole message's probabilities, blended with its best clause's when it has several."""
+        parts = clauses(message)
+        texts = [normalised] + [self.normalise(part) for part in parts]
+        rows = self._model.probabilities(texts)
+        if not parts:
+            return rows[0], ""
+        intent_peaks = rows[1:, self._intent_columns].max(axis=1)
+        best = int(np.argmax(intent_peaks))
+        blended = (1 - CLAUSE_SHARE) * rows[0] + CLAUSE_SHARE * rows[1 + best]
+        return blended, parts[best]
+
+    def _evidence(self, normalised: str, candidates, clause: str, not_ours: float) -> Evidence:
+        nearest = self._model.nearest_examples(normalised, 8)
+        examples = tuple((self._labels[i], self._shown[i], round(cosine, 4)) for i, cosine in nearest)
+        features = tuple(self._model.explain(normalised, candidates[0].intent)) if candidates else ()
+        return Evidence(normalised, tuple(self._features.words(normalised)), examples, features, clause, round(not_ours, 4))
+
+    def _decide(self, candidates: tuple[Candidate, ...], legal: float, other: float, evidence: Evidence | None) -> Decision:
         limits = self.thresholds
-        if not candidates or candidates[0].score < limits.fallback_below:
-            return Decision("fallback", candidates, evidence=evidence)
-        top = candidates[0].score
+        scope = "legal" if legal >= other else "other"
+        top = candidates[0].score if candidates else 0.0
+        if not candidates or top < limits.fallback_below or (legal + other >= limits.not_ours_from and legal + other > top):
+            return Decision("fallback", candidates, evidence=evidence, out_of_scope=scope)
         close = tuple(
             c.intent for c in candidates[: limits.max_choices]
             if c.score >= limits.fallback_below and top - c.score <= limits.ambiguity_margin

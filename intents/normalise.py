@@ -53,10 +53,16 @@ class Normaliser:
         return self._converter.convert(text).casefold()
 
     def __call__(self, text: str) -> str:
+        text = self.phrase(text)
+        if self._particle_pattern:
+            text = " ".join(self._particle_pattern.sub("", text).split())
+        return text
+
+    def phrase(self, text: str) -> str:
+        """The canonical form of a word or phrase from a rule file: as `__call__`, but particles are kept
+        (a pattern word such as 喝了 must still match inside 喝了农药)."""
         text = self._canonical_script(text)
         text = "".join(char if unicodedata.category(char)[0] in _KEEP_CATEGORIES else " " for char in text)
         if self._replace_pattern:
             text = self._replace_pattern.sub(lambda match: self._replace[match[0]], text)
-        if self._particle_pattern:
-            text = self._particle_pattern.sub("", text)
         return " ".join(text.split())

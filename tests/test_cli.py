@@ -16,7 +16,7 @@ def mingbai(*args: str) -> subprocess.CompletedProcess:
 def test_match_json_has_the_documented_shape():
     result = mingbai("match", "遭骗了咋个办", "--json")
     payload = json.loads(result.stdout)
-    assert set(payload) == {"intent", "score", "decision", "alternatives"}
+    assert set(payload) == {"intent", "score", "decision", "out_of_scope", "alternatives"}
     assert payload["intent"] == "fraud.scammed" and payload["decision"] in ("answer", "clarify")
     assert all(set(a) == {"intent", "score"} for a in payload["alternatives"])
 

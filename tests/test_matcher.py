@@ -57,7 +57,7 @@ def test_close_candidates_are_offered_as_choices(shipped_faq):
     decision = Matcher(shipped_faq)._decide(
         tuple(__import__("intents.matcher", fromlist=["Candidate"]).Candidate(i, s)
               for i, s in [("fraud.scammed", 0.61), ("fraud.loan", 0.6), ("chat.help", 0.2)]),
-        None,
+        0.0, 0.0, None,
     )
     assert decision.kind == "clarify" and decision.choices == ("fraud.scammed", "fraud.loan")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram_format import MAX_CAPTION, MEDIA_KINDS, split_media
+from bot.core.texts import DANGER_LABELS
 from bot.handoff.desk import CLAIMED, CLOSED, WAITING, Case, Event
 
 URGENT = "🆘"
@@ -99,7 +100,8 @@ def villager_label(user_key: str) -> str:
 def card(facts: CardFacts, queued: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
     """The card that opens a case: who, what the bot understood, the last messages, its state and buttons."""
     case = facts.case
-    head = f"{URGENT} <b>紧急 URGENT</b> · " if case.urgent else "📋 "
+    danger = f" · {DANGER_LABELS.get(case.danger, case.danger)}" if case.danger else ""
+    head = f"{URGENT} <b>紧急 URGENT{danger}</b> · " if case.urgent else "📋 "
     lines = [f"{head}<b>案件 #{case.id}</b>",
              f"👤 {html.escape(villager_label(case.user_key))} · {'English' if facts.language == 'en' else '中文'}"]
     if case.intent:

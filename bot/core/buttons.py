@@ -62,7 +62,7 @@ class Buttons:
             question = user.extra.get("last_question")
             if question and name == "none":
                 conversation.store.record_unanswered(user.key, question, None, 0.0, "none_of_these")
-            turn.say(replies.fallback(lang, again=False))
+            turn.say(replies.fallback(lang, again=False, scope="legal" if name == "none" else None))
 
     def _forget(self, turn: "Turn", confirmed: bool) -> None:
         conversation = self.conversation

@@ -38,9 +38,9 @@ class CaseWork:
             turn.say(Reply(text("blocked", turn.lang)))
         return is_blocked
 
-    def start(self, turn: "Turn", urgent: bool) -> None:
+    def start(self, turn: "Turn", urgent: bool, danger: str | None = None) -> None:
         user = turn.user
-        case, new = self.desk.open_case(user.key, user.last_intent, urgent)
+        case, new = self.desk.open_case(user.key, user.last_intent, urgent, danger)
         turn.effects.append(Effect("handoff", {"case": case.id, "urgent": case.urgent}))
         key = "handoff_urgent" if urgent else ("handoff_started" if new else "handoff_waiting")
         position = self.desk.position(case.id)

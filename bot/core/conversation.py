@@ -27,7 +27,6 @@ from bot.core.messages import Effect, Incoming, Outcome, Reply
 _CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
 _CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 from bot.core.texts import text
-from bot.core.triage import danger
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
@@ -35,6 +34,10 @@ from bot.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
 from intents.matcher import Matcher
+from intents.triage import Danger
+
+#: How long after an emergency message a request for a person still opens an urgent case (seconds).
+DANGER_MEMORY = 30 * 60
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -143,9 +146,10 @@ class Conversation:
         if case and choice and choice.partition(":")[0] in _CASE_CONTROL_ACTIONS:
             self.on_action(turn, choice)  # "1" for 结束 on a channel without buttons
         elif case and not _controls_case(incoming):
-            if incoming.text and (kind := danger(self.matcher.normalise(incoming.text))):
-                turn.say(Reply(text(f"urgent_{kind}", turn.lang)))
-                self.desk.open_case(turn.user.key, case.intent, urgent=True)
+            if incoming.text and (found := self.matcher.triage(incoming.text)):
+                turn.say(Reply(found.kind.reply(turn.lang)))
+                self._remember_danger(turn, found)
+                self.desk.open_case(turn.user.key, case.intent, urgent=True, danger=found.kind.id)
             self.casework.relay(turn, case)
         elif incoming.action:
             self.on_action(turn, incoming.action)
@@ -168,14 +172,10 @@ class Conversation:
     # --- text ------------------------------------------------------------------------------
 
     def _on_text(self, turn: Turn, message: str) -> None:
-        normalised = self.matcher.normalise(message)
-        kind = danger(normalised)
-        if kind:
-            turn.say(Reply(text(f"urgent_{kind}", turn.lang), (replies.human_row(turn.lang, urgent=True),)))
-            if turn.user.flow:
-                turn.say(Reply(text("flow_resume", turn.lang)))
-                return
-        if message.startswith("/"):
+        found = self.matcher.triage(message) if not message.startswith("/") else None
+        if found:
+            self._on_danger(turn, found, message)
+        elif message.startswith("/"):
             self.commands.run(turn, message)
         elif turn.user.awaiting:
             self._on_awaited_answer(turn, message)
@@ -185,6 +185,32 @@ class Conversation:
             self.on_action(turn, choice)
         else:
             self._match(turn, message)
+
+    def _on_danger(self, turn: Turn, found: Danger, message: str) -> None:
+        """The emergency step first, whatever the villager was doing; then, for violence and fraud, the matching
+        urgent answer; for self-harm and poison nothing legal in the same turn (it is offered afterwards)."""
+        kind, user = found.kind, turn.user
+        self._remember_danger(turn, found)
+        turn.logged = {"decision": f"danger:{kind.id}"}
+        user.awaiting = None  # a pending date or comment question must not swallow an emergency
+        body = kind.reply(turn.lang)
+        if not kind.legal_answer and kind.after and kind.after(turn.lang):
+            body += "\n\n" + kind.after(turn.lang)
+        turn.say(Reply(body, (replies.human_row(turn.lang, urgent=True),)))
+        if user.flow:
+            turn.say(Reply(text("flow_resume", turn.lang)))
+        elif kind.legal_answer:
+            decision = self.matcher.match(message)
+            if decision.kind != "fallback" and decision.intent in kind.answers:
+                self.answer_intent(turn, decision.intent, question=message)
+
+    def _remember_danger(self, turn: Turn, found: Danger) -> None:
+        turn.user.extra["danger"] = {"kind": found.kind.id, "at": self.desk.clock()}
+
+    def recent_danger(self, user: UserState) -> str | None:
+        """The emergency this villager signalled in the last half hour, if any (a request for a person is then urgent)."""
+        danger = user.extra.get("danger") or {}
+        return danger.get("kind") if self.desk.clock() - danger.get("at", 0) <= DANGER_MEMORY else None
 
     @staticmethod
     def _numbered_choice(user: UserState, message: str) -> str | None:
@@ -203,10 +229,15 @@ class Conversation:
         if decision.kind == "fallback":
             user.fallback_streak += 1
             self.store.record_unanswered(user.key, message, decision.intent, decision.score, "fallback")
-            turn.say(replies.fallback(turn.lang, again=user.fallback_streak >= 2))
+            closest = None
+            if decision.intent and decision.score >= self.matcher.thresholds.fallback_below / 2:
+                closest = (decision.intent, self.faq[decision.intent].title(turn.lang))
+            turn.say(replies.fallback(turn.lang, again=user.fallback_streak >= 2, scope=decision.out_of_scope, closest=closest))
             return
         user.fallback_streak = 0
-        if decision.kind == "clarify":
+        if decision.kind == "clarify" and self.faq[decision.intent].urgent:
+            self.answer_intent(turn, decision.intent, question=message)  # never "did you mean" to a person in trouble
+        elif decision.kind == "clarify":
             user.extra["offered"] = list(decision.choices)
             turn.say(replies.clarify(self.faq, decision.choices, turn.lang))
         else:
@@ -215,18 +246,22 @@ class Conversation:
     def answer_intent(self, turn: Turn, intent_id: str, question: str | None = None) -> None:
         """Answer `intent_id`; `question` is what the villager typed, kept in case they press 👎."""
         intent = self.faq[intent_id]
-        turn.user.last_intent = intent_id
-        turn.user.extra["answered"] = {"intent": intent_id, "question": question or intent.title(turn.lang)}
-        if intent.handoff == "start":
+        if intent.handoff == "start":  # "找人工": the case keeps the topic the villager asked about before
             self.start_handoff(turn, urgent=False)
             return
+        turn.user.last_intent = intent_id
+        turn.user.extra["answered"] = {"intent": intent_id, "question": question or intent.title(turn.lang)}
         place_line = None
         if turn.user.place and intent_id in replies.LEGAL_AID_CENTRE_INTENTS:
             place_line = self.places.describe(turn.user.place, "legal_aid_centre", turn.lang)
         turn.say(replies.answer(self.faq, intent, turn.lang, place_line))
 
     def start_handoff(self, turn: Turn, urgent: bool) -> None:
-        self.casework.start(turn, urgent)
+        """Open (or rejoin) a case; right after an emergency or an urgent answer it is urgent whatever was pressed."""
+        danger = self.recent_danger(turn.user)
+        last = turn.user.last_intent
+        urgent = urgent or danger is not None or bool(last and last in self.faq and self.faq[last].urgent)
+        self.casework.start(turn, urgent, danger)
 
     # --- things the bot asked for ----------------------------------------------------------
 

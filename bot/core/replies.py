@@ -49,8 +49,16 @@ def clarify(faq: Faq, choices: tuple[str, ...], lang: str) -> Reply:
     return Reply(text("clarify", lang), rows + ((Button(text("clarify_none", lang), "none"),),))
 
 
-def fallback(lang: str, again: bool) -> Reply:
-    return Reply(text("fallback_again" if again else "fallback", lang), (human_row(lang),))
+def fallback(lang: str, again: bool, scope: str | None = None, closest: tuple[str, str] | None = None) -> Reply:
+    """We can't answer: a legal question we don't cover gets a person and 12348 at once; a question that is not
+    legal gets what mingbai can help with. Every fallback says what to do in danger."""
+    key = "fallback_again" if again else {"legal": "fallback_legal", "other": "fallback_other"}.get(scope or "", "fallback")
+    body = text(key, lang)
+    rows: list[tuple[Button, ...]] = [human_row(lang)]
+    if closest and scope != "other":
+        body += f"\n{text('closest_topic', lang)}{closest[1]}"
+        rows.append((Button(closest[1], f"intent:{closest[0]}"),))
+    return Reply(f"{body}\n{text('danger_line', lang)}", tuple(rows))
 
 
 def topics(faq: Faq, lang: str) -> Reply:

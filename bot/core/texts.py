@@ -40,6 +40,27 @@ TEXTS: dict[str, dict[str, str]] = {
               "You can:\n1. ask again in other words;\n2. press \"Talk to a person\" for a human adviser;\n"
               "3. call the 12348 public legal service hotline for free advice.\nI have noted your question to improve.",
     },
+    "fallback_legal": {
+        "zh": "这个法律问题超出了我能可靠回答的范围，不想乱说误导您。\n"
+              "建议马上找真人：点下面的「找人工」让法律顾问来回答，或拨打12348公共法律服务热线免费咨询。\n"
+              "我已经把您的问题记下来，用来改进。",
+        "en": "This legal question is beyond what I can answer reliably, and I don't want to mislead you.\n"
+              "Please ask a person: press \"Talk to a person\" below for a legal adviser, or call the 12348 public legal "
+              "service hotline for free advice.\nI have noted your question to improve.",
+    },
+    "fallback_other": {
+        "zh": "不好意思，这个我帮不上忙：我是法律明白人助手，只回答法律方面的问题，"
+              "比如工钱被拖欠、被骗了、邻居纠纷、家暴、赡养老人、离婚、借钱不还、法律援助。\n"
+              "有法律上的事，直接打字告诉我；发 /topics 看常见问题；也可以拨打12348免费法律咨询。",
+        "en": "Sorry, I can't help with that: I am a legal helper and answer legal questions only, such as unpaid wages, "
+              "scams, neighbour disputes, domestic violence, support for elderly parents, divorce, debts and legal aid.\n"
+              "Tell me about any legal trouble, send /topics for common questions, or call 12348 for free legal advice.",
+    },
+    "closest_topic": {"zh": "最接近的话题：", "en": "The closest topic:"},
+    "danger_line": {
+        "zh": "如果您或家人正有危险，请马上打110（受伤打120）。",
+        "en": "If you or your family are in danger now, call 110 at once (120 if someone is hurt).",
+    },
     "fallback_again": {
         "zh": "看来我帮不上这个忙。建议直接找真人顾问：点下面的「找人工」，或拨打12348免费咨询。",
         "en": "It looks like I can't help with this. Please talk to a human adviser: press \"Talk to a person\" below, "
@@ -104,20 +125,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没看懂这个时间。请写成「2025年5月」「去年三月」「三个月前」这样；发 /cancel 退出。",
         "en": "I couldn't read that date. Please write it like \"May 2025\" or \"3 months ago\"; send /cancel to stop.",
     },
-    "urgent_violence": {
-        "zh": "⚠️ 如果您正有危险，请马上打110报警；有人受伤打120。",
-        "en": "⚠️ If you are in danger now, call 110 immediately; if someone is hurt, call 120.",
-    },
-    "urgent_suicide": {
-        "zh": "⚠️ 如果您或身边的人有轻生的想法，请马上打心理援助热线12356，有危险请打110或120。您不是一个人。",
-        "en": "⚠️ If you or someone near you is thinking of suicide, call the psychological assistance line 12356 now; "
-              "in danger call 110 or 120. You are not alone.",
-    },
-    "urgent_fraud": {
-        "zh": "⚠️ 刚被骗或刚转账，请马上打110报警（或96110），越快越有可能止付。不要再转任何钱。",
-        "en": "⚠️ If you were just scammed or just transferred money, call 110 (or 96110) now: the sooner, "
-              "the likelier the payment can be stopped. Do not transfer anything more.",
-    },
     "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
     "queue_position": {"zh": "您前面还有{position}位（包括您），请稍等。", "en": "You are number {position} in the queue."},
     "in_case": {"zh": "您正在和人工顾问对话，直接打字就能发给顾问；发 /end 结束对话。",
@@ -150,6 +157,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
+}
+
+#: What advisers see for the emergency a villager signalled (their card, the console's queue).
+DANGER_LABELS = {
+    "poison": "中毒 poisoning", "self_harm": "轻生 suicide risk", "violence": "人身危险 violence",
+    "fraud_now": "正在被骗 fraud in progress",
 }
 
 BUTTONS: dict[str, dict[str, str]] = {

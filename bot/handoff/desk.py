@@ -40,6 +40,7 @@ class Case:
     topic_chat: str | None
     topic_id: int | None
     card_message_id: int | None
+    danger: str | None = None  # the emergency the villager signalled ("poison", "self_harm", "violence", "fraud_now")
 
     @property
     def platform(self) -> str:
@@ -87,6 +88,8 @@ class HandoffDesk:
              "reminded": int},
             pk="id", if_not_exists=True, defaults={"reminded": 0},
         )
+        if "danger" not in self.db["cases"].columns_dict:  # databases made before emergencies had kinds
+            self.db["cases"].add_column("danger", str)
         self.db["cases"].create_index(["user_key", "status"], if_not_exists=True)
         self.db["case_events"].create(
             {"id": int, "case_id": int, "kind": str, "author": str, "text": str, "media_kind": str,
@@ -131,16 +134,20 @@ class HandoffDesk:
 
     # --- villager side ---------------------------------------------------------------------
 
-    def open_case(self, user_key: str, intent: str | None, urgent: bool) -> tuple[Case, bool]:
-        """The villager's open case, creating it if needed; True when it is new."""
+    def open_case(self, user_key: str, intent: str | None, urgent: bool, danger: str | None = None) -> tuple[Case, bool]:
+        """The villager's open case, creating it if needed; True when it is new. A danger makes it urgent."""
+        urgent = urgent or danger is not None
         existing = self.open_case_for(user_key)
         if existing:
-            if urgent and not existing.urgent:
-                self.db["cases"].update(existing.id, {"urgent": 1})
+            changes = {"urgent": 1} if urgent and not existing.urgent else {}
+            if danger and existing.danger != danger:
+                changes["danger"] = danger
+            if changes:
+                self.db["cases"].update(existing.id, changes)
             return self.case(existing.id), False
         case_id = self.db["cases"].insert(
             {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": WAITING,
-             "created_at": self.clock()}
+             "created_at": self.clock(), "danger": danger}
         ).last_pk
         self._add(case_id, "opened", None, "", TO_ADVISERS)
         return self.case(case_id), True
@@ -281,7 +288,7 @@ def _case(row: dict) -> Case:
         id=row["id"], user_key=row["user_key"], intent=row["intent"], urgent=bool(row["urgent"]),
         status=row["status"], adviser=row["adviser"], created_at=row["created_at"], claimed_at=row["claimed_at"],
         closed_at=row["closed_at"], summary=row["summary"], rating=row["rating"], topic_chat=row["topic_chat"],
-        topic_id=row["topic_id"], card_message_id=row["card_message_id"],
+        topic_id=row["topic_id"], card_message_id=row["card_message_id"], danger=row.get("danger"),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.core.texts import DANGER_LABELS
 from bot.handoff.desk import CaseError
 from bot.web.accounts import ADVISER, Account
 from bot.web.auth import Refused, guarded, read_json
@@ -66,7 +67,7 @@ def _summary(console: "Console", account: Account, case: "Case", now: float) -> 
     last = next((e for e in reversed(desk.events(case.id)) if e.kind == "villager"), None)
     since = case.claimed_at if case.status == "claimed" and case.claimed_at else case.created_at
     return {
-        "id": case.id, "urgent": case.urgent, "status": case.status, "status_label": STATUSES.get(case.status, case.status),
+        "id": case.id, "urgent": case.urgent, "danger": DANGER_LABELS.get(case.danger, case.danger) if case.danger else None, "status": case.status, "status_label": STATUSES.get(case.status, case.status),
         "platform": PLATFORMS.get(case.platform, case.platform), "villager": "村民 …" + case.villager_id[-4:],
         "topic": faq[case.intent].title.zh if case.intent in faq else "（没有话题）",
         "seconds": max(0, int(now - since)), "adviser": desk.display_name(case.adviser) if case.adviser else None,

@@ -49,7 +49,7 @@ function renderQueue(queue) {
     button.dataset.id = item.id;
     if (item.id === view.caseId) button.setAttribute("aria-current", "true");
     const head = el("span", "line");
-    if (item.urgent) head.appendChild(el("span", "badge urgent", "紧急"));
+    if (item.urgent) head.appendChild(el("span", "badge urgent", item.danger ? "紧急 · " + item.danger : "紧急"));
     head.appendChild(el("strong", "", "#" + item.id + " " + item.topic));
     button.appendChild(head);
     button.appendChild(el("span", "line meta", item.platform + " · " + item.villager + " · " + waitingLine(item) +

@@ -1,0 +1,49 @@
+"""Reading faq/out_of_scope.yaml: the questions mingbai must not answer from its FAQ.
+
+Two lists, because the bot says different things: `legal` questions the FAQ
+does not cover get a human adviser and 12348 at once; `other` (not legal)
+questions get a polite word on what mingbai can help with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intents.faq import OutOfScope
+from intents.faq_reader import IntentReader
+from intents.problems import Problem
+from intents.yaml_lines import LineDict, YamlError, load_yaml
+
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+SIDES = ("legal", "other")
+
+
+def read_out_of_scope(directory: Path, problems: list[Problem]) -> OutOfScope:
+    path = directory / OUT_OF_SCOPE_FILE
+    if not path.exists():
+        return OutOfScope()
+    reader = IntentReader(path, problems)
+    try:
+        raw = load_yaml(path)
+    except YamlError as error:
+        reader.error(error.line, error.message)
+        return OutOfScope()
+    if not isinstance(raw, LineDict):
+        reader.error(1, "out_of_scope.yaml needs `legal:` and `other:` lists of questions")
+        return OutOfScope()
+    for unknown in sorted(set(raw) - set(SIDES), key=str):
+        reader.error(raw.line_of(unknown), f"unknown list `{unknown}`; use `legal:` or `other:`")
+    sides = {}
+    for side in SIDES:
+        items = raw.get(side) or []
+        if not isinstance(items, list):
+            reader.error(raw.line_of(side), f"`{side}:` must be a list of questions, one `- ...` line each")
+            items = []
+        kept = []
+        for index, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                reader.error(items.line_of(index), f"{side}: each entry must be a question as text")
+            else:
+                kept.append(item.strip())
+        sides[side] = tuple(kept)
+    return OutOfScope(**sides)

@@ -1,0 +1,140 @@
+"""Danger triage: does this message need the emergency number before anything else?
+
+Run on every message, in every state, before matching. The rules are data
+(faq/triage.yaml, read by `intents.triage_rules`): figures of speech are taken
+out first (气死了, 打电话), then each kind's patterns are tried in the file's
+order. A hit in a clause that tells a past story (去年他打过我) is skipped unless
+that clause also says it is happening now. Patterns and messages go through the
+same normaliser, so 遭打 / 被打 and traditional characters count alike.
+
+Patterns miss the wordings nobody wrote down, so a small learned model
+(`intents.classifier`, trained on faq/triage_examples.yaml with its
+look-alikes) stands beside them: a message it gives one kind with at least
+`learned_from` probability counts too. Either may raise the alarm; when in
+doubt, lean to safety.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intents.classifier import TextClassifier
+from intents.features import FeatureExtractor
+from intents.normalise import Normaliser
+from intents.triage_rules import GAP, NOT_DANGER, DangerKind, TriageRules
+
+_WORD_LIST = re.compile(r"\{([a-z_]+)\}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+ORDINARY_WEIGHT = 0.5  # an FAQ example counts half as much as a written look-alike
+
+
+@dataclass(frozen=True)
+class Danger:
+    """A detected emergency: its kind and the evidence (`mingbai match --explain`, the adviser's card)."""
+
+    kind: DangerKind
+    pattern: str
+    matched: str
+
+
+class Triage:
+    """Callable: raw message -> Danger or None. Built once per FAQ; read-only afterwards."""
+
+    def __init__(self, rules: TriageRules, normalise: Normaliser, features: FeatureExtractor | None = None,
+                 ordinary: tuple[str, ...] = ()):
+        """`ordinary`: messages known to need no emergency step (the FAQ's non-urgent examples, the out-of-scope
+        list); the model learns them as look-alikes too, so a weather question cannot sound like a crisis."""
+        self._normalise = normalise
+        self._learned_from = rules.learned_from
+        self._model = self._train(rules, features, ordinary) if features and rules.examples else None
+        self._gap = rules.gap
+        self._figures = self._alternation(rules.figures_of_speech)
+        self._past = self._alternation(rules.past)
+        self._now = self._alternation(rules.now)
+        self._intention = self._alternation(rules.intention)
+        self._kinds = [
+            (kind, [(pattern, self._compile(pattern, rules.words or {})) for pattern, _ in kind.patterns])
+            for kind in rules.kinds
+        ]
+
+    def kind(self, kind_id: str) -> DangerKind | None:
+        return next((kind for kind, _ in self._kinds if kind.id == kind_id), None)
+
+    def __call__(self, message: str) -> Danger | None:
+        whole = text = self._normalise(message)
+        if self._figures:
+            text = self._figures.sub(" ", text)
+        for kind, patterns in self._kinds:
+            for written, pattern in patterns:
+                for hit in pattern.finditer(text):
+                    if not self._told_as_past(text, hit.start(), hit.end()):
+                        return self._intended(kind, text, hit.start()) or Danger(kind, written, hit[0])
+        return self._learned(whole)  # the model learned from whole messages, figures of speech included
+
+    def _intended(self, kind: DangerKind, text: str, start: int) -> Danger | None:
+        """想喝农药 is an intention, not a deed: a hit right after an intention word is that kind's `if_intended`."""
+        target = self.kind(kind.if_intended) if kind.if_intended else None
+        if target and self._intention and self._intention.search(text[max(0, start - 3):start]):
+            return Danger(target, "intention", text[max(0, start - 3):start + 6])
+        return None
+
+    def _train(self, rules: TriageRules, features: FeatureExtractor, ordinary: tuple[str, ...]) -> TextClassifier | None:
+        texts, labels, weights = [], [], []
+        for label, messages in (rules.examples or {}).items():
+            texts += [self._normalise(message) for message in messages]
+            labels += [label] * len(messages)
+            weights += [1.0] * len(messages)
+        if len(set(labels)) < 2:
+            return None
+        texts += [self._normalise(message) for message in ordinary]
+        labels += [NOT_DANGER] * len(ordinary)
+        weights += [ORDINARY_WEIGHT] * len(ordinary)
+        return TextClassifier(features.feature_list, regularisation=10.0).fit(texts, labels, weights)
+
+    def _learned(self, text: str) -> Danger | None:
+        if self._model is None or not text.strip():
+            return None
+        probabilities = self._model.probabilities([text])[0]
+        best = int(probabilities.argmax())
+        label = self._model.labels[best]
+        kind = self.kind(label) if label != NOT_DANGER else None
+        if kind is None or probabilities[best] < self._learned_from:
+            return None
+        return Danger(kind, f"learned ({probabilities[best]:.2f})", text[:40])
+
+    def _told_as_past(self, text: str, start: int, end: int) -> bool:
+        """True when the clause around a hit talks about the past and not about now."""
+        if not _CJK.search(text[start:end]):  # English: spaces separate words, not clauses
+            clause_start, clause_end = 0, -1
+        else:
+            clause_start = text.rfind(" ", 0, start) + 1
+            clause_end = text.find(" ", end)
+        clause = text[clause_start: len(text) if clause_end < 0 else clause_end]
+        before = text[max(0, clause_start - 12): clause_start]  # "去年 他打过我": the marker may stand just before
+        past = bool(self._past and (self._past.search(clause) or self._past.search(before)))
+        return past and not (self._now and self._now.search(clause))
+
+    def _phrase(self, word: str) -> str:
+        return re.escape(self._normalise.phrase(word))
+
+    def _alternation(self, words) -> re.Pattern | None:
+        phrases = sorted({self._normalise.phrase(word) for word in words if word.strip()} - {""}, key=len, reverse=True)
+        return re.compile("|".join(re.escape(phrase) for phrase in phrases)) if phrases else None
+
+    def _compile(self, pattern: str, words: dict[str, tuple[str, ...]]) -> re.Pattern:
+        pieces = []
+        for piece in pattern.split(GAP):
+            options = []
+            for option in piece.split("|"):
+                if not option.strip():
+                    continue
+                parts = _WORD_LIST.split(option)  # text, list name, text, list name, ...
+                regex = "".join(
+                    "(?:" + "|".join(self._phrase(w) for w in sorted(words.get(part, ()), key=len, reverse=True)) + ")"
+                    if index % 2 else self._phrase(part)
+                    for index, part in enumerate(parts) if part
+                )
+                options.append(regex)
+            pieces.append("(?:" + "|".join(options) + ")")
+        return re.compile(f".{{0,{self._gap}}}?".join(pieces))
