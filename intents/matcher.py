@@ -48,7 +48,7 @@ class Thresholds:
     """
 
     fallback_below: float = 0.12  # no intent this likely: say we don't know
-    not_ours_from: float = 0.55  # "not ours" this likely: fall back, even if an intent leads
+    not_ours_from: float = 0.30  # "not ours" this likely (and likelier than the top intent): fall back
     answer_from: float = 0.30  # a lone candidate below this is offered, not asserted
     ambiguity_margin: float = 0.08  # candidates this close to the top are offered together
     max_choices: int = 3

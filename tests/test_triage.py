@@ -1,0 +1,143 @@
+"""Emergencies first: the emergency number on the first line, in every state, and look-alikes left alone.
+
+The distress set (tests/data/distress.jsonl) was written from shared/intents.md and dialect.md before the
+triage was tuned; it runs through the whole conversation core (`mingbai answer`), as a villager would meet it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from bot.core.dry_run import answers
+from bot.core.messages import Incoming
+from bot.core.service import ChatService
+from bot.settings import Settings
+from conftest import ROOT
+
+DISTRESS = ROOT / "tests" / "data" / "distress.jsonl"
+#: The number each kind's first line must give (any one of them).
+NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110"), "fraud_now": ("110",)}
+#: What this build reaches on the distress set, less a small margin: a change that loses emergencies fails.
+CAUGHT_AT_LEAST = {"violence": 0.93, "poison": 0.9, "self_harm": 0.85, "fraud_now": 0.92}
+LOOK_ALIKES_ALARMED_AT_MOST = 0.15
+
+
+@pytest.fixture(scope="module")
+def distress_answers():
+    cases = [json.loads(line) for line in DISTRESS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return cases, list(answers(ROOT / "faq", [case["text"] for case in cases]))
+
+
+def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answers):
+    cases, records = distress_answers
+    caught, total, missed = Counter(), Counter(), []
+    for case, record in zip(cases, records):
+        kind = case["danger"]
+        if kind is None:
+            continue
+        total[kind] += 1
+        first_line = record["replies"][0]["text"].splitlines()[0]
+        if record["danger"] and any(number in first_line for number in NUMBERS[kind]):
+            caught[kind] += 1
+        else:
+            missed.append(f"{kind}: {case['text']} -> {first_line[:40]}")
+    for kind, least in CAUGHT_AT_LEAST.items():
+        assert caught[kind] / total[kind] >= least, f"{kind}: {caught[kind]}/{total[kind]}; missed:\n" + "\n".join(missed)
+
+
+def test_look_alikes_get_a_normal_answer(distress_answers):
+    cases, records = distress_answers
+    look_alikes = [(case, record) for case, record in zip(cases, records) if case["danger"] is None]
+    alarmed = [case["text"] for case, record in look_alikes if record["danger"]]
+    assert len(alarmed) / len(look_alikes) <= LOOK_ALIKES_ALARMED_AT_MOST, "\n".join(alarmed)
+
+
+@pytest.fixture
+async def service(tmp_path):
+    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    yield service
+    await service.close()
+
+
+async def say(service, text=None, action=None, user="7"):
+    return (await service.handle(Incoming("test", user, text=text, action=action))).replies
+
+
+async def test_poison_gets_120_first_and_no_legal_answer_that_turn(service):
+    replies = await say(service, "我妈喝了农药 叫不醒")
+    assert replies[0].text.splitlines()[0].count("120") and len(replies) == 1
+    assert [b.action for b in replies[0].all_buttons()] == ["handoff:urgent"]
+
+
+async def test_an_intention_to_drink_pesticide_is_suicide_risk_with_12356(service):
+    [reply] = await say(service, "活不下去了，想喝农药")
+    assert "120" in reply.text.splitlines()[0] and "12356" in reply.text
+
+
+async def test_violence_now_gets_110_then_the_domestic_violence_answer(service, shipped_faq):
+    replies = await say(service, "我老公又在打我 我躲在厕所里")
+    assert "110" in replies[0].text.splitlines()[0]
+    assert replies[1].text.startswith(shipped_faq["family.domestic_violence"].answer.zh.strip()[:10])
+
+
+async def test_money_being_sent_now_gets_110_and_the_bank(service):
+    replies = await say(service, "我刚刚转了三万给一个自称公安的人")
+    assert "110" in replies[0].text.splitlines()[0] and "银行" in replies[0].text
+
+
+async def test_an_emergency_gets_through_a_pending_date_question(service):
+    await say(service, action="deadline:labor.wage")
+    replies = await say(service, "算了 我刚才吞了一板安眠药")
+    assert "120" in replies[0].text.splitlines()[0]
+    assert service.conversation.store.user("test:7").awaiting is None, "the date question gave way to the emergency"
+
+
+async def test_asking_for_a_person_after_an_urgent_answer_opens_an_urgent_case(service):
+    await say(service, "遭骗了五千块，对方已经把我拉黑了")  # fraud.scammed, an urgent intent
+    await say(service, "找人工")
+    [case] = service.conversation.desk.queue()
+    assert case.urgent
+
+
+async def test_danger_during_a_case_marks_it_urgent_with_its_kind(service):
+    await say(service, "/human")
+    replies = await say(service, "他拿着刀在门口 说要砍死我")
+    assert "110" in replies[0].text.splitlines()[0]
+    [case] = service.conversation.desk.queue()
+    assert case.urgent and case.danger == "violence"
+
+
+async def test_every_fallback_names_the_emergency_numbers(service):
+    for question in ("明天下不下雨", "公司股东不分红怎么办"):
+        replies = await say(service, question, user=question)
+        assert "110" in replies[0].text and "120" in replies[0].text
+
+
+def test_a_broken_triage_pattern_is_reported_with_its_line(tmp_path):
+    faq = tmp_path / "faq"
+    shutil.copytree(ROOT / "faq", faq)
+    triage = faq / "triage.yaml"
+    triage.write_text(triage.read_text(encoding="utf-8").replace('"{swallow}…{poison}"', '"{swallow}…{poisons}"'),
+                      encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "faq", "check", str(faq)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate(triage.read_text(encoding="utf-8").splitlines(), 1) if "{poisons}" in text)
+    assert f"triage.yaml:{line}:" in result.stderr and "{poisons}" in result.stderr
+
+
+def test_mingbai_answer_prints_one_json_object_per_message(tmp_path):
+    messages = tmp_path / "messages.jsonl"
+    messages.write_text('{"text": "我喝了农药"}\n{"text": "包工头跑了 工钱不给"}\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "answer", "--jsonl", str(messages)],
+                            capture_output=True, text=True, cwd=ROOT, check=True)
+    poison, wages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert set(poison) == {"text", "danger", "intent", "decision", "replies"}
+    assert poison["danger"] == "poison" and "120" in poison["replies"][0]["text"].splitlines()[0]
+    assert wages["danger"] is None and wages["intent"] == "labor.wage" and wages["decision"] == "answer"
+    assert "🙋 找人工" in wages["replies"][0]["buttons"]
