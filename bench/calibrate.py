@@ -53,8 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--rejection", type=float, default=0.9, help="out-of-scope rejection to reach")
+    parser.add_argument("--faq", type=Path, default=ROOT / "faq", help="FAQ folder (default: the shipped one)")
     args = parser.parse_args()
-    faq = read_faq(ROOT / "faq")
+    faq = read_faq(args.faq)
     in_scope, out_of_scope = [], []  # decisions' (right intent?, top score, not-ours score)
     for fold in range(args.folds):
         partial, held, held_out = _without_fold(faq, fold, args.folds)

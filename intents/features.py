@@ -9,6 +9,7 @@ English words are stemmed crudely and stop words dropped.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -51,7 +52,12 @@ class FeatureExtractor:
         return words
 
     def feature_list(self, text: str) -> list[str]:
-        """The features with repeats, as scikit-learn's vectoriser wants them."""
+        """The features with repeats, as scikit-learn's vectoriser wants them. Cached: the intent and danger
+        models both learn from the FAQ's examples, and segmenting is most of the start-up."""
+        return self._cached(text)
+
+    @functools.lru_cache(maxsize=50_000)
+    def _cached(self, text: str) -> list[str]:
         return list(self(text).elements())
 
     def __call__(self, text: str) -> Counter:

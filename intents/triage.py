@@ -37,6 +37,9 @@ class Danger:
     pattern: str
     matched: str
 
+    def __repr__(self) -> str:
+        return f"Danger({self.kind.id!r}, pattern={self.pattern!r}, matched={self.matched!r})"
+
 
 class Triage:
     """Callable: raw message -> Danger or None. Built once per FAQ; read-only afterwards."""
@@ -48,6 +51,8 @@ class Triage:
         self._normalise = normalise
         self._learned_from = rules.learned_from
         self._model = self._train(rules, features, ordinary) if features and rules.examples else None
+        self._safe_from = rules.safe_from
+        self._safe_column = self._model.labels.index(NOT_DANGER) if self._model and NOT_DANGER in self._model.labels else 0
         self._gap = rules.gap
         self._figures = self._alternation(rules.figures_of_speech)
         self._past = self._alternation(rules.past)
@@ -65,12 +70,14 @@ class Triage:
         whole = text = self._normalise(message)
         if self._figures:
             text = self._figures.sub(" ", text)
-        for kind, patterns in self._kinds:
-            for written, pattern in patterns:
-                for hit in pattern.finditer(text):
-                    if not self._told_as_past(text, hit.start(), hit.end()):
-                        return self._intended(kind, text, hit.start()) or Danger(kind, written, hit[0])
-        return self._learned(whole)  # the model learned from whole messages, figures of speech included
+        probabilities = self._model.probabilities([whole])[0] if self._model is not None and whole.strip() else None
+        if probabilities is None or probabilities[self._safe_column] < self._safe_from:  # the model may overrule a pattern only when it is very sure
+            for kind, patterns in self._kinds:
+                for written, pattern in patterns:
+                    for hit in pattern.finditer(text):
+                        if not self._told_as_past(text, hit.start(), hit.end()):
+                            return self._intended(kind, text, hit.start()) or Danger(kind, written, hit[0])
+        return self._learned(whole, probabilities)  # the model learned from whole messages, figures of speech included
 
     def _intended(self, kind: DangerKind, text: str, start: int) -> Danger | None:
         """想喝农药 is an intention, not a deed: a hit right after an intention word is that kind's `if_intended`."""
@@ -92,10 +99,9 @@ class Triage:
         weights += [ORDINARY_WEIGHT] * len(ordinary)
         return TextClassifier(features.feature_list, regularisation=10.0).fit(texts, labels, weights)
 
-    def _learned(self, text: str) -> Danger | None:
-        if self._model is None or not text.strip():
+    def _learned(self, text: str, probabilities) -> Danger | None:
+        if probabilities is None:
             return None
-        probabilities = self._model.probabilities([text])[0]
         best = int(probabilities.argmax())
         label = self._model.labels[best]
         kind = self.kind(label) if label != NOT_DANGER else None
@@ -137,4 +143,4 @@ class Triage:
                 )
                 options.append(regex)
             pieces.append("(?:" + "|".join(options) + ")")
-        return re.compile(f".{{0,{self._gap}}}?".join(pieces))
+        return re.compile(f"[^ ]{{0,{self._gap}}}?".join(pieces))  # a gap stays inside its clause

@@ -52,6 +52,7 @@ class TriageRules:
     intention: tuple[str, ...] = ()
     gap: int = 8
     learned_from: float = 0.6  # the danger model's probability at which a message counts as that kind
+    safe_from: float = 0.95  # the model's certainty that a message is no emergency at which it overrules a pattern
     examples: dict[str, tuple[str, ...]] | None = None  # kind (or not_danger) -> messages the model learns from
     file: str = ""
 
@@ -157,9 +158,13 @@ def read_triage(directory: Path, problems: list[Problem], intent_ids: set[str]) 
     if not isinstance(learned_from, (int, float)) or not 0.3 <= learned_from <= 1:
         reader.error(raw.line_of("learned_from"), "`learned_from:` must be a probability between 0.3 and 1, e.g. 0.6")
         learned_from = 0.6
+    safe_from = raw.get("safe_from", 0.95)
+    if not isinstance(safe_from, (int, float)) or not 0.5 <= safe_from <= 1:
+        reader.error(raw.line_of("safe_from"), "`safe_from:` must be a probability between 0.5 and 1, e.g. 0.95")
+        safe_from = 0.95
     examples = _read_examples(directory / EXAMPLES_FILE, problems)
     return TriageRules(tuple(kinds), words, figures, _strings(reader, raw, "past"), _strings(reader, raw, "now"),
-                       _strings(reader, raw, "intention"), gap, float(learned_from), examples, str(path))
+                       _strings(reader, raw, "intention"), gap, float(learned_from), float(safe_from), examples, str(path))
 
 
 def _read_examples(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:

@@ -58,6 +58,28 @@ def test_look_alikes_get_a_normal_answer(distress_answers):
     assert len(alarmed) / len(look_alikes) <= LOOK_ALIKES_ALARMED_AT_MOST, "\n".join(alarmed)
 
 
+#: The messages the issue and the content review (rows 48-52) tried by hand, with the kind each must get.
+REVIEWED = {
+    "poison": ["我喝了农药", "他喝了农药", "喝了百草枯", "吃了安眠药", "吃了老鼠药", "i drank pesticide", "我妈喝农药了"],
+    "violence": ["他掐着我脖子", "救救我", "我要被打死了", "被打得头破血流", "他在砸门", "被强奸了", "他把我关起来了",
+                 "我爸被我哥打了", "孩子被打", "他在打孩子", "被人绑了", "我老公又打我了 我现在躲在邻居家 不敢回去"],
+    "self_harm": ["想上吊", "我想不开", "想寻死", "我不活了", "死了算了", "不如死了", "活着没意思", "我想喝药", "I want to die"],
+    "fraud_now": ["刚给对方打了钱", "刚汇了钱", "对方让我继续转账", "正在被骗", "我刚才转了三万块给一个说是公安局的人"],
+}
+
+
+@pytest.mark.parametrize("kind, message", [(kind, message) for kind, messages in REVIEWED.items() for message in messages])
+def test_the_reviewed_messages_get_their_kind(matcher, kind, message):
+    found = matcher.triage(message)
+    assert found is not None and found.kind.id == kind, f"{message!r} -> {found and found.kind.id}"
+
+
+@pytest.mark.parametrize("message", ["气得我想死", "笑死了", "去年他打过我 离婚能多分财产不", "农药是假的 庄稼全死了", "两年前被骗了 还能报案不",
+                                     "打官司要好多钱", "帮我打个电话给12348"])
+def test_figures_of_speech_and_past_stories_raise_no_alarm(matcher, message):
+    assert matcher.triage(message) is None
+
+
 @pytest.fixture
 async def service(tmp_path):
     service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
