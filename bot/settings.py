@@ -7,6 +7,7 @@ directory may set the same names; the environment wins over the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ class Settings:
             wechat_aes_key=values["MINGBAI_WECHAT_AES_KEY"],
             wechat_path=values["MINGBAI_WECHAT_PATH"],
             wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
-            wechat_reply_seconds=float(values["MINGBAI_WECHAT_REPLY_SECONDS"]),
+            wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
             handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
@@ -109,3 +110,14 @@ def _routes(value: str) -> dict[str, str]:
             raise ValueError(f"MINGBAI_ADVISER_ROUTES: {part!r} should look like 'fraud=-1001234567890'")
         routes[group.strip()] = chat.strip()
     return routes
+
+
+def _seconds(name: str, value: str) -> float:
+    """A positive, finite number of seconds, or an error that names the setting."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{name}={value!r}: write a number of seconds such as 4")
+    return seconds

@@ -234,6 +234,27 @@ async def test_unreadable_messages_get_a_readable_refusal(phone):
         assert response.status == 400 and json.loads(await response.text())["error"]
 
 
+async def test_deep_json_and_lone_surrogates_get_the_readable_refusal_on_post_and_socket(phone):
+    bodies = [b"[" * 5000 + b"]" * 5000, b'{"text": "\\ud83d"}', b'{"text": "hi", "x": ' + b"[" * 100 + b"]" * 100 + b"}"]
+    for raw in bodies:
+        async with phone.session.post(phone.url("/api/message"), data=raw, headers={"X-Mingbai": "1"}) as response:
+            assert response.status == 400 and "没看懂" in (await response.json())["error"], raw[:20]
+    async with phone.session.ws_connect(phone.url("/ws")) as ws:
+        for raw in bodies:
+            await ws.send_str(raw.decode())
+            reply = await ws.receive_json(timeout=5)
+            assert reply["type"] == "error" and "没看懂" in reply["error"]
+        await ws.send_str(json.dumps({"text": WAGES, "id": "after"}))
+        assert (await ws.receive_json(timeout=10))["type"] == "replies", "the socket stays open for the next message"
+
+
+async def test_a_poll_with_a_number_that_is_not_finite_returns_at_once(phone):
+    for wait in ("nan", "inf", "-inf", "NaN"):
+        started = asyncio.get_running_loop().time()
+        assert (await phone.get(f"/api/poll?wait={wait}&after=0"))["messages"] == []
+        assert asyncio.get_running_loop().time() - started < 5, wait
+
+
 async def test_urgent_triage_the_eligibility_flow_and_handoff_work_on_the_web(server, phone):
     urgent = await phone.says("我刚被骗了，刚转了五千块")
     assert "110" in urgent["replies"][0]["text"] and "handoff:urgent" in actions(urgent)

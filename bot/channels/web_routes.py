@@ -7,7 +7,6 @@ message a villager can read (Chinese first), because the page shows it as is.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from pathlib import Path
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 
 from bot.web_requests import Refused
+from bot.web_requests import decode_json, finite_number
 from bot.web_requests import read_json as read_body
 
 if TYPE_CHECKING:
@@ -120,10 +120,7 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
         user_id = villager(request)
         if user_id is None:
             return refuse(Refused(401, NO_COOKIE))
-        try:
-            wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_POLL_WAIT)
-        except ValueError:
-            wait = 0.0
+        wait = min(max(finite_number(request.query.get("wait"), 0.0), 0.0), MAX_POLL_WAIT)
         messages = await chat.lines.wait(user_id, _after(request), wait)
         return web.json_response({"messages": messages}, headers={"Cache-Control": "no-store"})
 
@@ -142,7 +139,7 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
                     continue
                 data = None
                 try:
-                    data = json.loads(frame.data)
+                    data = decode_json(frame.data, UNREADABLE)
                     message = parse_message(data)
                 except (ValueError, Refused) as error:
                     reason = str(error) if isinstance(error, Refused) else UNREADABLE
