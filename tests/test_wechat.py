@@ -76,6 +76,22 @@ async def test_only_our_signature_gets_through(tmp_path):
         assert world.handled("oX") == 0 and (await world.fake.post_raw(xml))[0] == 200
 
 
+async def test_an_old_or_replayed_signed_url_is_refused(tmp_path):
+    def push(open_id: str, content: str, msg_id: int) -> str:
+        return f"<xml><ToUserName>gh</ToUserName><FromUserName>{open_id}</FromUserName><CreateTime>1</CreateTime>" \
+               f"<MsgType>text</MsgType><Content>{content}</Content><MsgId>{msg_id}</MsgId></xml>"
+
+    async with World(tmp_path) as world:
+        old = world.fake.signed_query()
+        world.clock.advance(365 * 86400)  # a signed URL captured a year ago
+        assert (await world.fake.post_raw(push("oVictim", "/forget", 9101), old))[0] == 403
+        fresh = world.fake.signed_query()
+        assert (await world.fake.post_raw(push("oA", WAGES, 9102), fresh))[0] == 200
+        assert (await world.fake.post_raw(push("oA", WAGES, 9102), fresh))[0] == 200, "WeChat's own retry: same body"
+        assert (await world.fake.post_raw(push("oVictim", "/forget", 9103), fresh))[0] == 403, "same URL, new body"
+        assert world.handled("oVictim") == 0 and world.handled("oA") == 1
+
+
 async def test_welcome_on_follow_and_a_flow_answered_with_digits(tmp_path):
     async with World(tmp_path) as world:
         welcome = (await world.fake.event("oC", "subscribe")).reply  # short: one passive reply, choices numbered

@@ -26,6 +26,7 @@ from bot.channels.wechat_api import OUT_OF_REACH, WeChatApi, WeChatApiError
 from bot.channels.wechat_delivery import Deliveries
 from bot.channels.wechat_format import (PLATFORM, MalformedMessage, Understood, WrongSignature, open_push, passive_xml,
                                         render, signed, understand)
+from bot.channels.wechat_replay import ReplayGuard
 from bot.core.messages import Outcome, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import DeliveryError
@@ -74,6 +75,7 @@ class WeChatChannel:
         except (AssertionError, binascii.Error) as error:
             raise ValueError("MINGBAI_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console") from error
         self.deliveries = Deliveries(self._answer, self._send, settings.reply_seconds, can_send=self.api is not None)
+        self.replays = ReplayGuard(self._now)
 
     def _now(self) -> float:
         return self.clock()  # looked up on each call, so a test can move the clock of a running channel
@@ -108,14 +110,18 @@ class WeChatChannel:
 
     async def receive(self, request: web.Request) -> web.StreamResponse:
         """One push from WeChat; always answered in time, with a passive reply or "success"."""
+        body = await request.read()
         try:
-            message = open_push(self.settings.token, self.crypto, request.query, await request.read())
+            message = open_push(self.settings.token, self.crypto, request.query, body)
         except WrongSignature as error:
             log.warning("wechat: push with a wrong %s refused", error)
             raise web.HTTPForbidden(text="signature mismatch")
         except MalformedMessage as error:
             log.warning("wechat: unreadable push refused (%s)", error)
             raise web.HTTPBadRequest(text="malformed message")
+        if not self.replays.fresh(request.query.get("timestamp", ""), request.query.get("nonce", ""), body):
+            log.warning("wechat: stale or replayed push refused")
+            raise web.HTTPForbidden(text="stale or replayed request")
         understood = understand(message)
         if understood.subscribed is False:
             await self._run(wechat_api.note_subscription, self.service.store, self._key(message.open_id), False,
