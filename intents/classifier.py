@@ -35,7 +35,7 @@ class TextClassifier:
 
     def __init__(self, features: Callable[[str], list[str]], *, regularisation: float = 30.0):
         self._vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True)
-        self._model = LogisticRegression(C=regularisation, solver="saga", tol=1e-3, max_iter=300, random_state=0)
+        self._model = LogisticRegression(C=regularisation, solver="saga", tol=1e-2, max_iter=300, random_state=0)
         self.labels: list[str] = []
         self._examples = None
 
