@@ -278,6 +278,7 @@ class HandoffDesk:
         case = self.case(case_id)
         if case.status == CLOSED:
             raise CaseError(f"case #{case_id} is already closed")
+        summary = redact(summary) if summary else summary
         self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
         self._add(case_id, "closed", by, summary or "", notify)
         return self.case(case_id)

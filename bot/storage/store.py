@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.privacy import redact
+from bot.privacy import redact, redact_values
 
 SCHEMA_VERSION = 1
 
@@ -92,7 +92,8 @@ class Store:
             "key": state.key, "platform": state.key.split(":", 1)[0], "lang": state.lang,
             "last_intent": state.last_intent, "fallback_streak": state.fallback_streak, "awaiting": state.awaiting,
             "flow": json.dumps(state.flow, ensure_ascii=False) if state.flow else None, "place": state.place,
-            "extra": json.dumps(state.extra, ensure_ascii=False) if state.extra else None, "updated_at": now,
+            "extra": json.dumps(redact_values(state.extra), ensure_ascii=False) if state.extra else None,
+            "updated_at": now,
         }
         with self.db.atomic():
             if not self.db["users"].count_where("key = ?", [state.key]):
@@ -162,7 +163,7 @@ class Store:
         for table in ("messages", "unanswered", "feedback"):
             tables[table] = list(self.db.query(f"select * from {table} where user_key = ? order by id", [user_key]))
         return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "flow": user.flow,
-                         "last_intent": user.last_intent}, **tables}
+                         "last_intent": user.last_intent, "awaiting": user.awaiting, "extra": user.extra}, **tables}
 
     def purge_older_than(self, days: int) -> int:
         """Delete messages, unanswered questions and feedback older than `days` (the privacy promise)."""
@@ -171,6 +172,9 @@ class Store:
         with self.db.atomic():
             for table in ("messages", "unanswered", "feedback", "processed"):
                 removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff]).rowcount
+            # the state of a villager silent for that long still holds their last question: it goes too
+            removed += self.db.execute("update users set extra = null where updated_at < ? and extra is not null",
+                                       [cutoff]).rowcount
         return removed
 
     def count(self, table: str, where: str = "1 = 1", args: list | None = None) -> int:
