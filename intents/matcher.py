@@ -47,8 +47,8 @@ class Thresholds:
     and the out-of-scope list); no evaluation set was used to choose them.
     """
 
-    fallback_below: float = 0.10  # no intent this likely: say we don't know
-    not_ours_from: float = 0.50  # "not ours" this likely (and likelier than the top intent): fall back
+    fallback_below: float = 0.06  # no intent this likely: say we don't know
+    not_ours_from: float = 0.40  # "not ours" this likely (and likelier than the top intent): fall back
     answer_from: float = 0.30  # a lone candidate below this is offered, not asserted
     ambiguity_margin: float = 0.08  # candidates this close to the top are offered together
     max_choices: int = 3
