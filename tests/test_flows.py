@@ -70,16 +70,23 @@ def assert_result(step, verdict, *phrases, lang="zh"):
 
 
 # (buttons pressed, the same answers typed, verdict, what the result must say)
+AID = "低保、特困等救助或优抚对象"
+NO_INCOME = "没有固定生活来源的未成年人、老人、残疾人"
+NONE = "都不是"
 BRANCHES = [
-    (["刑事案件", "被抓或被起诉的人", "是"], ["1", "家里人遭抓了，是被告", "对"], "likely_eligible", ["应当", "第25条"]),
-    (["刑事案件", "被抓或被起诉的人", "不是", "是"], ["刑事", "1", "不是", "是的，吃低保"], "likely_eligible", ["免予核查", "第42条", "值班律师"]),
+    (["刑事案件", "被抓或被起诉的人", "是"], ["1", "家里人遭抓了，是被告", "对"], "likely_eligible", ["应当", "第25条", "3日内"]),
+    (["刑事案件", "被抓或被起诉的人", "不是"], ["刑事", "1", "不是"], "depends",
+     ["或者其他原因", "第24条", "第25条第2款", "可以", "值班律师", "拘留通知书"]),
     (["刑事案件", "受害人", "是"], ["1", "2", "是"], "likely_eligible", ["不受经济困难条件的限制", "第32条"]),
-    (["刑事案件", "受害人", "不是", "不是"], ["1", "受害人", "没有", "2"], "depends", [UNKNOWN_FIGURE, "第34条", "第29条"]),
+    (["刑事案件", "受害人", "不是", NONE], ["1", "受害人", "没有", "3"], "depends", [UNKNOWN_FIGURE, "第34条", "第29条"]),
     (["民事纠纷", "是"], ["2", "遭家暴了"], "likely_eligible", ["不受经济困难条件的限制", "第32条"]),
-    (["民事纠纷", "不是", "是"], ["欠钱不还", "不是", "我是农民工"], "likely_eligible", ["免予核查", "第42条", "第31条"]),
-    (["民事纠纷", "不是", "不是"], ["2", "no", "我不是低保户"], "depends", [UNKNOWN_FIGURE, "第34条", "第41条", "第31条"]),
-    (["行政事务", "不是", "不是"], ["3", "莫得", "不是"], "depends", [UNKNOWN_FIGURE, "国家赔偿", "第31条"]),
-    (["劳动纠纷", "不是", "是"], ["讨工钱", "不是", "1"], "likely_eligible", ["免予核查", "第42条"]),
+    (["民事纠纷", "是"], ["老公打我", "是"], "likely_eligible", ["不受经济困难条件的限制", "第32条"]),
+    (["民事纠纷", "不是", AID], ["欠钱不还", "不是", "我是低保户"], "likely_eligible", ["免予核查", "第42条", "第31条"]),
+    (["民事纠纷", "不是", NO_INCOME], ["2", "不是", "老汉七十多了没得收入"], "likely_eligible", ["免予核查", "第42条"]),
+    (["民事纠纷", "不是", NONE], ["2", "no", "我不是低保户"], "depends", [UNKNOWN_FIGURE, "第34条", "第41条", "第31条"]),
+    (["行政事务", "不是", NONE], ["3", "莫得", "不是"], "depends", [UNKNOWN_FIGURE, "国家赔偿", "第31条"]),
+    (["劳动纠纷", "不是", "是"], ["讨工钱", "不是", "是"], "likely_eligible", ["免予核查", "第42条"]),
+    (["劳动纠纷", "不是", "不是", NONE], ["讨工钱", "不是", "不是", "不是"], "depends", [UNKNOWN_FIGURE, "第31条"]),
 ]
 
 
@@ -91,8 +98,49 @@ def test_every_branch_ends_with_its_verdict_articles_and_next_step(flows, by, bu
 
 
 def test_a_result_never_claims_art_42_removes_the_hardship_condition(flows):
-    exempt = walk(flows, ["民事纠纷", "不是", "是"], by="button")
+    exempt = walk(flows, ["民事纠纷", "不是", AID], by="button")
     assert "免予核查" in exempt.reply.text and "不受经济困难条件的限制" not in exempt.reply.text
+    assert "给予援助仍由法律援助中心审查决定" in exempt.reply.text
+
+
+@pytest.mark.parametrize("start", [["民事纠纷", "不是"], ["劳动纠纷", "不是", "不是"]])
+@pytest.mark.parametrize("typed", ["我是残疾人，有工资", "我是残疾人", "我是农民工，借钱给别人不还", "我在外面打工", "是"])
+def test_being_disabled_or_a_migrant_worker_alone_is_not_taken_as_exempt_from_the_check(flows, start, typed):
+    """Art. 42 covers disabled people only without a fixed source of income, and migrant workers only for wages or
+    work-injury damages: such a reply is asked again, never answered 'likely eligible'."""
+    asked = walk(flows, start, by="button")
+    again = flows.step(asked.state, text=typed)
+    assert again.state == asked.state and again.outcome is None
+    assert again.reply.text.startswith("没太明白")
+
+
+def test_the_migrant_worker_question_is_asked_only_for_a_labour_matter(flows):
+    for matter in ("民事纠纷", "行政事务"):
+        asked = walk(flows, [matter, "不是"], by="button")
+        assert "农民工" not in asked.reply.text and all("农民工" not in b.label for b in asked.reply.all_buttons())
+    labour = walk(flows, ["劳动纠纷", "不是"], by="button")
+    assert "农民工" in labour.reply.text and "讨工钱" in labour.reply.text
+    working_away = flows.step(labour.state, text="我在外面打工")
+    assert working_away.state == labour.state and working_away.reply.text.startswith("没太明白")
+
+
+def test_an_accused_outside_the_art_25_list_is_not_told_only_hardship_counts(flows):
+    result = walk(flows, ["刑事案件", "被抓或被起诉的人", "不是"], by="button")
+    assert "经济困难" in result.reply.text and "或者其他原因" in result.reply.text
+    assert "要「经济困难」才能申请" not in result.reply.text and "欠条" not in result.reply.text
+    assert "据报道" in result.reply.text and "以法律援助中心答复为准" in result.reply.text
+
+
+def test_every_art_25_group_is_asked_before_the_accused_is_sent_to_apply(flows):
+    asked = walk(flows, ["刑事案件", "被抓或被起诉的人"], by="button")
+    for group in ("未成年人", "盲、聋、哑", "不能完全辨认", "无期徒刑、死刑", "缺席审判", "死刑复核"):
+        assert group in asked.reply.text
+
+
+def test_without_a_county_figure_the_hedged_sichuan_groups_are_named(flows):
+    result = walk(flows, ["民事纠纷", "不是", NONE], by="button")
+    assert "据报道" in result.reply.text and "军人军属" in result.reply.text
+    assert "以中心答复为准" in result.reply.text
 
 
 def test_without_a_county_figure_income_is_not_asked(flows):
@@ -115,7 +163,7 @@ def test_admin_figure_for_a_county_decides_the_result_and_shows_its_source(count
 
 
 def test_income_buttons_and_english_source(county_flows):
-    asked = walk(county_flows, ["Civil dispute", "No", "No"], by="button", county="Qianwei", lang="en")
+    asked = walk(county_flows, ["Civil dispute", "No", "None of these"], by="button", county="Qianwei", lang="en")
     result = county_flows.step(press(county_flows, asked, "2", "en").state, text="2000 a month", lang="en")
     assert_result(result, "likely_eligible", "about 1000 yuan per person", "test notice of the Qianwei justice bureau", lang="en")
 
