@@ -81,6 +81,23 @@ async def test_english_question_gets_english_answer(service):
     assert "Legal basis:" in reply.text and "依据" not in reply.text
 
 
+async def test_english_answers_name_the_human_button_as_it_reads(service):
+    villager = Villager(service)
+    await villager.says("/lang en")
+    for intent in ("chat.greeting", "chat.thanks", "chat.help"):
+        [reply] = await villager.presses(f"intent:{intent}")
+        [button] = [b for b in reply.all_buttons() if b.action == "handoff"]
+        assert "Talk to a person" in button.label and '"Talk to a person"' in reply.text
+        assert "找人工" not in reply.text
+
+
+async def test_scam_answer_puts_110_first_and_also_sends_the_villager_to_the_bank(service):
+    replies = await Villager(service).presses("intent:fraud.scammed")
+    answer = next(r for r in replies if "依据：" in r.text)
+    assert "110" in answer.text.splitlines()[0]
+    assert "转出钱的银行" in answer.text and "止付" in answer.text
+
+
 async def test_lang_command_switches_language(service):
     villager = Villager(service)
     await villager.says("/lang en")
