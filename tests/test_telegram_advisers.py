@@ -58,7 +58,7 @@ async def test_the_claim_button_claims_and_a_colleague_cannot_answer_a_taken_cas
         fake.push_callback(ADVISERS, card["message_id"], "case:claim:1", user=li)
         await until(lambda: "处理中" in card_of(fake, 1)["text"])
         fake.push_in_topic(ADVISERS, thread, zhang, text="我来回答")
-        await until(lambda: any("已有顾问认领" in post for post in posts(fake, thread)))
+        await until(lambda: any("这个求助已经由" in post and "接手了" in post for post in posts(fake, thread)))
     assert "你已认领案件 #1" in fake.answered_callbacks[0]["text"]
     assert len(fake.sent(CHAT)) == 2  # Zhang's words did not reach the villager
 

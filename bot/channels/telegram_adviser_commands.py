@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from functools import partial
 
 from telegram import Message
 
@@ -33,7 +34,11 @@ NEEDS_CASE = "请在案件的话题里（或回复案件消息）使用这个命
 
 
 class AdviserCommands:
-    """Needs from the class it is mixed into: tg, service, desk, relay, templates, _say, _relay."""
+    """Needs from the class it is mixed into: tg, service, desk, relay, templates, members, _say, _relay."""
+
+    def is_admin(self, user) -> bool:
+        """MINGBAI_ADMINS may transfer and close a colleague's case; the desk decides (its CaseError says why not)."""
+        return user is not None and user.id in self.members.admins
 
     async def _open_case(self, message: Message, case_id: int | None):
         case = await self.service.call(self.desk.case, case_id) if case_id else None
@@ -45,7 +50,8 @@ class AdviserCommands:
     async def _cmd_close(self, message, case_id, adviser, argument) -> None:
         if case := await self._open_case(message, case_id):
             try:
-                await self.service.call(self.desk.close, case.id, adviser, argument or None)
+                await self.service.call(partial(self.desk.close, admin=self.is_admin(message.from_user)),
+                                        case.id, adviser, argument or None)
             except CaseError as error:
                 await self._say(message, case_error(error), case.id)
                 return
@@ -63,7 +69,12 @@ class AdviserCommands:
 
     async def _cmd_transfer(self, message, case_id, adviser, argument) -> None:
         if case := await self._open_case(message, case_id):
-            await self.service.call(self.desk.transfer, case.id, adviser)
+            try:
+                await self.service.call(partial(self.desk.transfer, admin=self.is_admin(message.from_user)),
+                                        case.id, adviser)
+            except CaseError as error:
+                await self._say(message, case_error(error), case.id)
+                return
             await self._say(message, f"↩️ 案件 #{case.id} 已转回队列，等待其他顾问认领。Back in the queue.",
                             case.id)
             await self.tg.refresh(case.id)
@@ -140,9 +151,7 @@ class AdviserCommands:
     _cmd_start = _cmd_help
 
 
-def case_error(error: CaseError) -> str:
-    """The desk's reason, for an adviser: already taken by someone, already closed, or as it is."""
-    reason = str(error)
-    if "taken by" in reason:
-        return f"⚠️ 此案已有顾问认领 already taken by {reason.split('taken by', 1)[1].strip()}"
-    return "⚠️ 此案已关闭 already closed" if "closed" in reason else f"⚠️ {reason}"
+def case_error(error: CaseError, *, as_html: bool = True) -> str:
+    """The desk's reason, for an adviser, Chinese first; escaped for the group's HTML messages, plain for an alert."""
+    text = f"⚠️ {error.zh} {error.en}"
+    return html.escape(text, quote=False) if as_html else text

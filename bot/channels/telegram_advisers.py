@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import partial
 
 from telegram import Message, ReplyParameters, Update, User
 from telegram.constants import ChatMemberStatus
@@ -116,10 +117,11 @@ class AdviserGroup(AdviserCommands):
             if action == "claim":
                 await self.service.call(self.desk.claim, case_id, adviser)
             else:
-                await self.service.call(self.desk.close, case_id, adviser, None)
+                close = partial(self.desk.close, admin=self.is_admin(query.from_user))
+                await self.service.call(close, case_id, adviser, None)
                 self.relay.wake()  # the villager is thanked and asked for a rating
         except CaseError as error:
-            await query.answer(case_error(error), show_alert=True)
+            await query.answer(case_error(error, as_html=False), show_alert=True)
             return
         await query.answer(f"🙋 你已认领案件 #{case_id}" if action == "claim" else f"✅ 案件 #{case_id} 已关闭")
         await self.tg.refresh(case_id)

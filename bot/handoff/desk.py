@@ -7,6 +7,11 @@ it. One open case per villager; asking again adds to it.
 
 The desk is synchronous and runs on the core's worker thread, like the store.
 Advisers are identified as "<platform>:<id>" ("telegram:1234", "web:alice").
+
+The rules for advisers are here too, so the web console and the Telegram
+advisers' group follow the same ones: a claimed case is its claimer's; only
+they reply to it, and only they (or an admin) transfer or close it. Notes stay
+open to the whole team. Every action is in the case's log with who did it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 #: Where an event goes: to the villager, to the advisers, or nowhere (notes, system records).
 TO_VILLAGER, TO_ADVISERS, NOWHERE = "villager", "advisers", "none"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+#: The texts of the system events an adviser's action leaves in the case's log (the event's author is who did it).
+CLAIMED_TEXT, TRANSFERRED_TEXT = "claimed", "transferred back to the queue"
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,28 @@ class Event:
 
 
 class CaseError(Exception):
-    """An adviser action that cannot be done; the message says why, for the adviser."""
+    """An adviser action that cannot be done: `zh` says why for the adviser, `en` after it (str() gives both)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} {en}")
+        self.zh, self.en = zh, en
+
+
+def _no_case(case_id: int) -> CaseError:
+    return CaseError("没有这个求助，可能已被村民删除。", f"No case #{case_id}.")
+
+
+def _closed(case_id: int) -> CaseError:
+    return CaseError("这个求助已经结案了。", f"Case #{case_id} is already closed.")
+
+
+def _taken(case_id: int, holder: str) -> CaseError:
+    return CaseError(f"这个求助已经由 {holder} 接手了。", f"Case #{case_id} is already taken by {holder}.")
+
+
+def _not_yours(case_id: int, holder: str, action_zh: str, action_en: str) -> CaseError:
+    return CaseError(f"这个求助由 {holder} 接手，只有 {holder} 或管理员可以{action_zh}。",
+                     f"Case #{case_id} is {holder}'s: only they or an admin may {action_en} it.")
 
 
 class HandoffDesk:
@@ -107,7 +135,7 @@ class HandoffDesk:
     def case(self, case_id: int) -> Case:
         row = next(self.db["cases"].rows_where("id = ?", [case_id]), None)
         if row is None:
-            raise CaseError(f"no case #{case_id}")
+            raise _no_case(case_id)
         return _case(row)
 
     def open_case_for(self, user_key: str) -> Case | None:
@@ -166,12 +194,17 @@ class HandoffDesk:
     def claim(self, case_id: int, adviser: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise CaseError(f"case #{case_id} is closed")
+            raise _closed(case_id)
         if case.status == CLAIMED and case.adviser != adviser:
-            raise CaseError(f"case #{case_id} is already taken by {self.display_name(case.adviser)}")
+            raise _taken(case_id, self.holder_name(case.adviser))
         if case.status == WAITING:
             self.db["cases"].update(case_id, {"status": CLAIMED, "adviser": adviser, "claimed_at": self.clock()})
+            self._add(case_id, "system", adviser, CLAIMED_TEXT, NOWHERE)
         return self.case(case_id)
+
+    def may_manage(self, case: Case, adviser: str, admin: bool = False) -> bool:
+        """Whether `adviser` may transfer or close `case`: anyone while it waits, then its claimer or an admin."""
+        return case.status != CLAIMED or case.adviser == adviser or admin
 
     def from_adviser(self, case_id: int, adviser: str, text: str, media_kind: str | None = None,
                      media_ref: str | None = None) -> int:
@@ -180,18 +213,28 @@ class HandoffDesk:
         return self._add(case_id, "adviser", adviser, text, TO_VILLAGER, media_kind, media_ref)
 
     def note(self, case_id: int, adviser: str, text: str) -> int:
+        """A note for the advisers, on any open or closed case (the team shares them), signed by its author."""
+        self.case(case_id)
         return self._add(case_id, "note", adviser, text, NOWHERE)
 
-    def transfer(self, case_id: int, adviser: str) -> Case:
+    def transfer(self, case_id: int, adviser: str, *, admin: bool = False) -> Case:
+        """Back to the queue: by its claimer, or by an admin (the log says who, and whose it was)."""
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise CaseError(f"case #{case_id} is closed")
+            raise _closed(case_id)
+        if not self.may_manage(case, adviser, admin):
+            raise _not_yours(case_id, self.holder_name(case.adviser), "转回队列", "transfer")
+        text = TRANSFERRED_TEXT if case.adviser in (None, adviser) else f"{TRANSFERRED_TEXT} (from {case.adviser})"
         self.db["cases"].update(case_id, {"status": WAITING, "adviser": None, "claimed_at": None})
-        self._add(case_id, "system", adviser, "transferred back to the queue", NOWHERE)
+        self._add(case_id, "system", adviser, text, NOWHERE)
         return self.case(case_id)
 
-    def close(self, case_id: int, adviser: str, summary: str | None) -> Case:
-        """Close the case; the villager is thanked and asked for a rating (an event the relay delivers)."""
+    def close(self, case_id: int, adviser: str, summary: str | None, *, admin: bool = False) -> Case:
+        """Close the case; the villager is thanked and asked for a rating (an event the relay delivers).
+        A claimed case only by its claimer or an admin."""
+        case = self.case(case_id)
+        if case.status != CLOSED and not self.may_manage(case, adviser, admin):
+            raise _not_yours(case_id, self.holder_name(case.adviser), "结案", "close")
         return self._close(case_id, adviser, summary, notify=TO_VILLAGER)
 
     def display_name(self, adviser: str | None) -> str:
@@ -199,6 +242,12 @@ class HandoffDesk:
             return "—"
         row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None)
         return row["display_name"] if row else "法律顾问"
+
+    def holder_name(self, adviser: str | None) -> str:
+        """Who holds a case, for other advisers: the display name, or the adviser's id when none was chosen
+        (villagers see every such adviser as 法律顾问, colleagues must tell them apart)."""
+        row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None) if adviser else None
+        return row["display_name"] if row else (adviser or "—")
 
     def set_display_name(self, adviser: str, name: str) -> None:
         self.db["advisers"].upsert({"id": adviser, "display_name": name.strip()[:40]}, pk="id")
@@ -277,7 +326,7 @@ class HandoffDesk:
     def _close(self, case_id: int, by: str, summary: str | None, notify: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise CaseError(f"case #{case_id} is already closed")
+            raise _closed(case_id)
         summary = redact(summary) if summary else summary
         self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
         self._add(case_id, "closed", by, summary or "", notify)

@@ -10,13 +10,12 @@ from the advisers' group, under the same rules (the desk's `CaseError`s).
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.core.texts import DANGER_LABELS
-from bot.handoff.desk import CaseError
+from bot.handoff.desk import CLAIMED_TEXT, TRANSFERRED_TEXT, CaseError
 from bot.web.accounts import ADVISER, Account
 from bot.web.auth import Refused, guarded, read_json
 from bot.web.pages import json_response, static_page
@@ -33,20 +32,13 @@ CONTEXT_MESSAGES = 12  # what the villager and the bot said just before asking f
 PLATFORMS = {"web": "网页", "telegram": "Telegram", "wechat": "微信"}
 STATUSES = {"waiting": "等待接手", "claimed": "已接手", "closed": "已结案"}
 MEDIA = {"photo": "照片", "voice": "语音", "document": "文件", "video": "视频", "sticker": "表情", "location": "位置"}
-SYSTEM_TEXTS = {"transferred back to the queue": "已转回队列，等待其他顾问接手", "reminder: still waiting": "提醒：等待太久了"}
-_CASE_ERRORS = (
-    (re.compile(r"already taken by (.+)$"), "这个求助已经由 {0} 接手了。"),
-    (re.compile(r"is (?:already )?closed$"), "这个求助已经结案了。"),
-    (re.compile(r"^no case"), "没有这个求助，可能已被村民删除。"),
-)
+SYSTEM_TEXTS = {CLAIMED_TEXT: "接手了这个求助", TRANSFERRED_TEXT: "已转回队列，等待其他顾问接手",
+                "reminder: still waiting": "提醒：等待太久了"}
 
 
 def case_error_text(error: CaseError) -> str:
-    """The desk speaks English to developers; advisers read Chinese."""
-    for pattern, chinese in _CASE_ERRORS:
-        if found := pattern.search(str(error)):
-            return chinese.format(*found.groups())
-    return str(error)
+    """The desk says why in Chinese first; the console is in Chinese."""
+    return error.zh
 
 
 def _text(data: dict, key: str, limit: int, required: bool = True) -> str | None:
@@ -70,19 +62,25 @@ def _summary(console: "Console", account: Account, case: "Case", now: float) -> 
         "id": case.id, "urgent": case.urgent, "danger": DANGER_LABELS.get(case.danger, case.danger) if case.danger else None, "status": case.status, "status_label": STATUSES.get(case.status, case.status),
         "platform": PLATFORMS.get(case.platform, case.platform), "villager": "村民 …" + case.villager_id[-4:],
         "topic": faq[case.intent].title.zh if case.intent in faq else "（没有话题）",
-        "seconds": max(0, int(now - since)), "adviser": desk.display_name(case.adviser) if case.adviser else None,
+        "seconds": max(0, int(now - since)), "adviser": desk.holder_name(case.adviser) if case.adviser else None,
         "mine": case.adviser == account.adviser_id,
+        "may_manage": desk.may_manage(case, account.adviser_id, account.is_admin),  # transfer and close
         "last": (last.text or f"[{MEDIA.get(last.media_kind, '文件')}]")[:60] if last else "",
     }
 
 
 def _event(desk, event: "Event") -> dict:
-    who = {"villager": "村民", "opened": "系统", "system": "系统"}.get(event.kind) or desk.display_name(event.author)
+    """One line of the case's log: who (the adviser who acted, for their actions) and what."""
+    system = event.kind in ("opened", "system") and not event.author
+    who = "村民" if event.kind == "villager" else "系统" if system else desk.holder_name(event.author)
     text = event.text
     if event.kind == "opened":
         text = "村民请求人工帮助"
     elif event.kind == "system":
-        text = SYSTEM_TEXTS.get(text, text)
+        base, _, previous = text.partition(" (from ")
+        text = SYSTEM_TEXTS.get(base, text)
+        if base in SYSTEM_TEXTS and previous:  # an admin took it off someone else
+            text += f"（原由 {desk.holder_name(previous.rstrip(')'))} 接手）"
     elif event.kind == "closed":
         who = "村民" if event.author == "villager" else who
         text = ("结案：" + text) if text else "结束了对话"
@@ -120,25 +118,25 @@ def read_state(console: "Console", account: Account, case_id: int | None) -> dic
 
 # --- actions (worker thread) ----------------------------------------------------------------
 
-def _claim(console, case_id, adviser, data):
-    console.desk.claim(case_id, adviser)
+def _claim(console, case_id, account, data):
+    console.desk.claim(case_id, account.adviser_id)
 
 
-def _reply(console, case_id, adviser, data):
-    console.desk.from_adviser(case_id, adviser, _text(data, "text", MAX_TEXT))
+def _reply(console, case_id, account, data):
+    console.desk.from_adviser(case_id, account.adviser_id, _text(data, "text", MAX_TEXT))
 
 
-def _note(console, case_id, adviser, data):
-    console.desk.case(case_id)
-    console.desk.note(case_id, adviser, _text(data, "text", MAX_TEXT))
+def _note(console, case_id, account, data):
+    console.desk.note(case_id, account.adviser_id, _text(data, "text", MAX_TEXT))
 
 
-def _transfer(console, case_id, adviser, data):
-    console.desk.transfer(case_id, adviser)
+def _transfer(console, case_id, account, data):
+    console.desk.transfer(case_id, account.adviser_id, admin=account.is_admin)
 
 
-def _close(console, case_id, adviser, data):
-    console.desk.close(case_id, adviser, _text(data, "summary", MAX_SUMMARY, required=False))
+def _close(console, case_id, account, data):
+    console.desk.close(case_id, account.adviser_id, _text(data, "summary", MAX_SUMMARY, required=False),
+                       admin=account.is_admin)
 
 
 ACTIONS = {"claim": _claim, "reply": _reply, "note": _note, "transfer": _transfer, "close": _close}
@@ -165,7 +163,7 @@ def add_adviser_routes(app: web.Application, console: "Console") -> None:
             raise Refused(404, "没有这个操作。")
         data = await read_json(request)
         try:
-            await service.call(action, console, int(case), account.adviser_id, data)
+            await service.call(action, console, int(case), account, data)
         except CaseError as error:
             raise Refused(409, case_error_text(error)) from None
         log.info("console: %s did %s on case %s", account.adviser_id, request.match_info["action"], case)

@@ -35,7 +35,7 @@ async function request(path, body) {
   };
   const response = await fetch(path, options);
   if (response.status === 401) { location.assign("/login?next=/adviser"); throw new Error("logged out"); }
-  const data = await response.json();
+  const data = await response.json().catch(() => ({}));  // a proxy's error page is not JSON
   if (!response.ok) throw new Error(data.error || "操作没有成功，请再试一次。");
   return data;
 }
@@ -100,9 +100,10 @@ function renderCase(item) {
   const open = item.status !== "closed";
   const takenByOther = item.status === "claimed" && !item.mine;
   $("claim").hidden = item.status !== "waiting";
-  $("transfer").hidden = item.status !== "claimed";
-  $("close").hidden = !open;
-  for (const id of ["text", "send", "note", "template"]) $(id).disabled = !open || takenByOther;
+  $("transfer").hidden = item.status !== "claimed" || !item.may_manage;  // the claimer's (or an admin's)
+  $("close").hidden = !open || !item.may_manage;
+  for (const id of ["send", "template"]) $(id).disabled = !open || takenByOther;
+  for (const id of ["text", "note"]) $(id).disabled = false;  // notes are the whole team's, on any case
   if (fresh) {
     const context = $("context-list");
     context.replaceChildren(...item.context.map((row) => el("li", "", row.from + "：" + row.text)));

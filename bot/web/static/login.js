@@ -17,7 +17,7 @@ document.getElementById("login").addEventListener("submit", async (event) => {
         next: new URLSearchParams(location.search).get("next") || ""
       })
     });
-    const body = await response.json();
+    const body = await response.json().catch(() => ({}));  // a proxy's error page is not JSON
     if (response.ok) { location.assign(body.next); return; }
     error.textContent = body.error || "登录失败，请再试一次。";
   } catch (_) {
