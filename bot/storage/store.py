@@ -7,7 +7,9 @@ SQLite writes serialised and off the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -18,6 +20,17 @@ import sqlite_utils
 from bot.privacy import redact, redact_values
 
 SCHEMA_VERSION = 1
+#: The data folder and the database files are the service's alone: villagers' conversations are in them.
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
+
+
+def private_file(path: Path) -> None:
+    """Create `path` readable and writable by this user only, or make an existing one of ours so."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        with contextlib.suppress(PermissionError):  # someone else's file: SQLite will say what it can do with it
+            os.chmod(path, FILE_MODE)
 
 
 @dataclass
@@ -40,9 +53,15 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(mode=FOLDER_MODE, parents=True)
+            # SQLite gives the -wal and -shm files the database file's mode, so they are private too.
+            for file in (self.path, *(Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))):
+                if file == self.path or file.exists():
+                    private_file(file)
         connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         self.db = sqlite_utils.Database(connection)
+        self.db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
         if str(path) != ":memory:":
             self.db.enable_wal()
         self._migrate()
@@ -155,6 +174,11 @@ class Store:
             for table in ("messages", "unanswered", "feedback", "processed"):
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
+
+    def scrub(self) -> None:
+        """After /forget has committed: copy the write-ahead log into the database and empty it, so the deleted
+        text does not stay in the -wal file until the next automatic checkpoint."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def export(self, user_key: str) -> dict:
         """Everything stored about one villager, for `mingbai export` (their right to see it)."""

@@ -115,7 +115,7 @@ class FaqReloader:
             loop.add_signal_handler(signal.SIGHUP, on_sighup)
             listening = True
         if pid_file and listening:  # only a process that handles SIGHUP may be sent one
-            pid_file.write_text(f"{os.getpid()} {_started(os.getpid())}\n", encoding="utf-8")
+            _write_private(pid_file, f"{os.getpid()} {_started(os.getpid())}\n")
         try:
             yield
         finally:
@@ -127,6 +127,14 @@ class FaqReloader:
                     await task
             if pid_file and listening and _read_pid(pid_file) == os.getpid():
                 pid_file.unlink(missing_ok=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Like `write_text`, but readable by this user only, as everything in the data folder."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(descriptor, 0o600)
+        file.write(text)
 
 
 def _started(pid: int) -> str:

@@ -11,17 +11,20 @@ the phrasings to, or a sign a new intent is needed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+import yaml
 from rapidfuzz import fuzz
 
 SIMILAR = 68  # token_set_ratio on characters; below this, two questions are about different things
 SIMILAR_IN_ORDER = 60  # plain ratio too, so shared filler alone (了怎么办) never joins two questions
 REASONS = {"fallback": "没答上", "not_helpful": "答了没帮上", "none_of_these": "选项都不对"}
 _TOKENS = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#]*$")
 
 
@@ -52,12 +55,16 @@ class QuestionGroup:
 
 
 def yaml_scalar(text: str) -> str:
-    """`text` as a YAML scalar on one line: plain when that reads back the same, else double-quoted."""
+    """`text` as a YAML scalar on one line: plain when YAML reads it back as the same text, else double-quoted
+    (JSON's escapes are YAML's), so "=", "<<", "2024-01-01", "0x10", "3.14" or control characters stay text."""
     one_line = " ".join(text.split())
-    if _PLAIN.match(one_line) and one_line.lower() not in ("yes", "no", "true", "false", "null", "on", "off", "~"):
-        return one_line
-    escaped = one_line.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    if _PLAIN.match(one_line) and not _CONTROL.search(one_line):
+        try:
+            if yaml.safe_load(one_line) == one_line:
+                return one_line
+        except yaml.YAMLError:
+            pass
+    return json.dumps(one_line, ensure_ascii=False)
 
 
 def group_questions(rows: list[dict], normalise: Callable[[str], str], similar: int = SIMILAR) -> list[QuestionGroup]:
