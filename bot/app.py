@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.web import setup_web_chat
+from bot.channels.web_limits import TRUSTED_PROXIES, trusted_networks
 from bot.channels.wechat import setup_wechat
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
@@ -26,16 +28,32 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def _escape(found: re.Match) -> str:
+    char = found.group()
+    return "\\\\" if char == "\\" else f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters, line separators and the backslash itself written as escapes, so a
+    request cannot start a forged line in the log: "/x<newline>2099-01-01 ..." is logged as "/x\\x0a2099-01-01 ..."."""
+    return _CONTROL.sub(_escape, text)
+
+
 class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Access lines without query strings: WeChat puts the villager's OpenID there."""
+    """Access lines without query strings (WeChat puts the villager's OpenID there), control characters escaped."""
 
     def log(self, request, response, elapsed: float) -> None:
-        self.logger.info("%s %s %s %.0fms", request.method, request.path, response.status, elapsed * 1000)
+        self.logger.info("%s %s %s %.0fms", printable(request.method), printable(request.path), response.status,
+                         elapsed * 1000)
 
 
 def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-    web_chat = setup_web_chat(app, service)
+    app[TRUSTED_PROXIES] = trusted_networks(settings.trusted_proxy)
+    web_chat = setup_web_chat(app, service, settings.web_limits)
     relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
     wechat = setup_wechat(app, service, settings)
     if wechat:

@@ -7,10 +7,11 @@ directory may set the same names; the environment wins over the file.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: (name, default, help). Names are environment variables; also accepted as keys in mingbai.toml.
@@ -38,8 +39,15 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
+    ("MINGBAI_WEB_LIMITS", "villager=20,address=120,new_ids=60", "Web chat limits: messages a minute per villager "
+     "(cookie) and per address, new villager ids an hour per address; past them a polite 429. 0 turns one off."),
+    ("MINGBAI_TRUSTED_PROXY", "", "Addresses or networks of your reverse proxy ('127.0.0.1', '10.0.0.0/8', comma-separated). "
+     "Requests from them are taken to come from the client in X-Forwarded-For (and over HTTPS when X-Forwarded-Proto "
+     "says so), for login and message limits and secure cookies; empty trusts no proxy."),
 )
 CONFIG_FILE = "mingbai.toml"
+#: The web chat's limits: messages a minute per villager and per address, new villager ids an hour per address.
+DEFAULT_WEB_LIMITS = {"villager": 20, "address": 120, "new_ids": 60}
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class Settings:
     handoff_timeout: int
     web_host: str
     web_port: int
+    trusted_proxy: tuple[str, ...] = ()
+    web_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEB_LIMITS))
 
     @property
     def database(self) -> Path:
@@ -98,6 +108,8 @@ class Settings:
             handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=int(values["MINGBAI_WEB_PORT"]),
+            trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
+            web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
         )
 
 
@@ -110,6 +122,28 @@ def _routes(value: str) -> dict[str, str]:
             raise ValueError(f"MINGBAI_ADVISER_ROUTES: {part!r} should look like 'fraud=-1001234567890'")
         routes[group.strip()] = chat.strip()
     return routes
+
+
+def _limits(name: str, value: str) -> dict[str, int]:
+    """'villager=20,address=120,new_ids=60' (any of them; 0 turns one off) -> the limits, defaults for the rest."""
+    limits = dict(DEFAULT_WEB_LIMITS)
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        key, separator, number = (piece.strip() for piece in part.partition("="))
+        if not separator or key not in DEFAULT_WEB_LIMITS or not number.isdigit():
+            raise ValueError(f"{name}: {part!r} should look like 'villager=20', 'address=120' or 'new_ids=60'")
+        limits[key] = int(number)
+    return limits
+
+
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    """'127.0.0.1, 10.0.0.0/8' -> ("127.0.0.1/32", "10.0.0.0/8"); a clear error for anything else."""
+    networks = []
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ValueError(f"{name}: {part!r} should be an address or network such as 127.0.0.1 or 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 def _seconds(name: str, value: str) -> float:

@@ -8,16 +8,22 @@ messages and replies into JSON; `web_routes` speaks HTTP and WebSocket, and
 Two things make a slow, flaky connection safe: the page numbers every message
 it sends, and a repeated number gets the first answer again instead of a second
 one (the core itself also refuses to handle a redelivered message twice).
+A pushed message is written to the transcript before it is queued, numbered by
+when it was written, so after a restart the queue is rebuilt from the
+transcript with the same numbers and a page that reconnects still gets what it
+missed. `/forget` empties the villager's queue and everything kept in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import time
+from collections import OrderedDict, defaultdict
 
 from aiohttp import web
 
-from bot.channels.web_live import LiveLines
+from bot.channels.web_limits import VillagerLimits
+from bot.channels.web_live import KEEP_SECONDS, MAX_QUEUED, LiveLines
 from bot.channels.web_routes import add_routes
 from bot.core.messages import Incoming, Reply
 from bot.core.service import ChatService
@@ -26,6 +32,13 @@ PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first
 REMEMBERED_ANSWERS = 2000  # enough for retries, which come within minutes
 HISTORY_LIMIT = 100
+PUSHED = "pushed"  # the transcript's `decision` for a message pushed to the villager (an adviser's), not a reply
+
+
+def push_number(created_at: float) -> int:
+    """A pushed message's number: when its transcript row was written, in microseconds (so a page's number
+    from an earlier version, in milliseconds, is always lower)."""
+    return int(created_at * 1_000_000)
 
 
 def reply_json(reply: Reply) -> dict:
@@ -55,9 +68,10 @@ class _Recent(OrderedDict):
 class WebChat:
     """Answers web villagers through the core, and pushes later messages to their open pages."""
 
-    def __init__(self, service: ChatService):
+    def __init__(self, service: ChatService, limits: dict[str, int] | None = None):
         self.service = service
         self.lines = LiveLines()
+        self.limits = VillagerLimits(self._known, limits)
         self._answers: _Recent = _Recent(REMEMBERED_ANSWERS)  # (villager, message id) -> answer
         self._pending: dict[tuple[str, str], asyncio.Future] = {}
         # The transcript keeps texts only: remember, per villager, the labels of buttons we showed
@@ -70,6 +84,14 @@ class WebChat:
 
     def _memory(self, user_id: str) -> dict:
         return self._seen.touch(user_id, lambda: {"labels": {}, "tail": []})
+
+    async def _known(self, user_id: str) -> bool:
+        """True when the server already has this villager (a row in `users`)."""
+        return await self._run(self.service.store.count, "users", "key = ?", [f"{PLATFORM}:{user_id}"]) > 0
+
+    def repeat(self, user_id: str, message_id: str | None) -> bool:
+        """True when this message was answered (or is being answered) already: the page retrying."""
+        return bool(message_id) and ((user_id, message_id) in self._answers or (user_id, message_id) in self._pending)
 
     async def answer(self, user_id: str, *, text: str | None = None, action: str | None = None,
                      message_id: str | None = None) -> dict:
@@ -99,6 +121,11 @@ class WebChat:
         incoming = Incoming(PLATFORM, user_id, text=text, action=action,
                             message_id=f"{user_id}:{message_id}" if message_id else None)
         outcome = await self.service.handle(incoming)
+        unsaved = any(effect.kind == "unsaved" for effect in outcome.effects)
+        lang, known = await self._run(self._after_answer, incoming.user_key)
+        if not known and not unsaved:  # the villager's data was just deleted (/forget): so is what memory holds
+            await self._forget(user_id)
+            return {"replies": [reply_json(reply) for reply in outcome.replies], "lang": lang}
         replies = [reply_json(reply) for reply in outcome.replies]
         if replies:
             memory = self._memory(user_id)
@@ -108,35 +135,73 @@ class WebChat:
                     memory["labels"][button.action] = button.label
             if len(memory["labels"]) > 300:
                 memory["labels"] = dict(list(memory["labels"].items())[-200:])
-        lang = await self._run(self._language, incoming.user_key)
         return {"replies": replies, "lang": lang}
 
     def _language(self, user_key: str) -> str:
         return self.service.store.user(user_key).lang or "zh"
 
+    def _after_answer(self, user_key: str) -> tuple[str, bool]:
+        """(language, whether the villager is still stored) after the core handled a message (worker thread)."""
+        return self._language(user_key), self.service.store.count("users", "key = ?", [user_key]) > 0
+
+    async def _forget(self, user_id: str) -> None:
+        """After /forget: nothing of theirs stays in memory, and the deleted text leaves the write-ahead log."""
+        self.lines.forget(user_id)
+        self._seen.pop(user_id, None)
+        for key in [key for key in self._answers if key[0] == user_id]:
+            del self._answers[key]
+        self.limits.forget(user_id)
+        await self._run(self.service.store.scrub)
+
     async def push(self, user_id: str, reply: Reply) -> None:
         """Deliver a message to a villager now (e.g. from an adviser) and keep it in their transcript.
 
-        It goes to every open page of theirs and to the queue the poll endpoint
-        drains. Queueing and the transcript write are started together, before
-        any await, so a history read sees the message exactly when its number
-        is at or below the history's `seq`.
+        It is written to the transcript first and numbered by that write (see
+        `push_number`); then it goes to every open page of theirs and to the
+        queue the poll endpoint drains. A history read (on the same worker
+        thread) either sees the row and returns a number at or above it, or
+        does not see it and returns a lower one: the page shows it once.
         """
         shown = reply_json(reply)
-        message = self.lines.enqueue(user_id, shown)
-        recorded = self._run(self.service.store.log_message, f"{PLATFORM}:{user_id}", "out", reply.text)
+        seq = await self._run(self._record_push, f"{PLATFORM}:{user_id}", reply.text)
+        message = self.lines.enqueue(user_id, shown, seq)
         memory = self._memory(user_id)
         memory["tail"].append(shown)
         for button in reply.all_buttons():
             memory["labels"][button.action] = button.label
         await self.lines.send(user_id, message)
-        await recorded
+
+    def _record_push(self, user_key: str, text: str) -> int:
+        store = self.service.store
+        row_id = store.log_message(user_key, "out", text, decision=PUSHED)
+        return push_number(store.db["messages"].get(row_id)["created_at"])
+
+    async def restore_queues(self) -> int:
+        """At start-up: the pushes of the last day back in the villagers' queues, under their own numbers,
+        so a page that reconnects after a restart gets what it had not received. Returns how many."""
+        recent = await self._run(self._recent_pushes)
+        now, monotonic = time.time(), time.monotonic()
+        for user_id, rows in recent.items():
+            for text, created_at in rows:
+                self.lines.restore(user_id, {"text": text, "buttons": []}, push_number(created_at),
+                                   monotonic - (now - created_at))
+        return sum(len(rows) for rows in recent.values())
+
+    def _recent_pushes(self) -> dict[str, list[tuple[str, float]]]:
+        since, found = time.time() - KEEP_SECONDS, defaultdict(list)
+        rows = self.service.store.db.execute(  # newest first by row id: only the last day is read
+            "select user_key, text, created_at, decision from messages order by id desc")
+        for user_key, text, created_at, decision in rows:
+            if created_at < since:
+                break
+            if decision == PUSHED and user_key.startswith(f"{PLATFORM}:") and len(found[user_key]) < MAX_QUEUED:
+                found[user_key].append((text, created_at))
+        return {key.split(":", 1)[1]: list(reversed(pushes)) for key, pushes in found.items() if pushes}
 
     async def history(self, user_id: str) -> dict:
         """This villager's conversation, for a page that was just (re)loaded."""
-        seq = self.lines.latest(user_id)  # read together with submitting the transcript read: see push()
         key = f"{PLATFORM}:{user_id}"
-        rows, lang = await self._run(self._read_history, key)
+        rows, lang, seq = await self._run(self._read_history, key)
         if not rows:  # new, or used /forget: keep nothing about them in memory either
             self._seen.pop(user_id, None)
         memory = self._seen.get(user_id) or {"labels": {}, "tail": []}
@@ -156,8 +221,12 @@ class WebChat:
                 message["buttons"] = remembered["buttons"]
         return {"messages": messages, "lang": lang, "seq": seq}
 
-    def _read_history(self, user_key: str) -> tuple[list[dict], str]:
-        return self.service.store.transcript(user_key, HISTORY_LIMIT), self._language(user_key)
+    def _read_history(self, user_key: str) -> tuple[list[dict], str, int]:
+        """The transcript, the language, and the number of the newest push in it (see `push`)."""
+        store = self.service.store
+        newest = next(store.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
+                                       [user_key, PUSHED]))[0]
+        return store.transcript(user_key, HISTORY_LIMIT), self._language(user_key), push_number(newest or 0)
 
     async def close(self) -> None:
         await self.lines.close()
@@ -166,11 +235,17 @@ class WebChat:
 WEB_CHAT = web.AppKey("web_chat", WebChat)
 
 
-def setup_web_chat(app: web.Application, service: ChatService) -> WebChat:
-    """Add the chat page and its API to `app`; the returned WebChat is also stored under `WEB_CHAT`."""
-    chat = WebChat(service)
+def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str, int] | None = None) -> WebChat:
+    """Add the chat page and its API to `app`; the returned WebChat is also stored under `WEB_CHAT`.
+    `limits` overrides the default message limits (see `web_limits`)."""
+    chat = WebChat(service, limits)
     app[WEB_CHAT] = chat
     add_routes(app, chat)
+
+    async def restore(_app: web.Application) -> None:
+        await chat.restore_queues()
+
+    app.on_startup.append(restore)
 
     async def close_sockets(_app: web.Application) -> None:
         await chat.close()

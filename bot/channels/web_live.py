@@ -5,8 +5,9 @@ goes, so every pushed message goes both to the villager's open sockets and to a
 short queue kept for them. Each message carries a sequence number the page
 remembers: the socket and the polling fallback may overlap without a message
 showing twice, and a page that reconnects asks only for what it missed. The
-numbers come from the clock (milliseconds), so they keep growing when the
-server restarts and a page's remembered number stays meaningful.
+numbers are given by `WebChat.push`: when the message was written to the
+transcript, so they keep growing when the server restarts, and the queue
+rebuilt from the transcript at start-up (`restore`) has the same numbers.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class LiveLines:
 
     def __init__(self) -> None:
         self._lines: dict[str, _Line] = {}
-        self._last_seq = 0
 
     def _line(self, user_id: str) -> _Line:
         return self._lines.setdefault(user_id, _Line())
@@ -62,27 +62,33 @@ class LiveLines:
             line.sockets.discard(socket)
             self._forget_if_idle(user_id)
 
-    def latest(self, user_id: str) -> int:
-        """The newest queued number for this villager: a page that has read the history starts after it."""
-        line = self._lines.get(user_id)
-        return line.queue[-1][0] if line and line.queue else 0
-
     def pending(self, user_id: str, after: int) -> list[dict]:
         line = self._lines.get(user_id)
         if line is None:
             return []
         return [message for seq, _, message in line.queue if seq > after]
 
-    def enqueue(self, user_id: str, reply: dict) -> dict:
-        """Queue a message and number it. Synchronous, so callers can order it against history reads."""
+    def enqueue(self, user_id: str, reply: dict, seq: int) -> dict:
+        """Queue a message under its number and wake the polls waiting for it."""
         self._prune()
-        self._last_seq = max(self._last_seq + 1, int(time.time() * 1000))
-        message = {"type": "push", "seq": self._last_seq, "reply": reply}
+        message = {"type": "push", "seq": seq, "reply": reply}
         line = self._line(user_id)
-        line.queue.append((self._last_seq, time.monotonic(), message))
+        line.queue.append((seq, time.monotonic(), message))
         line.changed.set()
         line.changed = asyncio.Event()
         return message
+
+    def restore(self, user_id: str, reply: dict, seq: int, queued_at: float) -> None:
+        """Put back a message queued before a restart (`queued_at` on this process's monotonic clock)."""
+        message = {"type": "push", "seq": seq, "reply": reply}
+        self._line(user_id).queue.append((seq, queued_at, message))
+
+    def forget(self, user_id: str) -> None:
+        """/forget: drop what is queued for this villager; their open pages stay connected."""
+        line = self._lines.get(user_id)
+        if line is not None:
+            line.queue.clear()
+            self._forget_if_idle(user_id)
 
     async def send(self, user_id: str, message: dict) -> int:
         """Send to every open socket of this villager; returns how many took it."""

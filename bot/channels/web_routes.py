@@ -1,8 +1,10 @@
 """HTTP and WebSocket endpoints of the villager chat page, and the checks every request passes.
 
 Requests are refused before the core sees them when they are too big, come
-from another site, or are not something the page would send; refusals carry a
-message a villager can read (Chinese first), because the page shows it as is.
+from another site, are not something the page would send, or come too fast
+(`web_limits`: per villager, per address, new villagers per address); refusals
+carry a message a villager can read (Chinese first), because the page shows it
+as is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
+from bot.channels.web_limits import client_address, is_secure
 from bot.web_requests import Refused
 from bot.web_requests import decode_json, finite_number
 from bot.web_requests import read_json as read_body
@@ -95,8 +98,13 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
         response = web.Response(body=page, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
         if villager(request) is None:
             response.set_cookie(COOKIE, secrets.token_urlsafe(18), max_age=COOKIE_DAYS * 86400, path="/",
-                                httponly=True, samesite="Lax", secure=request.secure)
+                                httponly=True, samesite="Lax", secure=is_secure(request))
         return response
+
+    async def admit(request: web.Request, user_id: str, message: dict) -> None:
+        """Count the message against the limits (a page retrying an answered one is not counted again)."""
+        if not chat.repeat(user_id, message["message_id"]):
+            await chat.limits.check(user_id, client_address(request))
 
     async def post_message(request: web.Request) -> web.Response:
         try:
@@ -106,6 +114,7 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
             if user_id is None:
                 raise Refused(401, NO_COOKIE)
             message = parse_message(await read_json(request))
+            await admit(request, user_id, message)
         except Refused as error:
             return refuse(error)
         return web.json_response(await chat.answer(user_id, **message))
@@ -141,6 +150,7 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
                 try:
                     data = decode_json(frame.data, UNREADABLE)
                     message = parse_message(data)
+                    await admit(request, user_id, message)
                 except (ValueError, Refused) as error:
                     reason = str(error) if isinstance(error, Refused) else UNREADABLE
                     sent_id = data.get("id") if isinstance(data, dict) else None

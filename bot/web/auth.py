@@ -5,14 +5,23 @@ Every state-changing request must carry the header `X-Mingbai: 1` (as the
 villager chat page's requests do) and, when the browser sends one, an Origin
 of this site: a form or script on another site cannot add that header without
 a CORS preflight we never grant, so it cannot act with an adviser's cookie.
-Wrong logins are counted per address and per name; the sixth within a quarter
-of an hour is refused before the password is even checked.
+Wrong logins are counted per name and address together, per name, and per
+address (the client's, when a trusted proxy says it: `web_limits`). Past a few
+free tries each key must wait, longer after every further failure, before the
+password is even checked again. The pair is strict, so one guesser is slowed
+at once; the name alone only much later (many addresses guessing one name); the
+address alone far later still (many people behind one proxy). So a guesser
+cannot lock an adviser out from elsewhere, nor everyone behind a shared
+address. A success clears only its own name's counters. The counters are in
+memory; a restart forgets them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import sqlite3
 import time
 from collections import defaultdict, deque
 from functools import wraps
@@ -21,6 +30,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.channels.web_limits import client_address, is_secure
 from bot.web_requests import Refused
 from bot.web_requests import read_json as read_body
 
@@ -35,8 +45,11 @@ log = logging.getLogger(__name__)
 COOKIE = "mingbai_console"
 CSRF_HEADER = "X-Mingbai"
 BODY_LIMIT = 16 * 1024  # a reply of 4,000 Chinese characters is 12 KB
-MAX_FAILURES = 5
-FAILURE_WINDOW = 15 * 60
+#: Failures allowed before each further try must wait: for one name from one address, for one name from
+#: anywhere, and from one address for any names.
+FREE_FAILURES = {"pair": 5, "name": 20, "address": 100}
+FIRST_WAIT = 30.0  # seconds after the first failure past the free ones; doubles with each further one
+FAILURE_WINDOW = 15 * 60  # a failure older than this is forgotten; also the longest wait
 MAX_TRACKED = 10_000
 
 WRONG_LOGIN = "用户名或密码不对。"
@@ -46,42 +59,56 @@ TOO_BIG = "内容太长了，请分几次发。"
 UNREADABLE = "没看懂这个请求，请刷新页面后再试。"
 LOGGED_OUT = "请先登录。"
 ADMINS_ONLY = "这个页面只有管理员能看。"
+STORAGE_DOWN = "数据库暂时无法写入，刚才的操作没有保存，请稍后再试。"
 
 Handler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
 
 
 class LoginLimiter:
-    """Recent failed logins per key (an address, a name); in memory, which is enough for one server."""
+    """Recent failed logins per key (name and address, name, address), with a growing wait past the free ones."""
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
+    @staticmethod
+    def keys(name: str, address: str) -> dict[str, str]:
+        return {"pair": f"pair:{name}\n{address}", "name": f"name:{name}", "address": f"address:{address}"}
+
     def _recent(self, key: str) -> deque[float]:
-        failures = self._failures[key]
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
         while failures and failures[0] < self.clock() - FAILURE_WINDOW:
             failures.popleft()
         if not failures:
             del self._failures[key]
-            return deque()
         return failures
 
-    def wait_minutes(self, *keys: str) -> int:
-        """0 when another attempt is allowed; otherwise the minutes until the oldest failure expires."""
-        waits = [self._recent(key)[0] + FAILURE_WINDOW - self.clock() for key in keys
-                 if len(self._recent(key)) >= MAX_FAILURES]
-        return max(1, round(max(waits) / 60)) if waits else 0
+    def wait_seconds(self, name: str, address: str) -> float:
+        """0 when a try is allowed now; otherwise how long until it is."""
+        waits = [0.0]
+        for kind, key in self.keys(name, address).items():
+            failures = self._recent(key)
+            extra = len(failures) - FREE_FAILURES[kind]
+            if extra >= 0:
+                wait = min(FAILURE_WINDOW, FIRST_WAIT * 2 ** extra)
+                waits.append(failures[-1] + wait - self.clock())
+        return max(waits)
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, name: str, address: str) -> None:
         if len(self._failures) > MAX_TRACKED:  # made-up names must not fill the memory
             for key in list(self._failures):
                 self._recent(key)
-        for key in keys:
+        for key in self.keys(name, address).values():
             self._failures[key].append(self.clock())
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def succeeded(self, name: str, address: str) -> None:
+        """The right password: that name starts afresh; the address keeps its count (F3: an attacker's own
+        account must not buy more guesses at other names)."""
+        keys = self.keys(name, address)
+        for kind in ("pair", "name"):
+            self._failures.pop(keys[kind], None)
 
 
 def check_same_site(request: web.Request) -> None:
@@ -119,7 +146,11 @@ def guarded(console: "Console", role: str, *, api: bool) -> Callable[[Handler], 
     def wrap(handler: Handler):
         @wraps(handler)
         async def guarded_handler(request: web.Request) -> web.StreamResponse:
-            account = await current_account(console, request)
+            try:
+                account = await current_account(console, request)
+            except sqlite3.OperationalError as error:
+                log.error("console: storage failed reading a session (%s)", error)
+                return refusal(Refused(503, STORAGE_DOWN))
             if account is None:
                 if api:
                     return refusal(Refused(401, LOGGED_OUT))
@@ -132,6 +163,11 @@ def guarded(console: "Console", role: str, *, api: bool) -> Callable[[Handler], 
                 response = await handler(request, account)
             except Refused as error:
                 return refusal(error)
+            except sqlite3.OperationalError as error:  # disk full, file unwritable: say so, in JSON
+                log.error("console: storage failed on %s (%s)", request.path, error)
+                if not api:
+                    return refused_page(account, STORAGE_DOWN, status=503)
+                return refusal(Refused(503, STORAGE_DOWN))
             response.headers.update(NO_STORE)
             return response
 
@@ -160,25 +196,27 @@ def add_login_routes(app: web.Application, console: "Console") -> None:
             name, password = data.get("name"), data.get("password")
             if not isinstance(name, str) or not isinstance(password, str) or len(name) > 64 or len(password) > 256:
                 raise Refused(400, WRONG_LOGIN)
-            name = name.strip().lower()
-            keys = (f"address:{request.remote}", f"name:{name}")
-            if minutes := console.limiter.wait_minutes(*keys):
-                log.warning("console: login refused, too many failures from %s", request.remote)
-                raise Refused(429, TOO_MANY.format(minutes=minutes))
+            name, address = name.strip().lower(), client_address(request)
+            if (wait := console.limiter.wait_seconds(name, address)) > 0:
+                log.warning("console: login refused, too many failures (from %s)", address)
+                raise Refused(429, TOO_MANY.format(minutes=max(1, math.ceil(wait / 60))))
             found = await console.service.call(console.accounts.credentials, name)
             matches = await asyncio.to_thread(check_password, password, found[1] if found else DUMMY_HASH)
             if not (found and matches):
-                console.limiter.failed(*keys)
+                console.limiter.failed(name, address)
                 raise Refused(401, WRONG_LOGIN)
+            console.limiter.succeeded(name, address)
+            account = found[0]
+            token = await console.service.call(console.accounts.start_session, account.name)
+            await console.service.call(console.default_display_name, account)
         except Refused as error:
             return refusal(error)
-        console.limiter.succeeded(*keys)
-        account = found[0]
-        token = await console.service.call(console.accounts.start_session, account.name)
-        await console.service.call(console.default_display_name, account)
+        except sqlite3.OperationalError as error:  # the session cannot be written: say so, in JSON
+            log.error("console: storage failed during a login (%s)", error)
+            return refusal(Refused(503, STORAGE_DOWN))
         log.info("console: %s logged in", account.name)
         response = json_response({"next": _next_page(account, str(data.get("next") or ""))})
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=request.secure, path="/",
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=is_secure(request), path="/",
                             max_age=console.session_seconds)
         return response
 
@@ -188,8 +226,12 @@ def add_login_routes(app: web.Application, console: "Console") -> None:
         except Refused as error:
             return refusal(error)
         token = request.cookies.get(COOKIE, "")
-        if token and len(token) <= 100:
-            await console.service.call(console.accounts.end_session, token)
+        try:
+            if token and len(token) <= 100:
+                await console.service.call(console.accounts.end_session, token)
+        except sqlite3.OperationalError as error:
+            log.error("console: storage failed during a logout (%s)", error)
+            return refusal(Refused(503, STORAGE_DOWN))
         response = json_response({"next": "/login"})
         response.del_cookie(COOKIE, path="/")
         return response

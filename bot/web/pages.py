@@ -79,10 +79,10 @@ def page(title: str, account: "Account", active: str, body: str, **options) -> w
                         headers=PAGE_HEADERS)
 
 
-def refused_page(account: "Account", message: str) -> web.Response:
+def refused_page(account: "Account", message: str, status: int = 403) -> web.Response:
     body = f'<h1>不能打开</h1><p class="problem">{esc(message)}</p><p><a href="/adviser">回到顾问台</a></p>'
     response = page("不能打开", account, "", body)
-    response.set_status(403)
+    response.set_status(status)
     return response
 
 
