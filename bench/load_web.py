@@ -82,7 +82,9 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "MINGBAI_DATA_DIR": data_dir, "MINGBAI_WEB_PORT": str(port), "TELEGRAM_BOT_TOKEN": ""}
+        # every simulated villager comes from 127.0.0.1: the per-address limits would stop the load test itself
+        env = {**os.environ, "MINGBAI_DATA_DIR": data_dir, "MINGBAI_WEB_PORT": str(port), "TELEGRAM_BOT_TOKEN": "",
+               "MINGBAI_WEB_LIMITS": "villager=0,address=0,new_ids=0"}
         server = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
