@@ -31,13 +31,19 @@ class Text:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A time limit that runs against the villager, e.g. one year to apply for labour arbitration."""
+    """A time limit that runs against the villager, e.g. one year to apply for labour arbitration.
+
+    `ask` is the question the calculator opens with when "when did it happen?"
+    would get the wrong day (a worker's leaving date, a loan's repayment date);
+    it lives here, beside the start rule it serves, so a legal reviewer edits both.
+    """
 
     amount: int
     unit: str  # "day", "month" or "year"
     starts: Text
     source: Text
     exceptions: Text | None = None
+    ask: Text | None = None
 
     @property
     def period(self) -> str:

@@ -26,6 +26,8 @@ KINDS = ("legal", "chat")
 HANDOFF_POLICIES = ("offer", "priority", "start")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 PERIOD_PATTERN = re.compile(r"^\s*(\d+)\s*(day|month|year)s?\s*$")
+DEADLINE_FIELDS = ("period", "from", "exceptions", "source", "ask")
+QUESTION_MARKS = {"zh": ("？", "?"), "en": ("?",)}
 
 
 class IntentReader:
@@ -178,6 +180,9 @@ class IntentReader:
         if not isinstance(value, LineDict):
             self.error(line, f"{where}.deadline: needs `period`, `from` and `source`")
             return None
+        for unknown in sorted(set(value) - set(DEADLINE_FIELDS), key=str):  # a misspelt `ask:` would vanish silently
+            allowed = ", ".join(DEADLINE_FIELDS)
+            self.error(value.line_of(unknown), f"{where}.deadline: unknown field `{unknown}` (allowed: {allowed})")
         match = PERIOD_PATTERN.match(str(value.get("period", "")))
         if not match:
             self.error(value.line_of("period"), f"{where}.deadline.period: write a number and day(s), month(s) or year(s), e.g. `1 year`")
@@ -185,9 +190,26 @@ class IntentReader:
         starts = self.text(value, "from", f"{where}.deadline")
         source = self.text(value, "source", f"{where}.deadline")
         exceptions = self.text(value, "exceptions", f"{where}.deadline") if "exceptions" in value else None
+        ask = self.deadline_ask(value, where) if "ask" in value else None
         if starts is None or source is None:
             return None
-        return Deadline(int(match[1]), match[2], starts, source, exceptions)
+        return Deadline(int(match[1]), match[2], starts, source, exceptions, ask)
+
+    def deadline_ask(self, value: LineDict, where: str) -> Text | None:
+        """The calculator's opening question: a question in each language, since the villager answers it with a date.
+
+        The bot adds the examples and how to leave (/cancel, 退出) itself, so the
+        admin writes only what decides the start day.
+        """
+        ask = self.text(value, "ask", f"{where}.deadline")
+        if ask is None:
+            return None
+        for lang in LANGUAGES:
+            if not any(mark in ask(lang) for mark in QUESTION_MARKS[lang]):
+                self.error(value["ask"].line_of(lang), f"{where}.deadline.ask.{lang}: write the question the villager "
+                           "answers with a date, with a question mark (e.g. 您是哪天离职的？)")
+                return None
+        return ask
 
     def check_emergency_first(self, raw: LineDict, answer: Text, where: str) -> None:
         for lang in LANGUAGES:

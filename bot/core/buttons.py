@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import replies
+from bot.core import deadlines, replies
 from bot.core.messages import Button, Reply
 from bot.core.texts import label, text
 
@@ -42,9 +42,9 @@ class Buttons:
             conversation.start_flow(turn, argument)
         elif name == "flow" and user.flow:
             conversation._flow_step(turn, action=action)
-        elif name == "deadline" and argument in conversation.faq:
+        elif name == "deadline" and argument in conversation.faq and conversation.faq[argument].deadline:
             user.awaiting = action
-            turn.say(Reply(text("deadline_ask", lang)))
+            turn.say(Reply(deadlines.ask(conversation.faq[argument], lang)))
         elif name == "group":
             turn.say(replies.group_questions(conversation.faq, argument, lang))
         elif name == "topics":

@@ -19,8 +19,7 @@ from bot.core import replies
 from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
-from bot.core.deadlines import describe as describe_deadline
-from bot.core.deadlines import parse_when
+from bot.core import deadlines
 from bot.core.messages import Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
@@ -278,16 +277,28 @@ class Conversation:
         elif awaiting == "where":
             self.set_place(turn, message)
         elif awaiting.startswith("deadline:"):
-            happened = parse_when(message, self.today())
-            if happened is None:
-                turn.say(Reply(text("deadline_unclear", turn.lang)))
+            intent = self.faq.intents.get(awaiting.split(":", 1)[1])
+            if deadlines.is_leaving(message):  # 退出, 算了: every prompt promises this works
+                self.commands.run(turn, "/cancel")
                 return
-            user.awaiting = None
-            intent = self.faq[awaiting.split(":", 1)[1]]
-            turn.say(Reply(describe_deadline(intent, happened, self.today(), turn.lang), (replies.human_row(turn.lang),)))
+            step = deadlines.reply(intent, message, self.today(), turn.lang) if intent and intent.deadline else None
+            if step is None or (step.kind == "unclear" and self._asks_instead(message, intent.id)):
+                user.awaiting = None  # "算了，我想找个真人问问" is answered, not refused as a bad date; so is a stale state
+                self._match(turn, message)
+                return
+            user.awaiting = None if step.done else awaiting
+            turn.say(Reply(step.text, (replies.human_row(turn.lang),) if step.done else ()))
         else:
             user.awaiting = None
             self._match(turn, message)
+
+    def _asks_instead(self, message: str, intent_id: str) -> bool:
+        """True when a message that is no date is confidently a request for a person or another legal question."""
+        decision = self.matcher.match(message)
+        if decision.kind != "answer" or decision.intent == intent_id:
+            return False
+        other = self.faq[decision.intent]
+        return other.kind == "legal" or other.handoff == "start"  # not chat: "不晓得" is no "thank you"
 
     def set_place(self, turn: Turn, message: str) -> None:
         area = self.places.find_area(message)

@@ -1,12 +1,21 @@
 """'算一算还有多久': when did it happen, and how long is left under an FAQ deadline.
 
 Villagers answer "when did it happen?" the way they talk (去年三月, 三个月前,
-2025.5.3), so `parse_when` reads the usual forms and returns None rather than
-guess. Where a phrase covers a span (a month, 一年多, 十几天) it resolves to the
-*earliest* plausible day: an early date can only make the bot report less time
-left, never more, and a villager wrongly told "4 months left" loses the claim.
-So "2025年5月" is 1 May 2025, "一年多前" is one day short of two years ago, and
-"十几天前" is 19 days ago.
+去年年底, 2025.5.3), so `parse_when` reads the usual forms and returns None rather than
+guess. Where a phrase covers a span (a month, 年底, 月底, 上半年, 一年多, 十几天) it
+resolves to the *earliest* plausible day: an early date can only make the bot report
+less time left, never more, and a villager wrongly told "4 months left" loses the claim.
+So "2025年5月" is 1 May 2025, "去年年底" is 1 December of last year, "3月底" is 21 March
+(下旬), "一年多前" is one day short of two years ago and "十几天前" is 19 days ago; the
+answer then says the count started from that earliest day.
+
+Lunar dates (腊月, 冬月, 正月, 农历三月, 过年) are never converted: the lunar year drifts
+against the Gregorian one by up to a month, and a wrong month could hide a lost claim.
+The calculator asks for the Gregorian date instead (`reply`).
+
+What the calculator asks first comes from the FAQ (`Deadline.ask`), because only the
+legal content knows which day starts the clock: the leaving date for a worker who has
+left, the agreed repayment date for a loan.
 """
 
 from __future__ import annotations
@@ -50,6 +59,16 @@ _AGO_EN = re.compile(r"(?P<more>more than |over )?\b(?P<n>[0-9]{1,3}|an?|one|two
 _THIS_OR_LAST = re.compile(r"(上个?月|这个?月|本月|last month|this month)(?:([0-9]{1,2})[日号])?"
                            r"|(上个?(?:周|星期|礼拜)|这个?(?:周|星期|礼拜)|本周|last week|this week)")
 _DAYS_BACK = re.compile("|".join(sorted(_DAYS_BACK_TABLE, key=len, reverse=True)))
+#: Lunar-calendar words: months, days, festivals. The bot asks for the Gregorian date instead of converting.
+_LUNAR = re.compile(r"十冬腊月|腊月|冬月|正月|农历|阴历|旧历|老历|初[一二三四五六七八九十]|廿|过年|春节|除夕|大年|元宵|端午|"
+                    r"中秋|重阳|腊八|小年|\blunar\b|chinese new year|spring festival")
+#: Parts of a year as the month they start in; "年?" swallows the doubled 年 of 去年年底 and 2025年年初.
+_YEAR_PART_MONTH = {"年底": 12, "年末": 12, "年尾": 12, "年根": 12, "年初": 1, "年头": 1, "年中": 6,
+                    "上半年": 1, "下半年": 7}
+_YEAR_PART = re.compile(f"年?({'|'.join(_YEAR_PART_MONTH)})")
+#: Parts of a month as the day they start on: 上旬 1-10, 中旬 11-20, 下旬 (月底) 21 to the end.
+_MONTH_PART_DAY = {"上旬": 1, "中旬": 11, "下旬": 21, "初": 1, "头": 1, "中": 11, "底": 21, "末": 21, "尾": 21}
+_MONTH_PART = re.compile(f"((?<![0-9])[0-9]{{1,2}}月份?|上个?月|这个?月|本月|(?<!个)月)的?({'|'.join(_MONTH_PART_DAY)})")
 _MONTH_EN = re.compile(r"\b(january|february|march|april|may|june|july|august|september|sept|october|"
                        r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\b")
 
@@ -64,10 +83,39 @@ def _arabic(run: str) -> str:
     return str((_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0))
 
 
-def _prepare(text: str) -> str:
-    text = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
-    text = re.sub("年(?:底|末)", "年12月", text).replace("年初", "年1月")
-    return _NUMERAL_RUN.sub(lambda match: _arabic(match[0]), text)
+def _normalise(text: str) -> str:
+    """One script and one width: traditional characters and full-width digits read like the rest."""
+    return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+def _lunar_word(normalised: str) -> str | None:
+    """The lunar-calendar word a villager used (腊月, 农历, 过年...), or None."""
+    match = _LUNAR.search(normalised)
+    return match[0] if match else None
+
+
+def _part_word(text: str) -> str | None:
+    """The part of a year or month a villager named (年底, 上半年, 3月底...), to tell them it was counted early."""
+    digits = _NUMERAL_RUN.sub(lambda match: _arabic(match[0]), _normalise(text))
+    if match := _YEAR_PART.search(digits):
+        return match[1]
+    match = _MONTH_PART.search(digits)
+    return match[0] if match else None
+
+
+def _month_part(match: re.Match, today: dt.date) -> str:
+    """'3月底' -> '3月21日'; a bare '月底' is the latest one that has come (this month's or last month's)."""
+    month, day = match[1], _MONTH_PART_DAY[match[2]]
+    if month == "月":
+        month = "这个月" if today.day >= day else "上个月"
+    return f"{month}{day}日"
+
+
+def _prepare(text: str, today: dt.date) -> str:
+    """Digits for Chinese numerals, and parts of years and months (年底, 月初) as their earliest day."""
+    text = _NUMERAL_RUN.sub(lambda match: _arabic(match[0]), _normalise(text))
+    text = _YEAR_PART.sub(lambda match: f"年{_YEAR_PART_MONTH[match[1]]}月", text)  # 去年年底 -> 去年12月
+    return _MONTH_PART.sub(lambda match: _month_part(match, today), text)
 
 
 def shift_months(day: dt.date, months: int) -> dt.date:
@@ -150,10 +198,13 @@ _RULES = (
 def parse_when(text: str, today: dt.date) -> dt.date | None:
     """The day something happened, from how a villager said it; None when it cannot be told.
 
-    Month-only answers resolve to the 1st and year-only answers to 1 January (the
-    earliest plausible day, see the module docstring). Dates in the future are None.
+    Month-only answers resolve to the 1st, year-only answers to 1 January and 年底
+    to 1 December (the earliest plausible day, see the module docstring). Dates in
+    the future and lunar dates are None.
     """
-    prepared = _prepare(text)
+    if _lunar_word(_normalise(text)):
+        return None  # a lunar month read as a Gregorian one could be a month off
+    prepared = _prepare(text, today)
     for pattern, read in _RULES:
         if match := pattern.search(prepared):
             return read(match, today)
@@ -215,16 +266,22 @@ _TEXTS = {
     "passed": ("按这个算，期限很可能已经过了，已经过去{span}。", "On this count the time limit has probably passed: it ended {span} ago."),
     "close": ("时间不多了，请马上行动：尽快拨打12348，或到法律援助中心找人帮您看一看。", "Time is short: act now. Call 12348 or go to the legal aid centre and have someone look at your case."),
     "act": ("不要自己就放弃：有例外情况时可能还来得及，请马上拨打12348，或找法律援助中心、律师确认。", "Do not give up on your own: an exception may still leave you time. Call 12348 now, or ask the legal aid centre or a lawyer."),
+    "part": ("「{word}」是一段时间，我按最早的一天（{happened}）算的；"
+             "记得具体是哪天的，再点「算一算还有多久」发那一天，能算得更准。",
+             "\"{word}\" covers several days, so I counted from the earliest ({happened}); "
+             "if you remember the exact day, press \"How long do I have?\" again and send it."),
     "caveat": ("提醒：这只是大致估算。真正从哪天起算、有没有时效中断、中止等例外，都会改变结果；请拨打12348公共法律服务热线或咨询律师确认。", "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the period can change it; confirm with the 12348 public legal service hotline or a lawyer."),
 }
 
 
-def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str) -> str:
+def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str, part: str | None = None) -> str:
     """The answer to '算一算还有多久': the rule as the FAQ states it, the count, and why to double-check.
 
     Every legal fact comes from `intent.deadline`, so the text can only be as
     right as the reviewed FAQ; the caveat is always there because the villager's
-    own start date and exceptions are exactly what the bot cannot know.
+    own start date and exceptions are exactly what the bot cannot know. `part` is
+    the span word the villager used (年底, 月初), said to have been counted from its
+    earliest day so they can give the exact one.
     """
     deadline = intent.deadline
     if deadline is None:
@@ -236,6 +293,8 @@ def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str) -> st
     if deadline.exceptions:
         lines.append(texts["exceptions"].format(exceptions=deadline.exceptions(lang)))
     lines.append(texts["ends"].format(happened=_date(happened, lang), ends=_date(left.ends, lang)))
+    if part:
+        lines.append(texts["part"].format(word=part, happened=_date(happened, lang)))
     if left.status == "passed":
         lines += [texts["passed"].format(span=_span(-left.days_left, lang)), texts["act"]]
     else:
@@ -244,3 +303,70 @@ def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str) -> st
             lines.append(texts["close"])
     lines.append(texts["caveat"])
     return "\n".join(lines)
+
+
+#: The calculator's questions as (Chinese, English). The examples are forms `parse_when` reads.
+_ASKING = {
+    "ask": ("这件事是什么时候发生的（或者您什么时候知道的）？", "When did it happen (or when did you find out)?"),
+    "examples": ("可以这样写：2025年5月3日、去年年底、三个月前。", "For example: 3 May 2025, May 2025, 3 months ago."),
+    "vague": ("记不清具体哪天的，写个大概也行，比如「去年年底」。", "If you don't remember the day, the month is enough, e.g. May 2025."),
+    "leave": ("不想算了，发「退出」或 /cancel。", "To stop, send /cancel (or 退出)."),
+    "unclear": ("没看懂这个时间。", "I couldn't read that date."),
+    "lunar": ("您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。"
+              "请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",
+              "\"{word}\" is a lunar-calendar date. The lunar calendar is off the Gregorian one by a different "
+              "number of days each year, so I won't convert it and risk getting your deadline wrong. Please give "
+              "the Gregorian date or month, e.g. 20 January 2025 or January 2025; your phone's calendar shows both."),
+}
+#: Answers that mean "stop asking me": every prompt promises 退出 works as a plain word, not only /cancel.
+_LEAVING = frozenset({"退出", "取消", "算了", "不算了", "不用算了", "不用了", "不要了", "不想算了", "cancel", "stop", "quit", "exit"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """The calculator's reply to one answer: "counted" ends the question; "lunar" and "unclear" ask again."""
+
+    kind: str  # "counted", "lunar" or "unclear"
+    text: str
+
+    @property
+    def done(self) -> bool:
+        return self.kind == "counted"
+
+
+def _asking(key: str, lang: str, **values: str) -> str:
+    return _ASKING[key][int(lang == "en")].format(**values)
+
+
+def _question(intent: Intent, lang: str) -> str:
+    """The FAQ's own question where the start day is not 'when it happened', else the general one."""
+    deadline = intent.deadline
+    return deadline.ask(lang) if deadline and deadline.ask else _asking("ask", lang)
+
+
+def ask(intent: Intent, lang: str) -> str:
+    """What the calculator says when opened: the question, forms it understands, and how to leave."""
+    return "\n".join((_question(intent, lang), _asking("examples", lang), _asking("leave", lang)))
+
+
+def is_leaving(message: str) -> bool:
+    """True for 退出, 算了, cancel...: the villager wants out of the calculator, not to give a date."""
+    return re.sub(r"[\s\W]+", "", _normalise(message)) in _LEAVING
+
+
+def reply(intent: Intent, message: str, today: dt.date, lang: str) -> Step:
+    """The answer to what the villager wrote when asked for the date: the count, or the question again and why.
+
+    A lunar date gets its own request for the Gregorian one (never a guess); anything
+    else unread repeats the FAQ's question, so a worker who has not left reads again
+    that the year does not run, and every repeat says how to leave.
+    """
+    lunar = _lunar_word(_normalise(message))
+    if lunar:
+        return Step("lunar", "\n".join((_asking("lunar", lang, word=lunar), _asking("leave", lang))))
+    happened = parse_when(message, today)
+    if happened is None:
+        lines = (_asking("unclear", lang), _question(intent, lang), _asking("examples", lang), _asking("vague", lang),
+                 _asking("leave", lang))
+        return Step("unclear", "\n".join(lines))
+    return Step("counted", describe(intent, happened, today, lang, part=_part_word(message)))

@@ -117,14 +117,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没找到这个地方。请写县（区、市）的名字，比如「犍为县」。发 /cancel 退出。",
         "en": "I couldn't find that place. Please write the county name, e.g. 犍为县. Send /cancel to stop.",
     },
-    "deadline_ask": {
-        "zh": "这件事是什么时候发生的（或者您什么时候知道的）？比如：2025年5月、去年三月、三个月前。",
-        "en": "When did it happen (or when did you find out)? For example: May 2025, 3 months ago, 2025-05-03.",
-    },
-    "deadline_unclear": {
-        "zh": "没看懂这个时间。请写成「2025年5月」「去年三月」「三个月前」这样；发 /cancel 退出。",
-        "en": "I couldn't read that date. Please write it like \"May 2025\" or \"3 months ago\"; send /cancel to stop.",
-    },
     "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
     "queue_position": {"zh": "您前面还有{position}位（包括您），请稍等。", "en": "You are number {position} in the queue."},
     "in_case": {"zh": "您正在和人工顾问对话，直接打字就能发给顾问；发 /end 结束对话。",
