@@ -83,14 +83,6 @@ class Ledger:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        db["telegram_cases"].create({"case_id": int, "chat": int, "topic_id": int, "card_message_id": int,
-                                     "card": str, "topic_name": str, "queued": int, "topic_closed": int},
-                                    pk="case_id", if_not_exists=True, defaults={"queued": 0, "topic_closed": 0})
-        db["telegram_cases"].create_index(["chat", "topic_id"], if_not_exists=True)
-        db["telegram_posts"].create({"id": int, "case_id": int, "event_id": int, "chat": int, "message_id": int},
-                                    pk="id", if_not_exists=True)
-        db["telegram_posts"].create_index(["event_id"], if_not_exists=True)
-        db["telegram_posts"].create_index(["chat", "message_id"], if_not_exists=True)
 
     # --- posts ---
 

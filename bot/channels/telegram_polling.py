@@ -57,9 +57,6 @@ class Inbox:
 
     def __init__(self, db):
         self.db = db
-        db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
-                                    pk="update_id", if_not_exists=True)
-        db["telegram_inbox"].create_index(["status", "update_id"], if_not_exists=True)
 
     def store(self, raws: list[dict]) -> list[int]:
         """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""

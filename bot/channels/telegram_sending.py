@@ -80,10 +80,6 @@ class Outbox:
 
     def __init__(self, db):
         self.db = db
-        db["telegram_outbox"].create({"id": int, "chat_id": int, "thread_id": int, "payload": str, "attempts": int,
-                                      "uncertain": int, "next_try_at": float, "created_at": float}, pk="id",
-                                     if_not_exists=True, defaults={"attempts": 0, "uncertain": 0, "next_try_at": 0.0})
-        db["telegram_outbox"].create_index(["chat_id", "id"], if_not_exists=True)
 
     def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
         """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""

@@ -106,29 +106,6 @@ class HandoffDesk:
     def __init__(self, db: sqlite_utils.Database, clock=time.time):
         self.db = db
         self.clock = clock
-        self._migrate()
-
-    def _migrate(self) -> None:
-        self.db["cases"].create(
-            {"id": int, "user_key": str, "intent": str, "urgent": int, "status": str, "adviser": str,
-             "created_at": float, "claimed_at": float, "closed_at": float, "summary": str, "rating": int,
-             "rating_comment": str, "topic_chat": str, "topic_id": int, "card_message_id": int,
-             "reminded": int},
-            pk="id", if_not_exists=True, defaults={"reminded": 0},
-        )
-        if "danger" not in self.db["cases"].columns_dict:  # databases made before emergencies had kinds
-            self.db["cases"].add_column("danger", str)
-        self.db["cases"].create_index(["user_key", "status"], if_not_exists=True)
-        self.db["case_events"].create(
-            {"id": int, "case_id": int, "kind": str, "author": str, "text": str, "media_kind": str,
-             "media_ref": str, "destination": str, "delivery": str, "attempts": int, "last_error": str,
-             "created_at": float, "delivered_at": float},
-            pk="id", if_not_exists=True, defaults={"attempts": 0},
-        )
-        self.db["case_events"].create_index(["destination", "delivery"], if_not_exists=True)
-        self.db["advisers"].create({"id": str, "display_name": str}, pk="id", if_not_exists=True)
-        self.db["blocked"].create({"user_key": str, "blocked_by": str, "told": int, "created_at": float},
-                                  pk="user_key", if_not_exists=True)
 
     # --- reading ---------------------------------------------------------------------------
 

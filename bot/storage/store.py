@@ -18,8 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.privacy import redact, redact_values
+from bot.storage.migrations import apply_all
 
-SCHEMA_VERSION = 1
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
@@ -64,34 +64,10 @@ class Store:
         self.db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
         if str(path) != ":memory:":
             self.db.enable_wal()
-        self._migrate()
+        apply_all(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
-
-    def _migrate(self) -> None:
-        db = self.db
-        db["users"].create(
-            {"key": str, "platform": str, "lang": str, "last_intent": str, "fallback_streak": int,
-             "awaiting": str, "flow": str, "place": str, "extra": str, "created_at": float, "updated_at": float},
-            pk="key", if_not_exists=True, defaults={"fallback_streak": 0},
-        )
-        db["messages"].create(
-            {"id": int, "user_key": str, "direction": str, "text": str, "intent": str, "score": float,
-             "decision": str, "created_at": float},
-            pk="id", if_not_exists=True,
-        )
-        db["messages"].create_index(["user_key", "id"], if_not_exists=True)
-        db["unanswered"].create(
-            {"id": int, "user_key": str, "text": str, "best_intent": str, "score": float, "reason": str,
-             "created_at": float},
-            pk="id", if_not_exists=True,
-        )
-        db["feedback"].create(
-            {"id": int, "user_key": str, "intent": str, "helpful": int, "created_at": float},
-            pk="id", if_not_exists=True,
-        )
-        db["processed"].create({"key": str, "user_key": str, "created_at": float}, pk="key", if_not_exists=True)
 
     # --- users -----------------------------------------------------------------------------
 

@@ -78,10 +78,6 @@ class Accounts:
     def __init__(self, db: sqlite_utils.Database, clock=time.time):
         self.db = db
         self.clock = clock
-        db["console_accounts"].create({"name": str, "role": str, "password": str, "created_at": float},
-                                      pk="name", if_not_exists=True)
-        db["console_sessions"].create({"token": str, "name": str, "created_at": float, "expires_at": float},
-                                      pk="token", if_not_exists=True)
 
     def save(self, name: str, role: str, password_hash: str) -> bool:
         """Create the account, or replace its role and password; True when it is new."""

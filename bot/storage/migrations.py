@@ -1,0 +1,107 @@
+"""The database schema, as named steps applied in order at start-up (sqlite-utils `Migrations`).
+
+Every table of mingbai is created here, not in the constructors of the
+classes that use it, so a column added in a later release reaches a database
+that an earlier release made: a step runs once and is recorded in
+`_sqlite_migrations`. A new change is a new step at the end of its set; an
+applied step is never edited. The first step of each set uses
+`if_not_exists`, so a database made before migrations existed (df12123)
+adopts the sets without losing a row.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+core = Migrations("mingbai.core")  # villagers, transcript, unanswered questions, feedback, dedupe marks
+cases = Migrations("mingbai.cases")  # handoff cases and their events
+telegram = Migrations("mingbai.telegram")  # the Telegram inbox, outbox and the advisers' group ledger
+console = Migrations("mingbai.console")  # web console accounts and sessions
+
+
+@core(name="initial_tables")
+def _core_tables(db: Database) -> None:
+    db["users"].create(
+        {"key": str, "platform": str, "lang": str, "last_intent": str, "fallback_streak": int,
+         "awaiting": str, "flow": str, "place": str, "extra": str, "created_at": float, "updated_at": float},
+        pk="key", if_not_exists=True, defaults={"fallback_streak": 0},
+    )
+    db["messages"].create(
+        {"id": int, "user_key": str, "direction": str, "text": str, "intent": str, "score": float,
+         "decision": str, "created_at": float},
+        pk="id", if_not_exists=True,
+    )
+    db["messages"].create_index(["user_key", "id"], if_not_exists=True)
+    db["unanswered"].create(
+        {"id": int, "user_key": str, "text": str, "best_intent": str, "score": float, "reason": str,
+         "created_at": float},
+        pk="id", if_not_exists=True,
+    )
+    db["feedback"].create({"id": int, "user_key": str, "intent": str, "helpful": int, "created_at": float},
+                          pk="id", if_not_exists=True)
+    db["processed"].create({"key": str, "user_key": str, "created_at": float}, pk="key", if_not_exists=True)
+
+
+@cases(name="initial_tables")
+def _case_tables(db: Database) -> None:
+    db["cases"].create(
+        {"id": int, "user_key": str, "intent": str, "urgent": int, "status": str, "adviser": str,
+         "created_at": float, "claimed_at": float, "closed_at": float, "summary": str, "rating": int,
+         "rating_comment": str, "topic_chat": str, "topic_id": int, "card_message_id": int, "reminded": int},
+        pk="id", if_not_exists=True, defaults={"reminded": 0},
+    )
+    db["cases"].create_index(["user_key", "status"], if_not_exists=True)
+    db["case_events"].create(
+        {"id": int, "case_id": int, "kind": str, "author": str, "text": str, "media_kind": str,
+         "media_ref": str, "destination": str, "delivery": str, "attempts": int, "last_error": str,
+         "created_at": float, "delivered_at": float},
+        pk="id", if_not_exists=True, defaults={"attempts": 0},
+    )
+    db["case_events"].create_index(["destination", "delivery"], if_not_exists=True)
+    db["advisers"].create({"id": str, "display_name": str}, pk="id", if_not_exists=True)
+    db["blocked"].create({"user_key": str, "blocked_by": str, "told": int, "created_at": float},
+                         pk="user_key", if_not_exists=True)
+
+
+@cases(name="danger_kind")
+def _case_danger(db: Database) -> None:
+    """The emergency a villager signalled (poison, self_harm, violence, fraud_now), shown to advisers."""
+    if "danger" not in db["cases"].columns_dict:
+        db["cases"].add_column("danger", str)
+
+
+@telegram(name="initial_tables")
+def _telegram_tables(db: Database) -> None:
+    db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
+                                pk="update_id", if_not_exists=True)
+    db["telegram_inbox"].create_index(["status", "update_id"], if_not_exists=True)
+    db["telegram_outbox"].create({"id": int, "chat_id": int, "thread_id": int, "payload": str, "attempts": int,
+                                  "uncertain": int, "next_try_at": float, "created_at": float}, pk="id",
+                                 if_not_exists=True, defaults={"attempts": 0, "uncertain": 0, "next_try_at": 0.0})
+    db["telegram_outbox"].create_index(["chat_id", "id"], if_not_exists=True)
+    db["telegram_cases"].create({"case_id": int, "chat": int, "topic_id": int, "card_message_id": int,
+                                 "card": str, "topic_name": str, "queued": int, "topic_closed": int},
+                                pk="case_id", if_not_exists=True, defaults={"queued": 0, "topic_closed": 0})
+    db["telegram_cases"].create_index(["chat", "topic_id"], if_not_exists=True)
+    db["telegram_posts"].create({"id": int, "case_id": int, "event_id": int, "chat": int, "message_id": int},
+                                pk="id", if_not_exists=True)
+    db["telegram_posts"].create_index(["event_id"], if_not_exists=True)
+    db["telegram_posts"].create_index(["chat", "message_id"], if_not_exists=True)
+
+
+@console(name="initial_tables")
+def _console_tables(db: Database) -> None:
+    db["console_accounts"].create({"name": str, "role": str, "password": str, "created_at": float},
+                                  pk="name", if_not_exists=True)
+    db["console_sessions"].create({"token": str, "name": str, "created_at": float, "expires_at": float},
+                                  pk="token", if_not_exists=True)
+
+
+SETS = (core, cases, telegram, console)
+
+
+def apply_all(db: Database) -> None:
+    """Bring the database up to this release's schema (does nothing when it already is)."""
+    for migrations in SETS:
+        migrations.apply(db)
