@@ -241,9 +241,8 @@ def _settings(args) -> Settings:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="mingbai", description="明白 mingbai: legal guidance chatbot for villagers")
-    parser.add_argument("--faq", type=Path, default=settings.faq_dir, help="FAQ folder (default: $MINGBAI_FAQ_DIR or ./faq)")
+    parser.add_argument("--faq", type=Path, help="FAQ folder (default: $MINGBAI_FAQ_DIR or ./faq)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     match = commands.add_parser("match", help="show the decision for one message")
@@ -302,7 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help works even when a setting is wrong
+    try:
+        if args.faq is None:
+            args.faq = Settings.from_env().faq_dir
+    except ValueError as error:
+        print(f"mingbai: {error} (in the environment or mingbai.toml)", file=sys.stderr)
+        return 2
     try:
         return args.handler(args)
     except FaqError as error:

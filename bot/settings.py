@@ -96,7 +96,7 @@ class Settings:
             webhook_secret=values["MINGBAI_WEBHOOK_SECRET"],
             adviser_chat=values["MINGBAI_ADVISER_CHAT"],
             adviser_routes=_routes(values["MINGBAI_ADVISER_ROUTES"]),
-            admins=tuple(int(part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
+            admins=tuple(_whole("MINGBAI_ADMINS", part) for part in values["MINGBAI_ADMINS"].split(",") if part.strip()),
             wechat_token=values["MINGBAI_WECHAT_TOKEN"],
             wechat_appid=values["MINGBAI_WECHAT_APPID"],
             wechat_secret=values["MINGBAI_WECHAT_SECRET"],
@@ -105,9 +105,9 @@ class Settings:
             wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
             wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
-            handoff_timeout=int(values["MINGBAI_HANDOFF_TIMEOUT"]),
+            handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
-            web_port=int(values["MINGBAI_WEB_PORT"]),
+            web_port=_whole("MINGBAI_WEB_PORT", values["MINGBAI_WEB_PORT"]),
             trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
             web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
         )
@@ -155,3 +155,11 @@ def _seconds(name: str, value: str) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"{name}={value!r}: write a number of seconds such as 4")
     return seconds
+
+
+def _whole(name: str, value: str) -> int:
+    """A whole number, or an error that names the setting and says what to write."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: write a whole number, e.g. {name}=8080") from None

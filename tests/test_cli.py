@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -52,3 +53,11 @@ def test_faq_dump_exports_every_intent_as_loaded(shipped_faq):
     scammed = next(item for item in dumped if item["id"] == "fraud.scammed")
     assert scammed["urgent"] is True and scammed["answer"]["zh"] and scammed["examples"]["en"]
     assert scammed["review_due"] and scammed["sources"]
+
+
+def test_a_wrong_setting_is_named_and_help_still_works(tmp_path):
+    env = {**os.environ, "MINGBAI_WEB_PORT": "abc"}
+    help_page = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert help_page.returncode == 0 and "usage: mingbai" in help_page.stdout
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "faq", "check"], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert check.returncode == 2 and "MINGBAI_WEB_PORT='abc'" in check.stderr and "Traceback" not in check.stderr

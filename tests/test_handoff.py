@@ -125,6 +125,14 @@ async def test_one_open_case_per_villager_and_urgent_first(bot):
     assert [c.user_key for c in queue] == ["test:2", "test:1"]
 
 
+async def test_a_new_case_says_what_to_write_and_never_to_send_codes(bot):
+    service, relay, phone, clock = bot
+    [started] = await say(service, "我要找人工")
+    assert "验证码" in started.text and "发生了什么" in started.text
+    [again] = await say(service, "/human")
+    assert "验证码" not in again.text, "said once, when the case opens"
+
+
 async def test_danger_words_during_a_case_make_it_urgent(bot):
     service, relay, phone, clock = bot
     await say(service, "/human")

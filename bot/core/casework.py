@@ -38,7 +38,9 @@ class CaseWork:
             turn.say(Reply(text("blocked", turn.lang)))
         return is_blocked
 
-    def start(self, turn: "Turn", urgent: bool, danger: str | None = None) -> None:
+    def start(self, turn: "Turn", urgent: bool, danger: str | None = None, advice: str | None = None) -> None:
+        """Open (or rejoin) the villager's case and tell them where they stand; `advice` (what to write while
+        waiting) comes with a new case."""
         user = turn.user
         case, new = self.desk.open_case(user.key, user.last_intent, urgent, danger)
         turn.effects.append(Effect("handoff", {"case": case.id, "urgent": case.urgent}))
@@ -50,6 +52,8 @@ class CaseWork:
         if new and self.hours and not self.hours.open_at(dt.datetime.fromtimestamp(self.clock())):
             hours = self.hours.chinese() if turn.lang != "en" else self.hours.label
             message += "\n\n" + text("out_of_hours", turn.lang, hours=hours)
+        if new and advice:
+            message += "\n\n" + advice
         turn.say(Reply(message, (_end_row(turn.lang),)))
 
     def remind_overdue(self, case: Case, lang: str) -> None:

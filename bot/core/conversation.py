@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
@@ -110,13 +111,21 @@ class Conversation:
     def answer_without_storage(self, incoming: Incoming) -> Outcome:
         """Storage is failing: still answer from the FAQ (reading needs no writes), say honestly that nothing
         was saved and no adviser can be reached here now, and mark the outcome `unsaved` for the channel."""
-        lang = written_language(incoming.text or "") or "zh"
+        typed = incoming.text if incoming.text and not incoming.text.startswith("/") else ""
+        lang = written_language(typed) or self._language_if_readable(incoming.user_key)
         notice = Reply(text("storage_down", lang))
         decision = self.matcher.match(incoming.text) if incoming.text and not incoming.text.startswith("/") else None
         if decision is None or decision.kind != "answer":
             return Outcome((notice,), (Effect("unsaved"),))
         answer = Reply(self.faq[decision.intent].full_answer(lang))
         return Outcome((answer, notice), (Effect("unsaved"),))
+
+    def _language_if_readable(self, user_key: str) -> str:
+        """The villager's language from their stored state, or Chinese when storage cannot even be read."""
+        try:
+            return self.language_of(user_key)
+        except sqlite3.Error:
+            return "zh"
 
     def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places) -> None:
         """A validated FAQ reload: from the next message on, answers come from the new files."""
@@ -260,7 +269,14 @@ class Conversation:
         danger = self.recent_danger(turn.user)
         last = turn.user.last_intent
         urgent = urgent or danger is not None or bool(last and last in self.faq and self.faq[last].urgent)
-        self.casework.start(turn, urgent, danger)
+        self.casework.start(turn, urgent, danger, advice=self._while_waiting(turn.lang))
+
+    def _while_waiting(self, lang: str) -> str | None:
+        """What the villager should do while waiting (say what happened, never send codes): the steps of
+        `handoff.request`'s own answer, whose first line only repeats that a person is coming."""
+        intent = self.faq.intents.get(replies.HANDOFF_INTENT)
+        steps = intent.answer(lang).strip().split("\n")[1:] if intent else []
+        return "\n".join(steps) or None
 
     # --- things the bot asked for ----------------------------------------------------------
 
