@@ -54,6 +54,8 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
     await expect(page.locator(".msg.me").last).to_have_text(WAGES)
     await expect(bot.last.locator("strong", has_text="12333")).to_be_visible()  # the FAQ's **bold**
     assert "**" not in await bot.last.inner_text()
+    call = bot.last.locator("a.call", has_text="12333").first  # a hotline is one tap from a call
+    assert await call.get_attribute("href") == "tel:12333"
     follow = bot.last.locator("button[data-action^='intent:']").first
     label, action = await follow.text_content(), await follow.get_attribute("data-action")
     await follow.click()

@@ -59,11 +59,34 @@ function addMine(text) {
   return show(node, false);
 }
 
+// Hotlines (110, 120, 96110, 12348, 12333 ...) and office phones (0833-2123456) become tap-to-call links.
+const PHONE = /(?<![\d-])(1(?:10|19|20|22)|96110|123\d\d|0\d{2,3}-?\d{7,8})(?![\d-])/;
+
+function appendWithCalls(parent, text) {
+  text.split(PHONE).forEach((part, index) => {
+    if (!part) return;
+    if (index % 2) {
+      const link = el("a", "call", part);
+      link.href = "tel:" + part.replace(/-/g, "");
+      parent.appendChild(link);
+    } else {
+      parent.appendChild(document.createTextNode(part));
+    }
+  });
+}
+
 // The FAQ marks key words **like this**; show them bold, still as text nodes, never as HTML.
 function formatted(text) {
   const bubble = el("div", "bubble");
   text.split(/\*\*([^*\n]+?)\*\*/).forEach((part, index) => {
-    if (part) bubble.appendChild(index % 2 ? el("strong", "", part) : document.createTextNode(part));
+    if (!part) return;
+    if (index % 2) {
+      const strong = el("strong");
+      appendWithCalls(strong, part);
+      bubble.appendChild(strong);
+    } else {
+      appendWithCalls(bubble, part);
+    }
   });
   return bubble;
 }
