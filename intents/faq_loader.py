@@ -19,7 +19,7 @@ from intents.faq_reader import IntentReader
 from intents.out_of_scope import read_out_of_scope
 from intents.triage_rules import read_triage
 from intents.problems import FaqError, Problem
-from intents.yaml_lines import LineDict, LineList, YamlError, load_yaml
+from intents.yaml_lines import LineDict, LineList, UNREADABLE, load_reported
 
 #: The intents the bot, its flows and the evaluation sets rely on (shared/intents.md).
 REQUIRED_INTENTS = frozenset(
@@ -41,10 +41,8 @@ PHONE_SIZED_ANSWER = 600
 
 def _read_group(path: Path, problems: list[Problem], today: dt.date) -> tuple[Group | None, list[Intent]]:
     reader = IntentReader(path, problems)
-    try:
-        raw = load_yaml(path)
-    except YamlError as error:
-        reader.error(error.line, error.message)
+    raw = load_reported(path, reader.error)
+    if raw is UNREADABLE:
         return None, []
     if not isinstance(raw, LineDict) or not isinstance(raw.get("intents"), LineList):
         reader.error(getattr(raw, "line", 1), "an FAQ file needs `group:`, `title:` and an `intents:` list (see faq/README.md)")
@@ -105,10 +103,8 @@ def _read_lexicon(directory: Path, problems: list[Problem]) -> Lexicon:
     dialect_path = directory / "lexicon" / "dialect.yaml"
     if dialect_path.exists():
         reader = IntentReader(dialect_path, problems)
-        try:
-            raw = load_yaml(dialect_path)
-        except YamlError as error:
-            reader.error(error.line, error.message)
+        raw = load_reported(dialect_path, reader.error)
+        if raw is UNREADABLE:
             return Lexicon()
         table = raw.get("replace") if isinstance(raw, LineDict) else None
         if not isinstance(table, LineDict):

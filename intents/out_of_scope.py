@@ -12,7 +12,7 @@ from pathlib import Path
 from intents.faq import OutOfScope
 from intents.faq_reader import IntentReader
 from intents.problems import Problem
-from intents.yaml_lines import LineDict, YamlError, load_yaml
+from intents.yaml_lines import LineDict, UNREADABLE, load_reported
 
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 SIDES = ("legal", "other")
@@ -23,10 +23,8 @@ def read_out_of_scope(directory: Path, problems: list[Problem]) -> OutOfScope:
     if not path.exists():
         return OutOfScope()
     reader = IntentReader(path, problems)
-    try:
-        raw = load_yaml(path)
-    except YamlError as error:
-        reader.error(error.line, error.message)
+    raw = load_reported(path, reader.error)
+    if raw is UNREADABLE:
         return OutOfScope()
     if not isinstance(raw, LineDict):
         reader.error(1, "out_of_scope.yaml needs `legal:` and `other:` lists of questions")

@@ -14,7 +14,7 @@ from pathlib import Path
 from intents.faq import Text
 from intents.faq_reader import IntentReader
 from intents.problems import Problem
-from intents.yaml_lines import LineDict, LineList, YamlError, load_yaml
+from intents.yaml_lines import LineDict, LineList, UNREADABLE, load_reported
 
 TRIAGE_FILE = "triage.yaml"
 EXAMPLES_FILE = "triage_examples.yaml"
@@ -125,10 +125,8 @@ def read_triage(directory: Path, problems: list[Problem], intent_ids: set[str]) 
     if not path.exists():
         return TriageRules()
     reader = IntentReader(path, problems)
-    try:
-        raw = load_yaml(path)
-    except YamlError as error:
-        reader.error(error.line, error.message)
+    raw = load_reported(path, reader.error)
+    if raw is UNREADABLE:
         return TriageRules()
     if not isinstance(raw, LineDict) or not isinstance(raw.get("kinds"), LineDict):
         reader.error(getattr(raw, "line", 1), "triage.yaml needs a `kinds:` section (see the comments at its top)")
@@ -172,10 +170,8 @@ def _read_examples(path: Path, problems: list[Problem]) -> dict[str, tuple[str, 
     if not path.exists():
         return {}
     reader = IntentReader(path, problems)
-    try:
-        raw = load_yaml(path)
-    except YamlError as error:
-        reader.error(error.line, error.message)
+    raw = load_reported(path, reader.error)
+    if raw is UNREADABLE:
         return {}
     if not isinstance(raw, LineDict):
         reader.error(1, f"{EXAMPLES_FILE} needs one list per kind ({', '.join(DANGER_KINDS)}) and `{NOT_DANGER}:`")

@@ -76,3 +76,16 @@ def load_yaml(path: Path):
     except yaml.reader.ReaderError as error:  # a control character, e.g. pasted from a Word document
         line = text[: error.position].count("\n") + 1
         raise YamlError(path, line, f"character {error.character:#x} is not allowed in YAML; delete it") from error
+
+
+#: What `load_reported` returns for a file that is not YAML (its problem already reported).
+UNREADABLE = object()
+
+
+def load_reported(path: Path, report) -> object:
+    """The file's YAML, or UNREADABLE after calling report(line, message) with why it could not be read."""
+    try:
+        return load_yaml(path)
+    except YamlError as error:
+        report(error.line, error.message)
+        return UNREADABLE
