@@ -7,6 +7,7 @@ everything downstream (matcher, conversation, exports) reads only these.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 LANGUAGES = ("zh", "en")
@@ -16,6 +17,14 @@ DISCLAIMER = {
     "en": "This is general legal information, not advice on your own case; for that, call the 12348 public legal service hotline.",
 }
 BASIS_LABEL = {"zh": "依据：", "en": "Legal basis: "}
+#: The reminder under the first, short bubble: the same message as DISCLAIMER, in one short line.
+SHORT_DISCLAIMER = {
+    "zh": "以上是一般法律信息，不是对您个人情况的法律意见；具体情况请打12348咨询。",
+    "en": "General legal information, not advice on your own case; for that, call 12348.",
+}
+#: How much of the legal basis the first bubble shows; the full list is behind 「📖 详细说明」.
+SHORT_BASIS_LIMIT = {"zh": 34, "en": 80}
+SHORT_BASIS_ARTICLES = 3
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class Intent:
     reviewed_by: str = ""
     review_due: dt.date | None = None
     deadline: Deadline | None = None
+    short: Text | None = None  # the first bubble: what to do now and who to call (faq/README.md)
     file: str = ""
     line: int = 0
 
@@ -78,6 +88,59 @@ class Intent:
             basis = separator.join(source(lang) for source in self.sources)
             parts.append(f"{BASIS_LABEL[lang]}{basis}\n{DISCLAIMER[lang]}")
         return "\n\n".join(parts)
+
+    def basis_line(self, lang: str) -> str:
+        """The legal basis in one short line: the first laws and articles of `sources`, "等" when some are left out."""
+        return f"{BASIS_LABEL[lang]}{short_basis(self.sources, lang)}"
+
+    def first_bubble(self, lang: str) -> str:
+        """What a villager reads first: `short` (or the whole answer, for chat intents and intents without one),
+        then for a legal intent one basis line and the 12348 reminder. The full answer is `full_answer`."""
+        if self.short is None:
+            return self.full_answer(lang)
+        parts = [self.short(lang).strip()]
+        if self.kind == "legal":
+            parts.append(f"{self.basis_line(lang)}\n{SHORT_DISCLAIMER[lang]}")
+        return "\n\n".join(parts)
+
+
+def short_basis(sources: tuple[Text, ...], lang: str) -> str:
+    """Law names and their first articles, as many as fit SHORT_BASIS_LIMIT (always the first one)."""
+    pieces = [piece.strip() for source in sources for piece in re.split(r"[；;]\s*", source(lang)) if piece.strip()]
+    pieces = [re.sub(r"\s*[（(][^）)]*[）)]", "", _abbreviate(piece, lang)) for piece in pieces]  # no glosses
+    kept: list[str] = []
+    separator = "；" if lang == "zh" else "; "
+    cut = False
+    for piece in pieces:
+        piece, trimmed = _first_articles(piece, lang)
+        cut = cut or trimmed
+        if kept and len(separator.join(kept + [piece])) > SHORT_BASIS_LIMIT[lang]:
+            cut = True
+            break
+        if piece not in kept:
+            kept.append(piece)
+    more = "等" if lang == "zh" else " etc."
+    return separator.join(kept) + (more if cut or len(kept) < len(dict.fromkeys(pieces)) else "")
+
+
+def _abbreviate(piece: str, lang: str) -> str:
+    """The Supreme People's Court's long titles shortened to 最高法司法解释 (the full title is in the details)."""
+    if lang == "zh":
+        return re.sub(r"《最高人民法院关于[^》]*》", "最高法司法解释", piece)
+    return piece
+
+
+def _first_articles(piece: str, lang: str) -> tuple[str, bool]:
+    """A source with at most SHORT_BASIS_ARTICLES articles; True when some were left out."""
+    if lang == "zh":
+        items = piece.split("、")
+        if len(items) > SHORT_BASIS_ARTICLES:
+            return "、".join(items[:SHORT_BASIS_ARTICLES]), True
+        return piece, False
+    items = piece.split(", ")
+    if len(items) > SHORT_BASIS_ARTICLES:
+        return ", ".join(items[:SHORT_BASIS_ARTICLES]), True
+    return piece, False
 
 
 @dataclass(frozen=True)

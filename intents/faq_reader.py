@@ -17,10 +17,11 @@ from intents.yaml_lines import LineDict
 MIN_EXAMPLES = {"zh": 20, "en": 5}
 MAX_FOLLOW_UPS = 3
 EMERGENCY_NUMBERS = ("110", "96110", "120")
+SHORT_LIMIT = 220  # Chinese characters of `short` (aim at 200 or fewer): the first bubble must fit one phone screen
 
 INTENT_FIELDS = {
     "id", "title", "kind", "urgent", "handoff", "examples", "answer", "sources",
-    "follow_ups", "reviewed_by", "review_due", "deadline",
+    "follow_ups", "reviewed_by", "review_due", "deadline", "short",
 }
 KINDS = ("legal", "chat")
 HANDOFF_POLICIES = ("offer", "priority", "start")
@@ -83,6 +84,7 @@ class IntentReader:
             urgent = False
         title = self.text(raw, "title", where)
         answer = self.text(raw, "answer", where)
+        short = self.short(raw, where, required=kind == "legal")
         examples = self.examples(raw, where)
         sources = self.sources(raw, where, required=kind == "legal")
         follow_ups = self.follow_ups(raw, where)
@@ -95,12 +97,29 @@ class IntentReader:
             return None
         if urgent:
             self.check_emergency_first(raw, answer, where)
+            if short is not None:
+                self.check_emergency_first(raw, short, where, field="short")
         return Intent(
             id=intent_id, group=group_id, title=title, examples=examples, answer=answer,
             sources=sources, follow_ups=follow_ups, kind=kind, urgent=urgent, handoff=handoff,
-            reviewed_by=reviewed_by or "", review_due=review_due, deadline=deadline,
+            reviewed_by=reviewed_by or "", review_due=review_due, deadline=deadline, short=short,
             file=self.file, line=raw.line,
         )
+
+    def short(self, raw: LineDict, where: str, required: bool) -> Text | None:
+        """The first bubble (zh and en): required for a legal intent, at most SHORT_LIMIT Chinese characters."""
+        if "short" not in raw:
+            if required:
+                self.error(raw.line, f"{where}: missing field `short` (the first bubble: what to do now and who to "
+                           f"call, in at most {SHORT_LIMIT} Chinese characters; `zh:` and `en:`)")
+            return None
+        short = self.text(raw, "short", where)
+        if short is not None:
+            length = len(short.zh.replace("**", "").strip())
+            if length > SHORT_LIMIT:
+                self.error(raw["short"].line_of("zh"), f"{where}.short.zh: {length} characters; the first bubble must "
+                           f"fit one phone screen: at most {SHORT_LIMIT} (aim at 200), the rest stays in `answer`")
+        return short
 
     def choice(self, raw: LineDict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
         value = raw.get(key, default)
@@ -211,11 +230,11 @@ class IntentReader:
                 return None
         return ask
 
-    def check_emergency_first(self, raw: LineDict, answer: Text, where: str) -> None:
+    def check_emergency_first(self, raw: LineDict, answer: Text, where: str, field: str = "answer") -> None:
         for lang in LANGUAGES:
             first_line = answer(lang).strip().splitlines()[0]
             if not any(number in first_line for number in EMERGENCY_NUMBERS):
-                self.error(raw.line_of("answer"), f"{where}.answer.{lang}: an urgent answer must start with the emergency step (110 / 96110 / 120) on its first line")
+                self.error(raw.line_of(field), f"{where}.{field}.{lang}: an urgent answer must start with the emergency step (110 / 96110 / 120) on its first line")
 
 
 def _wrap(item: LineDict) -> LineDict:

@@ -21,6 +21,7 @@ def valid_intent(intent_id: str = "mediation.about", **changes) -> dict:
             "en": [f"{intent_id} mediation question {n}" for n in range(5)],
         },
         "answer": {"zh": "人民调解不收费。", "en": "People's mediation is free."},
+        "short": {"zh": "人民调解不收费。", "en": "People's mediation is free."},
         "sources": [{"zh": "《人民调解法》第4条", "en": "People's Mediation Law art. 4"}],
         "follow_ups": [],
         "reviewed_by": "test",

@@ -56,7 +56,7 @@ async def test_follow_up_button_answers_that_intent(service, shipped_faq):
     first = await villager.says("包工头跑了，工钱一直不给咋个办")
     follow = next(a for a in actions(first) if a.startswith("intent:"))
     [reply] = await villager.presses(follow)
-    assert reply.text.startswith(shipped_faq[follow.split(":")[1]].answer.zh.strip()[:20])
+    assert reply.text.startswith(shipped_faq[follow.split(":")[1]].short.zh.strip()[:20])
 
 
 async def test_out_of_scope_falls_back_then_insists(service, settings):
@@ -217,7 +217,7 @@ async def test_faq_reload_swaps_only_a_valid_faq(tmp_path):
     [still] = await villager.says("包工头跑了，工钱一直不给咋个办")
     assert "依据" in still.text, "the old FAQ keeps serving"
     labor = faq_dir / "labor.yaml"
-    labor.write_text(labor.read_text(encoding="utf-8").replace("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉", 1), encoding="utf-8")
+    labor.write_text(labor.read_text(encoding="utf-8").replace("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉", 2), encoding="utf-8")
     chat.write_text((ROOT / "faq" / "chat.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert [p for p in await service.reload_faq() if p.severity == "error"] == []
     [fresh] = await villager.says("包工头又跑了，工钱还是不给")

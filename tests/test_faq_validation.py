@@ -105,7 +105,7 @@ def test_urgent_answer_must_open_with_the_emergency_step(faq_dir):
     intent = valid_intent("extra.one", urgent=True, handoff="priority")
     path = write_group(faq_dir, "extra", [intent])
     errors = errors_in(path, faq_dir)
-    assert {e.message.split(":")[0] for e in errors} == {"extra.one.answer.zh", "extra.one.answer.en"}
+    assert {e.message.split(":")[0] for e in errors} == {f"extra.one.{field}.{lang}" for field in ("answer", "short") for lang in ("zh", "en")}
     assert all("emergency step" in e.message for e in errors)
 
 

@@ -26,15 +26,16 @@ async def test_a_question_gets_its_answer_with_buttons_and_a_follow_up_button_an
         fake.push_text(CHAT, "老板欠我工资不给怎么办")
         [answer] = await fake.wait_for_messages(CHAT, 1)
         wage = shipped_faq["labor.wage"]
-        assert answer["text"].startswith(wage.answer("zh").split("\n")[0].replace("**", ""))
+        assert answer["text"].startswith(wage.short("zh").split("\n")[0].replace("**", ""))
         assert "**" not in answer["text"]  # emphasis is shown bold, not as asterisks
-        assert {"👍 有帮助", "👎 没帮助", "🙋 找人工"} <= set(labels(answer))
+        assert {"📖 详细说明", "👍 有帮助", "👎 没帮助", "🙋 找人工"} <= set(labels(answer))
+        assert "12348" in answer["text"] and "依据：" in answer["text"] and len(answer["text"]) < len(wage.full_answer("zh"))
         follow_up = wage.follow_ups[0]
         assert f"intent:{follow_up}" in actions(answer)
 
         fake.push_callback(CHAT, answer["message_id"], f"intent:{follow_up}")
         messages = await fake.wait_for_messages(CHAT, 2)
-        first_line = shipped_faq[follow_up].answer("zh").split("\n")[0].replace("**", "")
+        first_line = shipped_faq[follow_up].short("zh").split("\n")[0].replace("**", "")
         assert messages[1]["text"].startswith(first_line)
         assert len(fake.answered_callbacks) == 1  # the button's spinner stopped
 
@@ -46,7 +47,7 @@ async def test_a_vague_question_is_asked_back_with_the_candidates_as_buttons(fak
         fake.push_text(CHAT, "钱")
         [clarify] = await fake.wait_for_messages(CHAT, 1)
     assert clarify["text"].startswith("您是想问")
-    assert actions(clarify) == [f"intent:{choice}" for choice in decision.choices] + ["none"]
+    assert actions(clarify) == [f"intent:{choice}" for choice in decision.choices] + ["none:1"]
 
 
 async def test_a_question_outside_the_faq_gets_the_fallback_with_12348(fake, settings):

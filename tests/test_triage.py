@@ -105,7 +105,7 @@ async def test_an_intention_to_drink_pesticide_is_suicide_risk_with_12356(servic
 async def test_violence_now_gets_110_then_the_domestic_violence_answer(service, shipped_faq):
     replies = await say(service, "我老公又在打我 我躲在厕所里")
     assert "110" in replies[0].text.splitlines()[0]
-    assert replies[1].text.startswith(shipped_faq["family.domestic_violence"].answer.zh.strip()[:10])
+    assert replies[1].text.startswith(shipped_faq["family.domestic_violence"].short.zh.strip()[:10])
 
 
 async def test_money_being_sent_now_gets_110_and_the_bank(service):

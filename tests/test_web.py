@@ -122,7 +122,7 @@ async def test_a_question_gets_the_faq_answer_with_its_buttons(phone):
 async def test_pressing_a_follow_up_button_answers_that_question(phone, shipped_faq):
     follow = next(a for a in actions(await phone.says(WAGES)) if a.startswith("intent:"))
     [reply] = (await phone.says(action=follow))["replies"]
-    assert reply["text"].startswith(shipped_faq[follow.split(":")[1]].answer.zh.strip()[:20])
+    assert reply["text"].startswith(shipped_faq[follow.split(":")[1]].short.zh.strip()[:20])
 
 
 async def test_a_reload_keeps_the_conversation_and_another_villager_sees_none_of_it(server, phone):

@@ -60,7 +60,7 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
     label, action = await follow.text_content(), await follow.get_attribute("data-action")
     await follow.click()
     await expect(page.locator(".msg.me").last).to_have_text(label)
-    expected = shipped_faq[action.split(":", 1)[1]].answer.zh.strip().replace("**", "")[:20]
+    expected = shipped_faq[action.split(":", 1)[1]].short.zh.strip().replace("**", "")[:20]
     await expect(bot.last.locator(".bubble")).to_contain_text(expected)
 
     # Readable on a 360 px phone: nothing wider than the screen, large type, buttons as wide as the bubble.

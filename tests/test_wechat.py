@@ -108,13 +108,15 @@ async def test_long_answer_arrives_whole_in_order_and_a_digit_presses_its_choice
         await world.fake.until_sent(1)
         shown = world.fake.seen["oD"]
         assert shown == [push.reply, world.fake.sent[0]["text"]["content"]]
-        answer = shipped_faq["labor.wage"].full_answer("zh").replace("**", "")
+        answer = shipped_faq["labor.wage"].first_bubble("zh").replace("**", "")
         assert "\n\n".join(shown).startswith(answer.strip()) and "**" not in "".join(shown)
         choices = shown[1].split("回复数字即可选择：\n")[1].splitlines()
         assert [line.split("】")[0] for line in choices] == [f"【{n}" for n in range(1, len(choices) + 1)]
         follow = shipped_faq[shipped_faq["labor.wage"].follow_ups[0]]
         reply = (await world.fake.text("oD", option(shown[1], follow.title("zh")))).reply
-        assert reply.startswith(follow.answer.zh.strip().replace("**", "")[:15])
+        assert reply.startswith(follow.short.zh.strip().replace("**", "")[:15])
+        details = (await world.fake.text("oD", option(reply, "详细说明"))).reply  # a numbered choice, like the others
+        assert details.startswith(follow.full_answer("zh").replace("**", "").strip()[:40])
 
 
 async def test_slow_answer_says_success_at_once_and_comes_through_the_api(tmp_path):

@@ -27,6 +27,8 @@ class Buttons:
         if name == "intent" and argument in conversation.faq:
             chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
             conversation.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
+        elif name == "more" and argument in conversation.faq:  # 「📖 详细说明」 under a first bubble
+            turn.say(replies.details(conversation.faq[argument], lang))
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             conversation.store.record_feedback(user.key, intent_id, helpful)

@@ -3,6 +3,7 @@
 Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
+more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
 topics, lang:<zh|en>, forget:yes, forget:no, none.
 """
 
@@ -26,13 +27,16 @@ def human_row(lang: str, urgent: bool = False) -> tuple[Button, ...]:
 
 
 def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -> Reply:
-    """The intent's answer with its legal basis, then follow-ups, feedback and the way to a person."""
-    body = intent.full_answer(lang)
+    """The first bubble (`short`, one basis line, the 12348 reminder), then 「📖 详细说明」 for the full answer,
+    follow-ups, feedback and the way to a person."""
+    body = intent.first_bubble(lang)
     if place_line:
         body = f"{body}\n\n📍 {place_line}"
     rows: list[tuple[Button, ...]] = []
     if intent.urgent:
         rows.append(human_row(lang, urgent=True))
+    if intent.short is not None:
+        rows.append((Button(label("more", lang), f"more:{intent.id}"),))
     if intent.id == ELIGIBILITY_INTENT:
         rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
     if intent.deadline:
@@ -43,6 +47,17 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -
     if not intent.urgent and intent.handoff != "start":
         rows.append(human_row(lang))
     return Reply(body, tuple(rows))
+
+
+def details(intent: Intent, lang: str) -> Reply:
+    """「📖 详细说明」: the whole answer with every source and the full reminder; feedback and a person below it."""
+    rows: list[tuple[Button, ...]] = []
+    if intent.deadline:
+        rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
+    if intent.kind == "legal":
+        rows.append((Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}")))
+    rows.append(human_row(lang, urgent=intent.urgent))
+    return Reply(intent.full_answer(lang), tuple(rows))
 
 
 def clarify(faq: Faq, choices: tuple[str, ...], lang: str) -> Reply:

@@ -158,6 +158,7 @@ DANGER_LABELS = {
 }
 
 BUTTONS: dict[str, dict[str, str]] = {
+    "more": {"zh": "📖 详细说明", "en": "📖 Full details"},
     "helpful": {"zh": "👍 有帮助", "en": "👍 Helpful"},
     "not_helpful": {"zh": "👎 没帮助", "en": "👎 Not helpful"},
     "human": {"zh": "🙋 找人工", "en": "🙋 Talk to a person"},
