@@ -104,19 +104,20 @@ async def test_welcome_on_follow_and_a_flow_answered_with_digits(tmp_path):
 
 async def test_long_answer_arrives_whole_in_order_and_a_digit_presses_its_choice(tmp_path, shipped_faq):
     async with World(tmp_path) as world:
-        push = await world.fake.text("oD", WAGES)
-        await world.fake.until_sent(1)
-        shown = world.fake.seen["oD"]
-        assert shown == [push.reply, world.fake.sent[0]["text"]["content"]]
-        answer = shipped_faq["labor.wage"].first_bubble("zh").replace("**", "")
-        assert "\n\n".join(shown).startswith(answer.strip()) and "**" not in "".join(shown)
-        choices = shown[1].split("回复数字即可选择：\n")[1].splitlines()
+        first = (await world.fake.text("oD", WAGES)).reply  # the short first bubble fits one passive reply
+        wage = shipped_faq["labor.wage"]
+        assert first.startswith(wage.short.zh.strip().replace("**", "")[:20]) and "**" not in first
+        choices = first.split("回复数字即可选择：\n")[1].splitlines()
         assert [line.split("】")[0] for line in choices] == [f"【{n}" for n in range(1, len(choices) + 1)]
-        follow = shipped_faq[shipped_faq["labor.wage"].follow_ups[0]]
-        reply = (await world.fake.text("oD", option(shown[1], follow.title("zh")))).reply
+        follow = shipped_faq[wage.follow_ups[0]]
+        reply = (await world.fake.text("oD", option(first, follow.title("zh")))).reply
         assert reply.startswith(follow.short.zh.strip().replace("**", "")[:15])
-        details = (await world.fake.text("oD", option(reply, "详细说明"))).reply  # a numbered choice, like the others
-        assert details.startswith(follow.full_answer("zh").replace("**", "").strip()[:40])
+        again = (await world.fake.text("oD", WAGES)).reply
+        push = await world.fake.text("oD", option(again, "详细说明"))  # the full answer: longer than one message
+        await world.fake.until_sent(1)
+        shown = world.fake.seen["oD"][3:]
+        assert shown == [push.reply, world.fake.sent[0]["text"]["content"]]
+        assert "\n\n".join(shown).startswith(wage.full_answer("zh").replace("**", "").strip()[:60])
 
 
 async def test_slow_answer_says_success_at_once_and_comes_through_the_api(tmp_path):
@@ -145,7 +146,7 @@ async def test_answer_ready_after_wechat_gave_up_comes_through_the_api(tmp_path)
         world.busy(1.0)
         push = await world.fake.text("oP", WAGES)
         assert push.status is None and world.fake.seen["oP"] == [UNAVAILABLE]
-        await world.fake.until_sent(2)
+        await world.fake.until_sent(1)
         assert "12348" in world.fake.seen["oP"][1] and world.handled("oP") == 1
         world.fake.problems.clear()  # the reply WeChat waited for in vain; reply_seconds is set too long on purpose
 
@@ -238,9 +239,10 @@ async def test_no_token_no_channel_and_without_app_secret_a_long_answer_is_cut_t
     app = web.Application()
     assert setup_wechat(app, None, WeChatSettings(token="")) is None and not list(app.router.routes())
     async with World(tmp_path, api=False) as world:
-        push = await world.fake.text("oN", WAGES)
+        first = (await world.fake.text("oN", WAGES)).reply
+        push = await world.fake.text("oN", option(first, "详细说明"))  # the full answer needs more than one message
         assert push.reply.startswith("工资被拖欠") and push.reply.endswith(CUT_SHORT)
-        assert world.fake.seen["oN"] == [push.reply] and world.fake.token_fetches == 0
+        assert world.fake.seen["oN"] == [first, push.reply] and world.fake.token_fetches == 0
         assert await world.channel.push("oN", "顾问：您好") is False
 
 
