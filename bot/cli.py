@@ -313,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     except FaqError as error:
         print(f"mingbai: {error}\nRun `mingbai faq check` for the full list.", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `mingbai answer ... | head`: the reader has seen enough
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
