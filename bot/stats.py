@@ -28,8 +28,9 @@ def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | N
     decided = Counter(row["decision"] for row in questions)
     top_intents = Counter(row["intent"] for row in questions if row["decision"] == "answer" and row["intent"])
     cases = list(db.query("select * from cases where created_at >= ?", [since])) if "cases" in db.table_names() else []
+    withdrawn = _withdrawn(db, cases)
     claim_minutes = [(c["claimed_at"] - c["created_at"]) / 60 for c in cases if c["claimed_at"]]
-    close_minutes = [(c["closed_at"] - c["created_at"]) / 60 for c in cases if c["closed_at"]]
+    close_minutes = [(c["closed_at"] - c["created_at"]) / 60 for c in cases if c["closed_at"] and c["id"] not in withdrawn]
     ratings = [c["rating"] for c in cases if c["rating"]]
     total = len(questions)
     today = _day(now)
@@ -44,14 +45,27 @@ def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | N
         "median_minutes_to_close": round(st.median(close_minutes), 1) if close_minutes else None,
         "satisfaction_average": round(st.mean(ratings), 2) if ratings else None,
         "satisfaction_distribution": {str(n): ratings.count(n) for n in range(1, 6)},
+        "withdrawn": len(withdrawn),
         "today": {
             "questions": per_day.get(today, 0),
             "handoffs": sum(1 for c in cases if _day(c["created_at"]) == today),
             "waiting": sum(1 for c in cases if c["status"] == "waiting"),
             "claimed": sum(1 for c in cases if c["status"] == "claimed"),
-            "closed": sum(1 for c in cases if c["closed_at"] and _day(c["closed_at"]) == today),
+            "closed": sum(1 for c in cases if c["closed_at"] and _day(c["closed_at"]) == today and c["id"] not in withdrawn),
+            "withdrawn": sum(1 for c in cases if c["closed_at"] and _day(c["closed_at"]) == today and c["id"] in withdrawn),
         },
     }
+
+
+def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
+    """Cases the villager ended before any adviser replied: withdrawn requests, not closed cases."""
+    if not cases or "case_events" not in db.table_names():
+        return set()
+    rows = db.query(
+        "select case_id, sum(kind = 'adviser') as replied, max(kind = 'closed' and author = 'villager') as by_villager "
+        "from case_events group by case_id")
+    closed = {c["id"] for c in cases if c["status"] == "closed"}
+    return {row["case_id"] for row in rows if row["case_id"] in closed and row["by_villager"] and not row["replied"]}
 
 
 def format_statistics(figures: dict) -> str:
@@ -60,7 +74,8 @@ def format_statistics(figures: dict) -> str:
         f"Last {figures['days']} days: {figures['questions']} questions "
         f"(answered {rates['answer']:.0%}, clarified {rates['clarify']:.0%}, fell back {rates['fallback']:.0%})",
         f"Handoffs: {sum(figures['handoffs_per_day'].values())}; median minutes to claim "
-        f"{figures['median_minutes_to_claim']}, to close {figures['median_minutes_to_close']}",
+        f"{figures['median_minutes_to_claim']}, to close {figures['median_minutes_to_close']}; "
+        f"withdrawn before any reply {figures['withdrawn']}",
         f"Satisfaction: average {figures['satisfaction_average']} "
         f"({', '.join(f'{k}★ {v}' for k, v in figures['satisfaction_distribution'].items())})",
         "Top intents: " + (", ".join(f"{intent} {n}" for intent, n in figures["top_intents"]) or "none yet"),

@@ -110,8 +110,20 @@ async def test_close_asks_for_a_rating_and_faq_answers_again(bot, settings):
 async def test_villager_can_end_the_case(bot):
     service, relay, phone, clock = bot
     await say(service, "/human")
+    desk = service.conversation.desk
+    [case] = desk.queue()
+    await service.call(desk.from_adviser, case.id, "web:zhang", "您好")
     ended = await say(service, "/end")
     assert any(b.action.startswith("rate:") for r in ended for b in r.all_buttons())
+    assert desk.queue() == []
+
+
+async def test_ending_before_any_adviser_replied_asks_no_rating(bot):
+    service, relay, phone, clock = bot
+    await say(service, "/human")
+    ended = await say(service, "/end")
+    assert "不用打分" in texts(ended)
+    assert not any(b.action.startswith("rate:") for r in ended for b in r.all_buttons())
     assert service.conversation.desk.queue() == []
 
 

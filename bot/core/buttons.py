@@ -42,11 +42,19 @@ class Buttons:
             conversation.start_handoff(turn, urgent=argument == "urgent")
         elif name == "flowstart" and argument in conversation.flows.ids():
             conversation.start_flow(turn, argument)
-        elif name == "flow" and user.flow:
+        elif action == "flow:exit":  # 退出 under a flow question; an old one after the flow says so
+            conversation.leave_flow(turn) if user.flow else turn.say(Reply(text("nothing_to_cancel", lang)))
+        elif name == "exit":  # 退出 under a prompt (the deadline date)
+            conversation.commands.run(turn, "/cancel")
+        elif name == "flow" and not user.flow:
+            turn.say(Reply(text("stale_button", lang)))  # the flow is over: no false "I noted your question"
+        elif name == "flow" and argument.partition(":")[0] != conversation.flows.current_step(user.flow):
+            conversation.resume_flow(turn, before=text("stale_button", lang))  # a button from an earlier question
+        elif name == "flow":
             conversation._flow_step(turn, action=action)
         elif name == "deadline" and argument in conversation.faq and conversation.faq[argument].deadline:
             user.awaiting = action
-            turn.say(Reply(deadlines.ask(conversation.faq[argument], lang)))
+            turn.say(Reply(deadlines.ask(conversation.faq[argument], lang), ((Button(label("exit", lang), "exit"),),)))
         elif name == "group":
             turn.say(replies.group_questions(conversation.faq, argument, lang))
         elif name == "topics":
@@ -60,11 +68,19 @@ class Buttons:
             conversation.casework.end(turn)
         elif name == "rate":
             conversation.casework.rate(turn, argument)
-        else:  # "none" of the offered choices, or a button from an old message
-            question = user.extra.get("last_question")
-            if question and name == "none":
-                conversation.store.record_unanswered(user.key, question, None, 0.0, "none_of_these")
-            turn.say(replies.fallback(lang, again=False, scope="legal" if name == "none" else None))
+        elif name == "none" and self._clarified(turn, argument):  # 「都不是」 under the latest "您是想问"
+            clarified = user.extra.pop("clarified")
+            user.extra.pop("offered", None)
+            conversation.store.record_unanswered(user.key, clarified["question"], None, 0.0, "none_of_these")
+            turn.say(replies.fallback(lang, again=False, scope="legal"))
+        else:  # a button from an old message (an older 「都不是」, a topic that is gone): nothing is recorded
+            turn.say(Reply(text("stale_button", lang)))
+
+    @staticmethod
+    def _clarified(turn: "Turn", argument: str) -> bool:
+        """True when a 「都不是」 press belongs to the question still waiting for a choice (plain "none": older build)."""
+        clarified = turn.user.extra.get("clarified") or {}
+        return bool(clarified.get("question")) and argument in ("", str(clarified.get("seq")))
 
     def _forget(self, turn: "Turn", confirmed: bool) -> None:
         conversation = self.conversation

@@ -82,9 +82,11 @@ class CaseWork:
         if case is None:
             turn.say(Reply(text("no_case", turn.lang)))
             return
+        replied = self.desk.adviser_replied(case.id)
         self.desk.close_by_villager(case.id)
         turn.effects.append(RELAY)
-        turn.say(rating_request(case.id, turn.lang))
+        # nobody answered: the request is withdrawn, and there is no service to rate
+        turn.say(rating_request(case.id, turn.lang) if replied else Reply(text("case_withdrawn", turn.lang)))
 
     def _own_case(self, turn: "Turn", case_id: str) -> Case | None:
         """The case, if it is this villager's: a forged button must never touch someone else's case."""
@@ -99,7 +101,8 @@ class CaseWork:
     def rate(self, turn: "Turn", argument: str) -> None:
         case_id, _, score = argument.partition(":")
         case = self._own_case(turn, case_id)
-        if case is None or not score.isdigit():
+        if (case is None or not score.isdigit() or case.status != CLOSED or case.rating is not None
+                or self.desk.withdrawn(case.id)):  # an old or second star never overwrites a rating and its comment
             turn.say(Reply(text("stale_button", turn.lang)))
             return
         self.desk.rate(case.id, int(score))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import replies
 from bot.core.messages import Button, Reply
-from bot.core.texts import text
+from bot.core.texts import label, text
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn
@@ -77,4 +77,4 @@ class Commands:
             self.conversation.set_place(turn, argument)
             return
         turn.user.awaiting = "where"
-        turn.say(Reply(text("where_ask", turn.lang)))
+        turn.say(Reply(text("where_ask", turn.lang), ((Button(label("exit", turn.lang), "exit"),),)))

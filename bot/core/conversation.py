@@ -9,6 +9,7 @@ channels.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sqlite3
@@ -21,12 +22,12 @@ from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines
-from bot.core.messages import Effect, Incoming, Outcome, Reply
+from bot.core.messages import Button, Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
 _CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
 _CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
-from bot.core.texts import text
+from bot.core.texts import label, text
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
@@ -188,7 +189,7 @@ class Conversation:
         elif turn.user.awaiting:
             self._on_awaited_answer(turn, message)
         elif turn.user.flow:
-            self._flow_step(turn, text=message)
+            self._on_flow_text(turn, message)
         elif (choice := self._numbered_choice(turn.user, message)) is not None:
             self.on_action(turn, choice)
         else:
@@ -206,7 +207,7 @@ class Conversation:
             body += "\n\n" + kind.after(turn.lang)
         turn.say(Reply(body, (replies.human_row(turn.lang, urgent=True),)))
         if user.flow:
-            turn.say(Reply(text("flow_resume", turn.lang)))
+            turn.say(Reply(text("flow_resume", turn.lang), (exit_row(turn.lang),)))
         elif kind.legal_answer:
             decision = self.matcher.match(message)
             if decision.kind != "fallback" and decision.intent in kind.answers:
@@ -234,6 +235,9 @@ class Conversation:
         turn.logged = {"intent": decision.intent, "score": round(decision.score, 4), "decision": decision.kind}
         user = turn.user
         user.extra["last_question"] = message
+        if decision.kind != "clarify" or self.faq[decision.intent].urgent:
+            user.extra.pop("offered", None)  # an older "您是想问" no longer stands for this question
+            user.extra.pop("clarified", None)
         if decision.kind == "fallback":
             user.fallback_streak += 1
             self.store.record_unanswered(user.key, message, decision.intent, decision.score, "fallback")
@@ -247,7 +251,9 @@ class Conversation:
             self.answer_intent(turn, decision.intent, question=message)  # never "did you mean" to a person in trouble
         elif decision.kind == "clarify":
             user.extra["offered"] = list(decision.choices)
-            turn.say(replies.clarify(self.faq, decision.choices, turn.lang))
+            seq = int((user.extra.get("clarified") or {}).get("seq", 0)) + 1
+            user.extra["clarified"] = {"seq": seq, "question": message}  # what its 「都不是」 stands for
+            turn.say(replies.clarify(self.faq, decision.choices, turn.lang, tag=str(seq)))
         else:
             self.answer_intent(turn, decision.intent, question=message)
 
@@ -285,7 +291,12 @@ class Conversation:
         awaiting = user.awaiting or ""
         if awaiting.startswith("comment:"):
             user.awaiting = None
-            self.casework.comment(turn, awaiting.split(":", 1)[1], message)
+            if deadlines.is_leaving(message):
+                turn.say(Reply(text("cancelled", turn.lang)))
+            elif self._asks_instead(message, None):  # a new question or 找人工 is no comment on the service
+                self._match(turn, message)
+            else:
+                self.casework.comment(turn, awaiting.split(":", 1)[1], message)
         elif awaiting == "forget":
             user.awaiting = None
             confirmed = message.lower() in ("是", "确定", "确认", "删除", "确定删除", "yes", "y", "ok")
@@ -303,12 +314,12 @@ class Conversation:
                 self._match(turn, message)
                 return
             user.awaiting = None if step.done else awaiting
-            turn.say(Reply(step.text, (replies.human_row(turn.lang),) if step.done else ()))
+            turn.say(Reply(step.text, (replies.human_row(turn.lang),) if step.done else (exit_row(turn.lang, "exit"),)))
         else:
             user.awaiting = None
             self._match(turn, message)
 
-    def _asks_instead(self, message: str, intent_id: str) -> bool:
+    def _asks_instead(self, message: str, intent_id: str | None) -> bool:
         """True when a message that is no date is confidently a request for a person or another legal question."""
         decision = self.matcher.match(message)
         if decision.kind != "answer" or decision.intent == intent_id:
@@ -331,13 +342,52 @@ class Conversation:
         turn.user.awaiting = None
         step = self.flows.start(flow_id, turn.lang, county=turn.user.place)
         turn.user.flow = step.state
-        turn.say(step.reply)
+        turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
 
     def _flow_step(self, turn: Turn, *, text: str | None = None, action: str | None = None) -> None:
         step = self.flows.step(turn.user.flow, text=text, action=action, lang=turn.lang)
         turn.user.flow = step.state
         turn.logged = {"decision": f"flow:{step.outcome}" if step.outcome else "flow"}
-        turn.say(step.reply)
+        turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
+
+    def resume_flow(self, turn: Turn, before: str | None = None) -> None:
+        """The current question again (after a stale button), with its 退出 button."""
+        step = self.flows.resume(turn.user.flow, turn.lang)
+        turn.user.flow = step.state
+        if before:
+            turn.say(Reply(before))
+        turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
+
+    def leave_flow(self, turn: Turn) -> None:
+        turn.user.flow, turn.user.awaiting = None, None
+        turn.say(Reply(text("cancelled", turn.lang)))
+
+    def _on_flow_text(self, turn: Turn, message: str) -> None:
+        """A typed message while a flow waits: 退出 leaves, 找人工 opens a case, an answer to the question moves on,
+        and a clear other legal question leaves the flow and is answered; anything else asks again."""
+        state = turn.user.flow
+        if deadlines.is_leaving(message):
+            self.leave_flow(turn)
+            return
+        decision = self.matcher.match(message)
+        other = self.faq[decision.intent] if decision.kind == "answer" and decision.intent in self.faq else None
+        if other is not None and other.handoff == "start":
+            turn.user.flow = None
+            self._match(turn, message)
+            turn.say(Reply(text("flow_left", turn.lang)))
+            return
+        if self.flows.understands(state, message, plainly=other is not None and other.kind == "legal"):
+            self._flow_step(turn, text=message)
+            return
+        if self._numbered_choice(turn.user, message) == FLOW_EXIT:  # the 退出 button's number, on WeChat
+            self.leave_flow(turn)
+            return
+        if other is not None and other.kind == "legal":
+            turn.user.flow = None
+            self._match(turn, message)
+            turn.say(Reply(text("flow_left", turn.lang)))
+            return
+        self._flow_step(turn, text=message)
 
     def on_action(self, turn: Turn, action: str) -> None:
         self.buttons.press(turn, action)
@@ -346,4 +396,16 @@ class Conversation:
         key = "voice" if turn.incoming.content == "voice" else "non_text"
         turn.say(Reply(text(key, turn.lang), (replies.human_row(turn.lang),)))
         if turn.user.flow:
-            turn.say(Reply(text("flow_resume", turn.lang)))
+            turn.say(Reply(text("flow_resume", turn.lang), (exit_row(turn.lang),)))
+
+
+#: The 退出 button under every flow question; "exit" is the one under other prompts (the deadline date).
+FLOW_EXIT = "flow:exit"
+
+
+def exit_row(lang: str, action: str = FLOW_EXIT) -> tuple[Button, ...]:
+    return (Button(label("exit", lang), action),)
+
+
+def _with_exit(reply: Reply, lang: str) -> Reply:
+    return dataclasses.replace(reply, buttons=reply.buttons + (exit_row(lang),))

@@ -4,7 +4,7 @@ Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
 more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
-topics, lang:<zh|en>, forget:yes, forget:no, none.
+topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit.
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ def details(intent: Intent, lang: str) -> Reply:
     return Reply(intent.full_answer(lang), tuple(rows))
 
 
-def clarify(faq: Faq, choices: tuple[str, ...], lang: str) -> Reply:
+def clarify(faq: Faq, choices: tuple[str, ...], lang: str, tag: str | None = None) -> Reply:
+    """`tag` names this question in the 「都不是」 action (none:<tag>), so a press on an older one is recognised."""
     rows = tuple((Button(faq[intent_id].title(lang), f"intent:{intent_id}"),) for intent_id in choices)
-    return Reply(text("clarify", lang), rows + ((Button(text("clarify_none", lang), "none"),),))
+    none = f"none:{tag}" if tag else "none"
+    return Reply(text("clarify", lang), rows + ((Button(text("clarify_none", lang), none),),))
 
 
 def fallback(lang: str, again: bool, scope: str | None = None, closest: tuple[str, str] | None = None) -> Reply:

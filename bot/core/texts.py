@@ -147,6 +147,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "⚠️ The system has a fault: this conversation could not be saved and no adviser can be reached here now. "
               "In danger call 110; for legal advice call 12348.",
     },
+    "case_withdrawn": {
+        "zh": "好的，已取消转人工。顾问还没有回复过您，所以不用打分。还有问题可以直接问我；着急请拨打12348。",
+        "en": "OK, your request for a person is withdrawn. No adviser had replied yet, so there is nothing to rate. "
+              "Ask me anything else; if it is urgent, call 12348.",
+    },
+    "flow_left": {"zh": "（刚才的问答已经退出了。）", "en": "(I have left the earlier questions.)"},
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
 }
@@ -168,6 +174,7 @@ BUTTONS: dict[str, dict[str, str]] = {
     "topics": {"zh": "📚 按话题看", "en": "📚 Browse topics"},
     "yes_forget": {"zh": "确定删除", "en": "Yes, delete"},
     "no_forget": {"zh": "不删了", "en": "No, keep"},
+    "exit": {"zh": "退出", "en": "Exit"},
 }
 
 

@@ -18,10 +18,11 @@ from bot.flows import render
 from bot.flows.loader import read_flow
 from bot.flows.model import Flow, Option, Standard, Standards, Step
 from bot.flows.standards import FILE_NAME, load_standards
-from bot.flows.understand import monthly_amount, people_count, pick_option
+from bot.flows.understand import canonical, monthly_amount, people_count, pick_option
 from intents.faq_loader import Problem
 
 MAX_PEOPLE = 50
+PLAIN_ANSWER = 6  # characters: 「不是的，没有」 is an answer, 「借钱不还咋个办」 a new question
 MAX_MONTHLY_YUAN = 10_000_000
 RESTARTED = {
     "zh": "这个问答刚更新过，我们从头开始。\n\n",
@@ -107,6 +108,22 @@ class Flows:
         if current is None:
             return self._advance(flow, _fresh(flow, state), flow.start, lang, before=RESTARTED[lang])
         return FlowStep(render.question(current, lang), state)
+
+    def understands(self, state: dict, text: str, *, plainly: bool = False) -> bool:
+        """True when `text` answers the current question (one of its options, a number it asks for).
+
+        `plainly`: a yes/no question counts only a short answer, since a long question such as 借钱不还咋个办
+        holds a 不 without meaning "no"."""
+        flow, current = self._locate(state)
+        if current is None or _understand(current, text, None) is None:
+            return False
+        yes_no = {option.id for option in current.options} == {"yes", "no"}
+        return not (plainly and yes_no and len(canonical(text)) > PLAIN_ANSWER)
+
+    def current_step(self, state: dict) -> str | None:
+        """The id of the question the villager is on, or None when the state no longer fits the flow."""
+        _, current = self._locate(state)
+        return current.id if current is not None else None
 
     def _locate(self, state: dict) -> tuple[Flow | None, Step | None]:
         flow = self._flows.get(state.get("id")) if isinstance(state, dict) else None

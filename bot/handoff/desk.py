@@ -163,6 +163,17 @@ class HandoffDesk:
     def rate(self, case_id: int, rating: int, comment: str | None = None) -> None:
         self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": redact(comment) if comment else None})
 
+    def adviser_replied(self, case_id: int) -> bool:
+        """True once an adviser has written to the villager in this case."""
+        return self.db["case_events"].count_where("case_id = ? and kind = 'adviser'", [case_id]) > 0
+
+    def withdrawn(self, case_id: int) -> bool:
+        """True for a case the villager ended before any adviser replied: nothing to rate, not a closed case."""
+        case = self.case(case_id)
+        closed_by = next(self.db["case_events"].rows_where("case_id = ? and kind = 'closed'", [case_id], limit=1), None)
+        return case.status == CLOSED and bool(closed_by) and closed_by["author"] == "villager" \
+            and not self.adviser_replied(case_id)
+
     def close_by_villager(self, case_id: int) -> None:
         self._close(case_id, "villager", None, notify=TO_ADVISERS)
 
