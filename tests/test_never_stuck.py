@@ -89,15 +89,13 @@ async def test_typing_tui_chu_in_a_flow_leaves_it(service, said, expected):
     assert service.store.user(villager.key).flow is None
 
 
-async def test_a_bare_suan_le_in_a_flow_gets_the_triage_first_and_still_a_way_out(service):
-    """The triage (not ours to change) reads a bare 算了 as a possible self-harm signal: its safety message comes
-    first, and the flow reminder under it carries the 退出 button."""
+async def test_a_bare_suan_le_in_a_flow_leaves_it_without_an_alarm(service):
+    """算了 ("never mind") leaves the questions; the triage has learned it is no cry for help (triage_examples.yaml)."""
     villager = Villager(service)
     await villager.presses(f"flowstart:{FLOW}")
-    replies = await villager.says("算了")
-    assert "12356" in replies[0].text and "flow:exit" in actions(replies[1:])
-    [left] = await villager.presses("flow:exit")
-    assert left.text == "好的，已退出。还有什么可以直接问我。"
+    [left] = await villager.says("算了")
+    assert left.text == "好的，已退出。还有什么可以直接问我。" and "12356" not in left.text
+    assert service.store.user(villager.key).flow is None
 
 
 async def test_the_tui_chu_button_leaves_and_an_old_one_says_there_is_nothing_to_leave(service):
