@@ -125,7 +125,7 @@ def free_port() -> int:
 
 
 WAGES, DEBT, HELP = "老板欠我工资不给怎么办", "借钱不还怎么办", "/help"
-STARTS = {WAGES: "工资被拖欠", DEBT: "借出去的钱", HELP: "怎么用："}  # how each one's answer begins
+STARTS = {WAGES: "工资被拖欠", DEBT: "借钱不还", HELP: "怎么用："}  # how each one's first bubble begins
 
 
 def starts(fake, chat: int = CHAT) -> list[str]:

@@ -15,12 +15,14 @@ from bot.web.reload import FaqReloader, reload_command
 from console_support import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
 
 BROKEN_ID = ("  - id: labor.wage", "  - id: Labor Wage")  # line 6 of labor.yaml
-NEW_ANSWER = ("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉")
+NEW_ANSWER = ("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉", 2)  # the short first bubble and the full answer
 
 
-def edit(site, change: tuple[str, str]) -> None:
+def edit(site, change: tuple) -> None:
+    """Replace text in labor.yaml: (old, new) once, or (old, new, count)."""
+    old, new, count = (*change, 1)[:3]
     labor = site.faq_dir / "labor.yaml"
-    labor.write_text(labor.read_text(encoding="utf-8").replace(*change, 1), encoding="utf-8")
+    labor.write_text(labor.read_text(encoding="utf-8").replace(old, new, count), encoding="utf-8")
 
 
 async def answer_to(site, text: str, villager: str = "asker") -> str:
