@@ -33,6 +33,8 @@ check: $(VENV)/.installed-test
 eval: $(VENV)/.installed-test
 	$(BIN)/mingbai eval $(SHARED)/eval/dev_cases.jsonl
 	$(BIN)/mingbai eval tests/data/heldout.jsonl
+	$(BIN)/mingbai eval tests/data/heldout_colloquial.jsonl
+	$(BIN)/mingbai eval $(SHARED)/eval/real_questions.jsonl
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py
