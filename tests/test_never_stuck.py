@@ -273,3 +273,17 @@ async def test_a_case_an_adviser_answered_counts_as_closed(service):
     await villager.says("/end")
     figures = await service.call(service_statistics, service.store.db, 30)
     assert figures["withdrawn"] == 0 and figures["today"]["closed"] == 1
+
+
+async def test_an_old_delete_button_deletes_nothing(service):
+    villager = Villager(service)
+    await villager.says("/forget")
+    [kept] = await villager.presses("forget:no")
+    assert "没有删除" in kept.text
+    await villager.says("包工头跑了 工钱不给")
+    [stale] = await villager.presses("forget:yes")  # the 确定删除 under the earlier question
+    assert "过期" in stale.text
+    assert service.store.transcript(villager.key), "nothing was deleted"
+    await villager.says("/forget")
+    [done] = await villager.presses("forget:yes")
+    assert "已删除" in done.text

@@ -83,7 +83,11 @@ class Buttons:
         return bool(clarified.get("question")) and argument in ("", str(clarified.get("seq")))
 
     def _forget(self, turn: "Turn", confirmed: bool) -> None:
+        """Delete everything, but only in answer to the question just asked: an old 确定删除 button deletes nothing."""
         conversation = self.conversation
+        if turn.user.awaiting != "forget":
+            turn.say(Reply(text("stale_button", turn.lang)))
+            return
         turn.user.awaiting = None
         if not confirmed:
             turn.say(Reply(text("forget_kept", turn.lang)))

@@ -298,7 +298,6 @@ class Conversation:
             else:
                 self.casework.comment(turn, awaiting.split(":", 1)[1], message)
         elif awaiting == "forget":
-            user.awaiting = None
             confirmed = message.lower() in ("是", "确定", "确认", "删除", "确定删除", "yes", "y", "ok")
             self.on_action(turn, "forget:yes" if confirmed else "forget:no")
         elif awaiting == "where":
