@@ -34,7 +34,7 @@ from bot.handoff.hours import OfficeHours
 from bot.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
-from intents.matcher import Matcher
+from intents.matcher import Decision, Matcher
 from intents.triage import Danger
 
 #: How long after an emergency message a request for a person still opens an urgent case (seconds).
@@ -230,8 +230,9 @@ class Conversation:
             return options[int(number) - 1]
         return None
 
-    def _match(self, turn: Turn, message: str) -> None:
-        decision = self.matcher.match(message)
+    def _match(self, turn: Turn, message: str, decision: Decision | None = None) -> None:
+        """Answer, ask back or fall back; `decision` is the matcher's, when the caller has already asked it."""
+        decision = decision or self.matcher.match(message)
         turn.logged = {"intent": decision.intent, "score": round(decision.score, 4), "decision": decision.kind}
         user = turn.user
         user.extra["last_question"] = message
@@ -293,8 +294,8 @@ class Conversation:
             user.awaiting = None
             if deadlines.is_leaving(message):
                 turn.say(Reply(text("cancelled", turn.lang)))
-            elif self._asks_instead(message, None):  # a new question or 找人工 is no comment on the service
-                self._match(turn, message)
+            elif other := self._other_question(message, None):  # a new question or 找人工 is no comment on the service
+                self._match(turn, message, other)
             else:
                 self.casework.comment(turn, awaiting.split(":", 1)[1], message)
         elif awaiting == "forget":
@@ -308,9 +309,10 @@ class Conversation:
                 self.commands.run(turn, "/cancel")
                 return
             step = deadlines.reply(intent, message, self.today(), turn.lang) if intent and intent.deadline else None
-            if step is None or (step.kind == "unclear" and self._asks_instead(message, intent.id)):
+            other = self._other_question(message, intent.id) if step is not None and step.kind == "unclear" else None
+            if step is None or other:
                 user.awaiting = None  # "算了，我想找个真人问问" is answered, not refused as a bad date; so is a stale state
-                self._match(turn, message)
+                self._match(turn, message, other)
                 return
             user.awaiting = None if step.done else awaiting
             turn.say(Reply(step.text, (replies.human_row(turn.lang),) if step.done else (exit_row(turn.lang, "exit"),)))
@@ -318,13 +320,14 @@ class Conversation:
             user.awaiting = None
             self._match(turn, message)
 
-    def _asks_instead(self, message: str, intent_id: str | None) -> bool:
-        """True when a message that is no date is confidently a request for a person or another legal question."""
+    def _other_question(self, message: str, intent_id: str | None) -> Decision | None:
+        """The matcher's decision when a message that is no date or comment is confidently a request for a person
+        or another legal question (not `intent_id`); None otherwise."""
         decision = self.matcher.match(message)
         if decision.kind != "answer" or decision.intent == intent_id:
-            return False
+            return None
         other = self.faq[decision.intent]
-        return other.kind == "legal" or other.handoff == "start"  # not chat: "不晓得" is no "thank you"
+        return decision if other.kind == "legal" or other.handoff == "start" else None  # "不晓得" is no "thank you"
 
     def set_place(self, turn: Turn, message: str) -> None:
         area = self.places.find_area(message)
@@ -341,13 +344,13 @@ class Conversation:
         turn.user.awaiting = None
         step = self.flows.start(flow_id, turn.lang, county=turn.user.place)
         turn.user.flow = step.state
-        turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
+        self._say_step(turn, step)
 
     def _flow_step(self, turn: Turn, *, text: str | None = None, action: str | None = None) -> None:
         step = self.flows.step(turn.user.flow, text=text, action=action, lang=turn.lang)
         turn.user.flow = step.state
         turn.logged = {"decision": f"flow:{step.outcome}" if step.outcome else "flow"}
-        turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
+        self._say_step(turn, step)
 
     def resume_flow(self, turn: Turn, before: str | None = None) -> None:
         """The current question again (after a stale button), with its 退出 button."""
@@ -355,6 +358,11 @@ class Conversation:
         turn.user.flow = step.state
         if before:
             turn.say(Reply(before))
+        self._say_step(turn, step)
+
+    @staticmethod
+    def _say_step(turn: Turn, step) -> None:
+        """A flow's reply; while the flow goes on, with its 退出 button."""
         turn.say(_with_exit(step.reply, turn.lang) if step.state else step.reply)
 
     def leave_flow(self, turn: Turn) -> None:
@@ -371,9 +379,7 @@ class Conversation:
         decision = self.matcher.match(message)
         other = self.faq[decision.intent] if decision.kind == "answer" and decision.intent in self.faq else None
         if other is not None and other.handoff == "start":
-            turn.user.flow = None
-            self._match(turn, message)
-            turn.say(Reply(text("flow_left", turn.lang)))
+            self._leave_flow_for(turn, message, decision)
             return
         if self.flows.understands(state, message, plainly=other is not None and other.kind == "legal"):
             self._flow_step(turn, text=message)
@@ -382,11 +388,15 @@ class Conversation:
             self.leave_flow(turn)
             return
         if other is not None and other.kind == "legal":
-            turn.user.flow = None
-            self._match(turn, message)
-            turn.say(Reply(text("flow_left", turn.lang)))
+            self._leave_flow_for(turn, message, decision)
             return
         self._flow_step(turn, text=message)
+
+    def _leave_flow_for(self, turn: Turn, message: str, decision: Decision) -> None:
+        """Another question (or 找人工) typed during a flow: answer it, and say the flow was left."""
+        turn.user.flow = None
+        self._match(turn, message, decision)
+        turn.say(Reply(text("flow_left", turn.lang)))
 
     def on_action(self, turn: Turn, action: str) -> None:
         self.buttons.press(turn, action)
