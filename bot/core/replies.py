@@ -43,10 +43,14 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
     rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups if follow in faq]
     if intent.kind == "legal":
-        rows.append((Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}")))
+        rows.append(_feedback_row(intent, lang))
     if not intent.urgent and intent.handoff != "start":
         rows.append(human_row(lang))
     return Reply(body, tuple(rows))
+
+
+def _feedback_row(intent: Intent, lang: str) -> tuple[Button, ...]:
+    return (Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}"))
 
 
 def details(intent: Intent, lang: str) -> Reply:
@@ -55,7 +59,7 @@ def details(intent: Intent, lang: str) -> Reply:
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
     if intent.kind == "legal":
-        rows.append((Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}")))
+        rows.append(_feedback_row(intent, lang))
     rows.append(human_row(lang, urgent=intent.urgent))
     return Reply(intent.full_answer(lang), tuple(rows))
 
