@@ -10,6 +10,7 @@ from bot.core.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from conftest import ROOT
+from core_support import Villager, actions
 
 
 @pytest.fixture
@@ -22,25 +23,6 @@ async def service(settings):
     service = ChatService.open(settings)
     yield service
     await service.close()
-
-
-class Villager:
-    """Sends messages as one user and keeps what came back."""
-
-    def __init__(self, service, user_id="42"):
-        self.service, self.user_id, self.count = service, user_id, 0
-
-    async def says(self, text=None, *, action=None, content="text"):
-        self.count += 1
-        incoming = Incoming("test", self.user_id, text=text, action=action, content=content, message_id=f"m{self.count}")
-        return (await self.service.handle(incoming)).replies
-
-    async def presses(self, action):
-        return await self.says(action=action)
-
-
-def actions(replies):
-    return [button.action for reply in replies for button in reply.all_buttons()]
 
 
 async def test_question_gets_answer_with_basis_and_buttons(service):

@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from bot.core.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from bot.stats import service_statistics
 from conftest import ROOT
+from core_support import Villager, actions
 
 FLOW = "legal_aid_eligibility"
 STALE = "这个按钮已经过期了"
@@ -27,27 +27,6 @@ async def service(settings):
     service = ChatService.open(settings)
     yield service
     await service.close()
-
-
-class Villager:
-    def __init__(self, service, user_id="42"):
-        self.service, self.user_id, self.count = service, user_id, 0
-
-    async def says(self, text=None, *, action=None):
-        self.count += 1
-        incoming = Incoming("test", self.user_id, text=text, action=action, message_id=f"m{self.count}")
-        return (await self.service.handle(incoming)).replies
-
-    async def presses(self, action):
-        return await self.says(action=action)
-
-    @property
-    def key(self):
-        return f"test:{self.user_id}"
-
-
-def actions(replies):
-    return [button.action for reply in replies for button in reply.all_buttons()]
 
 
 def labels(replies):
