@@ -16,13 +16,13 @@ import signal
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot.channels.web import setup_web_chat
-from bot.channels.web_limits import TRUSTED_PROXIES, trusted_networks
-from bot.channels.wechat import setup_wechat
+from bot.channels.webchat.chat import setup_web_chat
+from bot.channels.webchat.limits import TRUSTED_PROXIES, trusted_networks
+from bot.channels.wechat.channel import setup_wechat
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from bot.web import setup_console
+from bot.console import setup_console
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
@@ -70,10 +70,10 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     app = build_web_app(settings, service, relay)
     tasks = [asyncio.create_task(relay.run(), name="relay")]
     if settings.telegram_token:
-        from bot.channels.telegram import build_application, run_telegram, villager_sender
-        from bot.channels.telegram_advisers import add_adviser_handlers
-        from bot.channels.telegram_cards import adviser_chats
-        from bot.channels.telegram_webhook import webhook_routes
+        from bot.channels.telegram.application import build_application, run_telegram, villager_sender
+        from bot.channels.telegram.advisers.group import add_adviser_handlers
+        from bot.channels.telegram.advisers.cards import adviser_chats
+        from bot.channels.telegram.webhook import webhook_routes
 
         application = build_application(settings, service)
         if adviser_chats(settings):  # MINGBAI_ADVISER_CHAT and/or MINGBAI_ADVISER_ROUTES

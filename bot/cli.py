@@ -182,7 +182,7 @@ def command_run(args) -> int:
 
 
 def command_stats(args) -> int:
-    from bot.stats import format_statistics, service_statistics
+    from bot.storage.stats import format_statistics, service_statistics
 
     store, _ = _open_store(args)
     figures = service_statistics(store.db, days=args.days)
@@ -219,19 +219,19 @@ def command_purge(args) -> int:
 
 
 def command_user_add(args) -> int:
-    from bot.web.accounts import add_user_command
+    from bot.console.accounts import add_user_command
 
     return add_user_command(_settings(args).database, args.name, args.role)
 
 
 def command_user_remove(args) -> int:
-    from bot.web.accounts import remove_user_command
+    from bot.console.accounts import remove_user_command
 
     return remove_user_command(_settings(args).database, args.name)
 
 
 def command_faq_reload(args) -> int:
-    from bot.web.reload import reload_command
+    from bot.console.reload import reload_command
 
     return reload_command(args.faq, _settings(args).data_dir)
 

@@ -19,13 +19,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.channels.web import setup_web_chat
-from bot.core.messages import Reply
+from bot.channels.webchat.chat import setup_web_chat
+from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from bot.web import Console, setup_console
-from bot.web.accounts import hash_password
+from bot.console import Console, setup_console
+from bot.console.accounts import hash_password
 from faq_files import copy_shipped_faq
 
 PASSWORD = "correct horse battery"

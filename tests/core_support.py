@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 
 
 class Villager:

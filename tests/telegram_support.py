@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import pytest
 from aiohttp import web
 
-from bot.channels.telegram import build_application, run_telegram, villager_sender, webhook_routes
-from bot.channels.telegram_advisers import add_adviser_handlers
+from bot.channels.telegram.application import build_application, run_telegram, villager_sender, webhook_routes
+from bot.channels.telegram.advisers.group import add_adviser_handlers
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings

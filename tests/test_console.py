@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from console_support import PASSWORD, SAME_SITE, WAGES, Client, WebVillager, browsers, eventually, site  # noqa: F401
 
 

@@ -8,10 +8,10 @@ import html
 import re
 import sqlite3
 
-from bot.core.messages import Incoming
-from bot.stats import service_statistics
-from bot.web.accounts import add_user_command, check_password
-from bot.web.reload import FaqReloader, reload_command
+from bot.messages import Incoming
+from bot.storage.stats import service_statistics
+from bot.console.accounts import add_user_command, check_password
+from bot.console.reload import FaqReloader, reload_command
 from console_support import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
 
 BROKEN_ID = ("  - id: labor.wage", "  - id: Labor Wage")  # line 6 of labor.yaml

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from conftest import ROOT

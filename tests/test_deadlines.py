@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.deadlines import TimeLeft, ask, describe, is_leaving, parse_when, reply, time_left
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from conftest import ROOT

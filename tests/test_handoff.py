@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.core.messages import Incoming, Reply
+from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
 from bot.handoff.desk import TO_ADVISERS, CaseError
 from bot.handoff.relay import MAX_ATTEMPTS, DeliveryError, Relay

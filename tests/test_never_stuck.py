@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.service import ChatService
 from bot.settings import Settings
-from bot.stats import service_statistics
+from bot.storage.stats import service_statistics
 from conftest import ROOT
 from core_support import Villager, actions
 

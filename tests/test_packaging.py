@@ -33,7 +33,7 @@ def test_the_wheel_holds_the_chat_page_and_the_console(tmp_path):
         "import asyncio, aiohttp\n"
         "from aiohttp import web\n"
         "from aiohttp.test_utils import TestServer\n"
-        "import bot.channels.web_routes as routes\n"
+        "import bot.channels.webchat.routes as routes\n"
         "assert 'site' in routes.__file__, routes.__file__\n"
         "async def main():\n"
         "    app = web.Application()\n"
@@ -52,5 +52,5 @@ def test_the_wheel_holds_the_chat_page_and_the_console(tmp_path):
                             env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"})
     assert result.stdout.split() == ["200", "200", "True"], result.stderr
     names = zipfile.ZipFile(wheel).namelist()
-    for page in ("bot/web/static/adviser.html", "bot/web/static/login.html", "bot/channels/static/chat.css"):
+    for page in ("bot/console/static/adviser.html", "bot/console/static/login.html", "bot/channels/webchat/static/chat.css"):
         assert page in names

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.places import KINDS, Places
+from bot.content.places import KINDS, Places
 
 SHIPPED = Path(__file__).resolve().parent.parent / "faq" / "places.yaml"
 COUNTIES = ("市中区", "五通桥区", "沙湾区", "金口河区", "犍为县", "井研县", "夹江县", "沐川县",

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.messages import CONTENT_KINDS, Incoming, Reply
+from bot.messages import CONTENT_KINDS, Incoming, Reply
 from bot.core.service import ChatService
 from bot.flows.engine import Flows
-from bot.places import Places
+from bot.content.places import Places
 from bot.settings import Settings
 from conftest import ROOT
 from intents.faq_loader import load_faq

@@ -25,16 +25,16 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from bot.app import PathOnlyAccessLogger
-from bot.channels.web import setup_web_chat
-from bot.channels.web_limits import BUSY_NETWORK, TOO_FAST, TOO_MANY_NEW, TRUSTED_PROXIES, trusted_networks
-from bot.core.messages import Incoming
+from bot.channels.webchat.chat import setup_web_chat
+from bot.channels.webchat.limits import BUSY_NETWORK, TOO_FAST, TOO_MANY_NEW, TRUSTED_PROXIES, trusted_networks
+from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
 from bot.storage.store import Store
-from bot.web import setup_console
-from bot.web.auth import STORAGE_DOWN, LoginLimiter
-from bot.web.unanswered import yaml_scalar
+from bot.console import setup_console
+from bot.console.auth import STORAGE_DOWN, LoginLimiter
+from bot.console.unanswered import yaml_scalar
 from console_support import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
 from conftest import ROOT
 from tests.telegram_support import (  # noqa: F401  (fixtures)

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import logging
 
-from bot.channels.telegram_outbox import Budget
+from bot.channels.telegram.advisers.budget import Budget
 from bot.handoff.desk import TO_ADVISERS
 from tests.telegram_support import (  # noqa: F401  (fixtures)
     ADVISERS, CHAT, OTHER_VILLAGER, ZHANG, ManualClock, adviser, card_of, expect_refusals, fake, general, open_case,

@@ -17,11 +17,11 @@ import sqlite3
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram import build_application, run_telegram
-from bot.channels.telegram_format import to_calls
-from bot.channels.telegram_polling import Inbox
-from bot.channels.telegram_sending import Outbox
-from bot.core.messages import Button, Incoming, Reply
+from bot.channels.telegram.application import build_application, run_telegram
+from bot.channels.telegram.format import to_calls
+from bot.channels.telegram.inbox import Inbox
+from bot.channels.telegram.outbox import Outbox
+from bot.messages import Button, Incoming, Reply
 from bot.core.service import ChatService
 from bot.storage.store import Store
 from tests.fake_telegram_api import visible_text

@@ -15,10 +15,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.channels.telegram import build_application, run_telegram, send_outcome, webhook_routes
-from bot.channels.telegram_format import keyboard, to_outgoing
+from bot.channels.telegram.application import build_application, run_telegram, send_outcome, webhook_routes
+from bot.channels.telegram.format import keyboard, to_outgoing
 from bot.core import replies
-from bot.core.messages import Button, Outcome, Reply
+from bot.messages import Button, Outcome, Reply
 from bot.core.service import ChatService
 from tests.telegram_support import CHAT, actions, fake, press, running_bot, settings  # noqa: F401  (fixtures)
 

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from bot.core.dry_run import answers
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from conftest import ROOT

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.channels.web import WEB_CHAT, setup_web_chat
-from bot.core.messages import Button, Reply
+from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
+from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.settings import Settings
 from conftest import ROOT

@@ -7,8 +7,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.web import WEB_CHAT, setup_web_chat
-from bot.core.messages import Reply
+from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
+from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.settings import Settings
 from browser import PHONE, chromium, screenshot_folder

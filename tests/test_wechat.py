@@ -10,9 +10,9 @@ from aiohttp import web
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.wechat import WeChatSettings, setup_wechat
-from bot.channels.wechat_format import CHOICE_HINT, CUT_SHORT, render
-from bot.core.messages import Button, Reply
+from bot.channels.wechat.channel import WeChatSettings, setup_wechat
+from bot.channels.wechat.format import CHOICE_HINT, CUT_SHORT, render
+from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings

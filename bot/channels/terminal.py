@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.core.messages import Incoming, Outcome
+from bot.messages import Incoming, Outcome
 from bot.core.service import ChatService
 
 PROMPT = "你> "

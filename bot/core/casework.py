@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from bot.core.messages import Button, Effect, Reply
+from bot.messages import Button, Effect, Reply
 from bot.core.texts import text
 from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, CaseError, Event, HandoffDesk
 from bot.handoff.hours import OfficeHours

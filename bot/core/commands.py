@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core import replies
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 from bot.core.texts import label, text
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines
-from bot.core.messages import Button, Effect, Incoming, Outcome, Reply
+from bot.messages import Button, Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
 _CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
@@ -31,7 +31,7 @@ from bot.core.texts import label, text
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
-from bot.places import Places
+from bot.content.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
 from intents.matcher import Decision, Matcher

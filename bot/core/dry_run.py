@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from bot.core.conversation import Conversation
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from bot.core.service import load_content
 from bot.handoff.desk import HandoffDesk
 from bot.storage.store import Store

@@ -9,7 +9,7 @@ topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit.
 
 from __future__ import annotations
 
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 from bot.core.texts import label, text
 from intents.faq import Faq, Intent
 

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Callable
 
 from bot.core.conversation import Conversation
-from bot.core.messages import Incoming, Outcome
+from bot.messages import Incoming, Outcome
 from bot.flows.engine import Flows
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
-from bot.handoff.templates import Templates
-from bot.places import Places
+from bot.content.templates import Templates
+from bot.content.places import Places
 from bot.settings import Settings
 from bot.storage.store import Store
 from intents.faq import Faq

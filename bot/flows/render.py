@@ -7,7 +7,7 @@ edit can never drop them.
 
 from __future__ import annotations
 
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 from bot.flows.model import Flow, Result, Step
 from intents.faq import BASIS_LABEL, DISCLAIMER, Text
 

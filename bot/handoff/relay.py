@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from typing import Awaitable, Callable, Protocol
 
-from bot.core.messages import Reply
+from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
 

@@ -1,7 +1,7 @@
 """Showing cases to advisers in their Telegram group: the Relay's `AdviserDesk` for Telegram.
 
 Each case gets a forum topic named after it, opened by a card (who, what the bot understood, the last
-messages, [认领 Claim] [关闭 Close]); `telegram_topics` keeps both in step with the case. Here, the case's
+messages, [认领 Claim] [关闭 Close]); `topics` keeps both in step with the case. Here, the case's
 events go into that topic (or, in a group without topics, as replies to the card): the villager's text,
 photos, voice and documents, the villager leaving, delivery problems; a reminder goes to the whole group.
 
@@ -18,10 +18,10 @@ import logging
 from telegram import ReplyParameters
 from telegram.error import BadRequest
 
-from bot.channels.telegram_cards import Post, plan_posts, reminder_text, topic_link
-from bot.channels.telegram_format import split_text
-from bot.channels.telegram_outbox import BudgetSpent, Settling
-from bot.channels.telegram_topics import NO_PREVIEW, CaseTopics, topic_gone
+from bot.channels.telegram.advisers.cards import Post, plan_posts, reminder_text, topic_link
+from bot.channels.telegram.format import split_text
+from bot.channels.telegram.advisers.budget import BudgetSpent, Settling
+from bot.channels.telegram.advisers.topics import NO_PREVIEW, CaseTopics, topic_gone
 from bot.handoff.desk import Case, Event
 from bot.handoff.relay import FIRST_RETRY_SECONDS, DeliveryError
 

@@ -22,13 +22,13 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.channels.telegram import RecentIds
-from bot.channels.telegram_adviser_commands import HELP, AdviserCommands, case_error
-from bot.channels.telegram_adviser_desk import NO_PREVIEW, TelegramAdviserDesk
-from bot.channels.telegram_cards import adviser_chats
-from bot.channels.telegram_outbox import Budget
+from bot.channels.telegram.application import RecentIds
+from bot.channels.telegram.advisers.commands import HELP, AdviserCommands, case_error
+from bot.channels.telegram.advisers.desk import NO_PREVIEW, TelegramAdviserDesk
+from bot.channels.telegram.advisers.cards import adviser_chats
+from bot.channels.telegram.advisers.budget import Budget
 from bot.handoff.desk import CLOSED, WAITING, CaseError
-from bot.handoff.templates import Templates
+from bot.content.templates import Templates
 
 log = logging.getLogger(__name__)
 HANDLER_GROUP = -1  # PTB runs lower groups first; the villager channel is in group 0

@@ -23,8 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Coroutine
 
-from bot.channels.wechat_format import Understood, render, shortened
-from bot.core.messages import Outcome
+from bot.channels.wechat.format import Understood, render, shortened
+from bot.messages import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram_format import MAX_CAPTION, MEDIA_KINDS, split_media
+from bot.channels.telegram.format import MAX_CAPTION, MEDIA_KINDS, split_media
 from bot.core.texts import DANGER_LABELS
 from bot.handoff.desk import CLAIMED, CLOSED, WAITING, Case, Event
 

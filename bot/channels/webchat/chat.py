@@ -2,8 +2,8 @@
 
 A villager is an anonymous id in a cookie, so a reload keeps the conversation
 and nobody has to sign up. This module turns page requests into `Incoming`
-messages and replies into JSON; `web_routes` speaks HTTP and WebSocket, and
-`web_live` carries messages pushed later (an adviser's answer) to open pages.
+messages and replies into JSON; `routes` speaks HTTP and WebSocket, and
+`live` carries messages pushed later (an adviser's answer) to open pages.
 
 Two things make a slow, flaky connection safe: the page numbers every message
 it sends, and a repeated number gets the first answer again instead of a second
@@ -22,10 +22,10 @@ from collections import OrderedDict, defaultdict
 
 from aiohttp import web
 
-from bot.channels.web_limits import VillagerLimits
-from bot.channels.web_live import KEEP_SECONDS, MAX_QUEUED, LiveLines
-from bot.channels.web_routes import add_routes
-from bot.core.messages import Incoming, Reply
+from bot.channels.webchat.limits import VillagerLimits
+from bot.channels.webchat.live import KEEP_SECONDS, MAX_QUEUED, LiveLines
+from bot.channels.webchat.routes import add_routes
+from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
 
 PLATFORM = "web"
@@ -237,7 +237,7 @@ WEB_CHAT = web.AppKey("web_chat", WebChat)
 
 def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str, int] | None = None) -> WebChat:
     """Add the chat page and its API to `app`; the returned WebChat is also stored under `WEB_CHAT`.
-    `limits` overrides the default message limits (see `web_limits`)."""
+    `limits` overrides the default message limits (see `limits`)."""
     chat = WebChat(service, limits)
     app[WEB_CHAT] = chat
     add_routes(app, chat)

@@ -1,8 +1,8 @@
 """The Telegram channel: PTB's Application in front of the conversation core.
 
 Each update becomes one `Incoming`; each `Reply` one or more Bot API calls with an inline keyboard (rules in
-`telegram_format`). Receiving (inbox, getUpdates loop, start-up retries) is in `telegram_polling`, sending (the
-outbox) in `telegram_sending`, the webhook route in `telegram_webhook`. Here:
+`format`). Receiving (inbox, getUpdates loop, start-up retries) is in `inbox`, sending (the
+outbox) in `outbox`, the webhook route in `webhook`. Here:
 
 - different chats are handled concurrently, one chat's updates strictly in arrival order (`ChatOrder`), so a
   fast second message never overtakes the first; an update is marked done in the inbox once handled;
@@ -24,13 +24,13 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
-from bot.channels.telegram_cards import adviser_chats
-from bot.channels.telegram_format import to_calls, to_incoming
-from bot.channels.telegram_polling import PARTS, Inbox, TelegramParts, parts, poll, requeue, until_reachable
-from bot.channels.telegram_sending import Outbox, Sender, send_outcome
-from bot.channels.telegram_webhook import register_webhook, webhook_routes
+from bot.channels.telegram.advisers.cards import adviser_chats
+from bot.channels.telegram.format import to_calls, to_incoming
+from bot.channels.telegram.inbox import PARTS, Inbox, TelegramParts, parts, poll, requeue, until_reachable
+from bot.channels.telegram.outbox import Outbox, Sender, send_outcome
+from bot.channels.telegram.webhook import register_webhook, webhook_routes
 from bot.core.commands import COMMANDS
-from bot.core.messages import Outcome
+from bot.messages import Outcome
 from bot.handoff.desk import TO_ADVISERS
 from bot.settings import Settings
 

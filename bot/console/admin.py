@@ -1,7 +1,7 @@
 """The admin dashboard: statistics, the FAQ files and their reload, unanswered questions.
 
 Admins only; an adviser who follows a link here gets a plain refusal. The
-figures come from `bot.stats.service_statistics` (the same numbers as
+figures come from `bot.storage.stats.service_statistics` (the same numbers as
 `mingbai stats` and the advisers' /stats), the FAQ view from the files on
 disk, and the unanswered questions from the store, grouped for reading.
 """
@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.stats import service_statistics
-from bot.web.accounts import ADMIN, Account
-from bot.web.admin_pages import PERIODS, faq_body, statistics_body, unanswered_body
-from bot.web.auth import guarded
-from bot.web.faq_files import describe, inspect
-from bot.web.pages import json_response, page
-from bot.web.unanswered import group_questions
+from bot.storage.stats import service_statistics
+from bot.console.accounts import ADMIN, Account
+from bot.console.admin_pages import PERIODS, faq_body, statistics_body, unanswered_body
+from bot.console.auth import guarded
+from bot.console.faq_files import describe, inspect
+from bot.console.pages import json_response, page
+from bot.console.unanswered import group_questions
 
 if TYPE_CHECKING:
-    from bot.web.console import Console
+    from bot.console.state import Console
 
 log = logging.getLogger(__name__)
 UNANSWERED_SHOWN = 500

@@ -16,13 +16,13 @@ from aiohttp import web
 
 from bot.core.texts import DANGER_LABELS
 from bot.handoff.desk import CLAIMED_TEXT, TRANSFERRED_TEXT, CaseError
-from bot.web.accounts import ADVISER, Account
-from bot.web.auth import Refused, guarded, read_json
-from bot.web.pages import json_response, static_page
+from bot.console.accounts import ADVISER, Account
+from bot.console.auth import Refused, guarded, read_json
+from bot.console.pages import json_response, static_page
 
 if TYPE_CHECKING:
     from bot.handoff.desk import Case, Event
-    from bot.web.console import Console
+    from bot.console.state import Console
 
 log = logging.getLogger(__name__)
 

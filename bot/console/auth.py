@@ -6,7 +6,7 @@ villager chat page's requests do) and, when the browser sends one, an Origin
 of this site: a form or script on another site cannot add that header without
 a CORS preflight we never grant, so it cannot act with an adviser's cookie.
 Wrong logins are counted per name and address together, per name, and per
-address (the client's, when a trusted proxy says it: `web_limits`). Past a few
+address (the client's, when a trusted proxy says it: `limits`). Past a few
 free tries each key must wait, longer after every further failure, before the
 password is even checked again. The pair is strict, so one guesser is slowed
 at once; the name alone only much later (many addresses guessing one name); the
@@ -30,15 +30,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.channels.web_limits import client_address, is_secure
-from bot.web_requests import Refused
-from bot.web_requests import read_json as read_body
+from bot.channels.webchat.limits import client_address, is_secure
+from bot.http import Refused
+from bot.http import read_json as read_body
 
-from bot.web.accounts import ADMIN, DUMMY_HASH, Account, check_password
-from bot.web.pages import NO_STORE, PAGE_HEADERS, STATIC, json_response, refused_page
+from bot.console.accounts import ADMIN, DUMMY_HASH, Account, check_password
+from bot.console.pages import NO_STORE, PAGE_HEADERS, STATIC, json_response, refused_page
 
 if TYPE_CHECKING:
-    from bot.web.console import Console
+    from bot.console.state import Console
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ import httpx
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.telegram_format import MEDIA_KINDS, to_calls
+from bot.channels.telegram.format import MEDIA_KINDS, to_calls
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = 0.25  # seconds before the first retry; doubled after each failure

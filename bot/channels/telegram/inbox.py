@@ -5,7 +5,7 @@ batch as soon as it has queued one, so a kill -9 loses every update fetched but 
 notes §9). So the channel builds its Application without an Updater, and:
 
 - each batch goes into SQLite (`telegram_inbox`, one transaction) before the next getUpdates confirms it; the
-  webhook route likewise answers Telegram only after the write (`telegram_webhook`);
+  webhook route likewise answers Telegram only after the write (`webhook`);
 - an update is marked done, and its text dropped, once the Application has finished with it (`ChatOrder`);
 - on start, the updates stored but not done are handled first;
 - an update handed out again (not yet confirmed before a crash, a webhook retry) is in the inbox already and is
@@ -31,7 +31,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot.channels.telegram_sending import Outbox, Sender, backoff, retry_after_seconds, worth_logging
+from bot.channels.telegram.outbox import Outbox, Sender, backoff, retry_after_seconds, worth_logging
 
 log = logging.getLogger(__name__)
 KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer

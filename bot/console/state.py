@@ -18,9 +18,9 @@ from aiohttp import web
 from bot.core.service import ChatService
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.relay import Relay
-from bot.web.accounts import SESSION_SECONDS, Account, Accounts
-from bot.web.auth import LoginLimiter, add_login_routes
-from bot.web.reload import PID_FILE, FaqReloader
+from bot.console.accounts import SESSION_SECONDS, Account, Accounts
+from bot.console.auth import LoginLimiter, add_login_routes
+from bot.console.reload import PID_FILE, FaqReloader
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ def setup_console(app: web.Application, service: ChatService, relay: Relay, faq_
     None turns it off), SIGHUP reloads it, and a pid file (by default next to
     the database) lets `mingbai faq reload` find this process.
     """
-    from bot.web.admin import add_admin_routes
-    from bot.web.adviser import add_adviser_routes
+    from bot.console.admin import add_admin_routes
+    from bot.console.adviser import add_adviser_routes
 
     console = Console(service, relay, Path(faq_dir), FaqReloader(service, Path(faq_dir)))
     app[CONSOLE] = console

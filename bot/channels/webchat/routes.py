@@ -2,7 +2,7 @@
 
 Requests are refused before the core sees them when they are too big, come
 from another site, are not something the page would send, or come too fast
-(`web_limits`: per villager, per address, new villagers per address); refusals
+(`limits`: per villager, per address, new villagers per address); refusals
 carry a message a villager can read (Chinese first), because the page shows it
 as is.
 """
@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from bot.channels.web_limits import client_address, is_secure
-from bot.web_requests import Refused
-from bot.web_requests import decode_json, finite_number
-from bot.web_requests import read_json as read_body
+from bot.channels.webchat.limits import client_address, is_secure
+from bot.http import Refused
+from bot.http import decode_json, finite_number
+from bot.http import read_json as read_body
 
 if TYPE_CHECKING:
-    from bot.channels.web import WebChat
+    from bot.channels.webchat.chat import WebChat
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mingbai_id"

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, InlineKeyboardButtonLimit, MessageLimit
 from telegram.ext import filters
 
-from bot.core.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Reply
 
 PLATFORM = "telegram"
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted by Telegram in UTF-16 code units

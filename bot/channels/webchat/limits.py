@@ -22,7 +22,7 @@ from typing import Awaitable, Callable, Iterable
 from aiohttp import web
 
 from bot.settings import DEFAULT_WEB_LIMITS
-from bot.web_requests import Refused
+from bot.http import Refused
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)

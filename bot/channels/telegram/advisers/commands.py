@@ -19,9 +19,9 @@ from functools import partial
 
 from telegram import Message
 
-from bot.channels.telegram_cards import case_list, stats_text, topic_link
+from bot.channels.telegram.advisers.cards import case_list, stats_text, topic_link
 from bot.handoff.desk import CLOSED, CaseError
-from bot.stats import service_statistics
+from bot.storage.stats import service_statistics
 
 log = logging.getLogger(__name__)
 CASE_NUMBER = re.compile(r"#?(\d+)")

@@ -21,7 +21,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.channels.telegram_polling import parts
+from bot.channels.telegram.inbox import parts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

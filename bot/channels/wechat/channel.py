@@ -6,7 +6,7 @@ once per MsgId however often WeChat retries → a passive reply if the answer is
 ready within `reply_seconds` (WeChat waits 5 s), else "success" at once and
 the answer through the customer-service API (客服消息). Protocol details:
 engineering notes §4. `wechatpy` does the signatures, crypto and reply XML;
-`wechat_delivery` decides which request answers, `wechat_api` makes the calls.
+`delivery` decides which request answers, `api` makes the calls.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from typing import Callable
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
-from bot.channels import wechat_api
-from bot.channels.wechat_api import OUT_OF_REACH, WeChatApi, WeChatApiError
-from bot.channels.wechat_delivery import Deliveries
-from bot.channels.wechat_format import (PLATFORM, MalformedMessage, Understood, WrongSignature, open_push, passive_xml,
+from bot.channels.wechat import api
+from bot.channels.wechat.api import OUT_OF_REACH, WeChatApi, WeChatApiError
+from bot.channels.wechat.delivery import Deliveries
+from bot.channels.wechat.format import (PLATFORM, MalformedMessage, Understood, WrongSignature, open_push, passive_xml,
                                         render, signed, understand)
-from bot.channels.wechat_replay import ReplayGuard
-from bot.core.messages import Outcome, Reply
+from bot.channels.wechat.replay import ReplayGuard
+from bot.messages import Outcome, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import DeliveryError
 from bot.settings import Settings
@@ -124,7 +124,7 @@ class WeChatChannel:
             raise web.HTTPForbidden(text="stale or replayed request")
         understood = understand(message)
         if understood.subscribed is False:
-            await self._run(wechat_api.note_subscription, self.service.store, self._key(message.open_id), False,
+            await self._run(api.note_subscription, self.service.store, self._key(message.open_id), False,
                             self._now())
         if understood.incoming is None:
             return web.Response(text="success")
@@ -156,9 +156,9 @@ class WeChatChannel:
         """Handle one message in the core (called once per MsgId); remember what the API needs to reach them."""
         incoming = understood.incoming
         if understood.wrote:
-            await self._run(wechat_api.note_wrote, self.service.store, incoming.user_key, self._now())
+            await self._run(api.note_wrote, self.service.store, incoming.user_key, self._now())
         elif understood.subscribed:
-            await self._run(wechat_api.note_subscription, self.service.store, incoming.user_key, True, self._now())
+            await self._run(api.note_subscription, self.service.store, incoming.user_key, True, self._now())
         return await self.service.handle(incoming)
 
     async def _send(self, open_id: str, parts: list[str]) -> bool:
@@ -184,11 +184,11 @@ class WeChatChannel:
         become the ones a digit answers, as the core does for its own replies.
         """
         key = self._key(open_id)
-        if not await self._run(wechat_api.reachable, self.service.store, key, self._now()):
+        if not await self._run(api.reachable, self.service.store, key, self._now()):
             raise DeliveryError("the villager has not written for 48 hours, or unfollowed", final=True)
         if reply.buttons:
             actions = [button.action for button in reply.all_buttons()]
-            await self._run(wechat_api.remember_choices, self.service.store, key, actions)
+            await self._run(api.remember_choices, self.service.store, key, actions)
         try:
             await self._send_or_raise(open_id, render((reply,)))
         except WeChatApiError as error:

@@ -24,7 +24,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from bot.core.messages import Incoming, Reply
+from bot.messages import Incoming, Reply
 
 PLATFORM = "wechat"
 #: One WeChat text message. Its limit is usually given as 2048 bytes of UTF-8 (engineering notes §4 name none),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.web.charts import bars, columns, every_day
-from bot.web.faq_files import FaqReport, describe
-from bot.web.pages import esc
-from bot.web.reload import Attempt
-from bot.web.unanswered import REASONS, QuestionGroup
+from bot.console.charts import bars, columns, every_day
+from bot.console.faq_files import FaqReport, describe
+from bot.console.pages import esc
+from bot.console.reload import Attempt
+from bot.console.unanswered import REASONS, QuestionGroup
 from intents.faq import Faq, Intent
 
 PERIODS = (7, 30, 90)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.handoff.templates import Templates
+from bot.content.templates import Templates
 from intents.faq_loader import Problem
 
 if TYPE_CHECKING:

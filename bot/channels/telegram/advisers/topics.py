@@ -16,9 +16,9 @@ from collections import defaultdict
 from telegram import LinkPreviewOptions
 from telegram.error import BadRequest, TelegramError
 
-from bot.channels.telegram_cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, signature, \
+from bot.channels.telegram.advisers.cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, signature, \
     topic_name
-from bot.channels.telegram_outbox import NORMAL, PRIORITY, Budget, BudgetSpent, Ledger
+from bot.channels.telegram.advisers.budget import NORMAL, PRIORITY, Budget, BudgetSpent, Ledger
 from bot.handoff.desk import CLOSED, Case
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""The advisers' Telegram group: case cards, topics, commands, replies relayed to villagers."""
