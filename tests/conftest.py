@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from tests.support import ROOT
 
 
 def mingbai(*args: str) -> subprocess.CompletedProcess:

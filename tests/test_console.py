@@ -10,7 +10,7 @@ import asyncio
 import json
 
 from bot.messages import Incoming
-from console_support import PASSWORD, SAME_SITE, WAGES, Client, WebVillager, browsers, eventually, site  # noqa: F401
+from tests.support.console import PASSWORD, SAME_SITE, WAGES, Client, WebVillager, browsers, eventually, site  # noqa: F401
 
 
 # --- accounts and security ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from bot.messages import Incoming
 from bot.storage.stats import service_statistics
 from bot.console.accounts import add_user_command, check_password
 from bot.console.reload import FaqReloader, reload_command
-from console_support import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
+from tests.support.console import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
 
 BROKEN_ID = ("  - id: labor.wage", "  - id: Labor Wage")  # line 6 of labor.yaml
 NEW_ANSWER = ("工资被拖欠，可以投诉", "【新版】工资被拖欠，可以投诉", 2)  # the short first bubble and the full answer

@@ -8,8 +8,8 @@ import time
 
 from playwright.async_api import expect
 
-from browser import PHONE, chromium, screenshot_folder
-from console_support import PASSWORD, WAGES, site  # noqa: F401
+from tests.support.browser import PHONE, chromium, screenshot_folder
+from tests.support.console import PASSWORD, WAGES, site  # noqa: F401
 
 SCREENSHOTS = screenshot_folder()
 DESK = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}

@@ -9,8 +9,8 @@ import pytest
 from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
-from conftest import ROOT
-from core_support import Villager, actions
+from tests.support import ROOT
+from tests.support.core import Villager, actions
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ async def test_stored_messages_have_numbers_masked(service, settings):
 
 
 async def test_faq_reload_swaps_only_a_valid_faq(tmp_path):
-    from faq_files import copy_shipped_faq
+    from tests.support.faq_files import copy_shipped_faq
 
     faq_dir = copy_shipped_faq(tmp_path / "faq")
     service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))

@@ -12,8 +12,8 @@ from bot.core.deadlines import TimeLeft, ask, describe, is_leaving, parse_when, 
 from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
-from conftest import ROOT
-from faq_files import copy_shipped_faq, valid_intent, write_group
+from tests.support import ROOT
+from tests.support.faq_files import copy_shipped_faq, valid_intent, write_group
 from intents.faq import Deadline, Text
 from intents.faq_loader import load_faq
 

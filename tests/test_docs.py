@@ -6,7 +6,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.settings import SETTINGS
-from conftest import ROOT
+from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

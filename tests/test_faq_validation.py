@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from faq_files import ROOT, copy_shipped_faq, valid_intent, write_group
+from tests.support.faq_files import ROOT, copy_shipped_faq, valid_intent, write_group
 from intents.faq_loader import REQUIRED_INTENTS, FaqError, load_faq, read_faq
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.flows import Flows
 from bot.flows.diagram import mermaid
-from conftest import ROOT
+from tests.support import ROOT
 
 FLOWS_DIR = ROOT / "faq" / "flows"
 FLOW = "legal_aid_eligibility"

@@ -13,7 +13,7 @@ from bot.core.service import ChatService
 from bot.handoff.desk import TO_ADVISERS, CaseError
 from bot.handoff.relay import MAX_ATTEMPTS, DeliveryError, Relay
 from bot.settings import Settings
-from conftest import ROOT
+from tests.support import ROOT
 
 WEDNESDAY_NOON = time.mktime((2026, 11, 25, 12, 0, 0, 0, 0, -1))  # local time: office hours are local
 

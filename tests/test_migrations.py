@@ -7,7 +7,7 @@ import sqlite3
 from bot.handoff.desk import HandoffDesk
 from bot.storage.migrations import SETS
 from bot.storage.store import Store
-from conftest import ROOT
+from tests.support import ROOT
 
 #: `sqlite3 .dump` of a database made by the release at df12123 (a villager, a message, a case and its events).
 OLD_RELEASE = ROOT / "tests" / "data" / "database_df12123.sql"

@@ -10,8 +10,8 @@ import pytest
 from bot.core.service import ChatService
 from bot.settings import Settings
 from bot.storage.stats import service_statistics
-from conftest import ROOT
-from core_support import Villager, actions
+from tests.support import ROOT
+from tests.support.core import Villager, actions
 
 FLOW = "legal_aid_eligibility"
 STALE = "这个按钮已经过期了"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import ROOT
+from tests.support import ROOT
 
 
 def _clean_source(into):

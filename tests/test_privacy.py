@@ -10,7 +10,7 @@ from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.privacy import redact
 from bot.settings import Settings
-from conftest import ROOT
+from tests.support import ROOT
 
 
 @pytest.mark.parametrize("typed, placeholder", [

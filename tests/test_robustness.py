@@ -13,7 +13,7 @@ from bot.core.service import ChatService
 from bot.flows.engine import Flows
 from bot.content.places import Places
 from bot.settings import Settings
-from conftest import ROOT
+from tests.support import ROOT
 from intents.faq_loader import load_faq
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -35,9 +35,9 @@ from bot.storage.store import Store
 from bot.console import setup_console
 from bot.console.auth import STORAGE_DOWN, LoginLimiter
 from bot.console.unanswered import yaml_scalar
-from console_support import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
-from conftest import ROOT
-from tests.telegram_support import (  # noqa: F401  (fixtures)
+from tests.support.console import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
+from tests.support import ROOT
+from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADMIN, ADVISERS, LI, ZHANG, adviser, card_of, fake, open_case, posts, running_with_advisers, settings, until,
 )
 

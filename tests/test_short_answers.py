@@ -9,7 +9,7 @@ import pytest
 
 from bot.core import replies
 from intents.faq_loader import load_faq
-from tests.faq_files import ROOT, valid_intent, write_group
+from tests.support.faq_files import ROOT, valid_intent, write_group
 
 SHIPPED = load_faq(ROOT / "faq")[0]
 LEGAL = [intent for intent in SHIPPED if intent.kind == "legal"]

@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from bot.settings import Settings
-from tests.telegram_support import (  # noqa: F401  (fixtures)
+from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADVISERS, CHAT, GROUP, actions, fake, labels, press, running_bot, settings,
 )
 

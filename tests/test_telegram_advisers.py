@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import sqlite3
 
-from tests.telegram_support import (  # noqa: F401  (fixtures)
+from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADMIN, ADVISERS, CHAT, LI, OTHER_VILLAGER, OUTSIDER, THIRD_VILLAGER, ZHANG, adviser, card_of, fake, general,
     labels, open_case, posts, running_with_advisers, settings, texts, topic_of, until,
 )

@@ -12,7 +12,7 @@ import logging
 
 from bot.channels.telegram.advisers.budget import Budget
 from bot.handoff.desk import TO_ADVISERS
-from tests.telegram_support import (  # noqa: F401  (fixtures)
+from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADVISERS, CHAT, OTHER_VILLAGER, ZHANG, ManualClock, adviser, card_of, expect_refusals, fake, general, open_case,
     posts, running_with_advisers, settings, texts, topic_of, until,
 )

@@ -24,8 +24,8 @@ from bot.channels.telegram.outbox import Outbox
 from bot.messages import Button, Incoming, Reply
 from bot.core.service import ChatService
 from bot.storage.store import Store
-from tests.fake_telegram_api import visible_text
-from tests.telegram_support import (  # noqa: F401  (fixtures)
+from tests.support.telegram.api import visible_text
+from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     CHAT, DEBT, HELP, OTHER_VILLAGER, STARTS, WAGES, actions, bot_process, fake, free_port, rows, running_bot,
     settings, starts, until, webhook_server,
 )

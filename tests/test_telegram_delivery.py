@@ -20,7 +20,7 @@ from bot.channels.telegram.format import keyboard, to_outgoing
 from bot.core import replies
 from bot.messages import Button, Outcome, Reply
 from bot.core.service import ChatService
-from tests.telegram_support import CHAT, actions, fake, press, running_bot, settings  # noqa: F401  (fixtures)
+from tests.support.telegram.bots import CHAT, actions, fake, press, running_bot, settings  # noqa: F401  (fixtures)
 
 
 async def test_quick_messages_from_one_villager_are_answered_in_the_order_sent(fake, settings):

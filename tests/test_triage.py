@@ -18,7 +18,7 @@ from bot.core.dry_run import answers
 from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
-from conftest import ROOT
+from tests.support import ROOT
 
 DISTRESS = ROOT / "tests" / "data" / "distress.jsonl"
 #: The number each kind's first line must give (any one of them).

@@ -15,7 +15,7 @@ from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
 from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.settings import Settings
-from conftest import ROOT
+from tests.support import ROOT
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 

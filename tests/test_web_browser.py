@@ -11,8 +11,8 @@ from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
 from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.settings import Settings
-from browser import PHONE, chromium, screenshot_folder
-from conftest import ROOT
+from tests.support.browser import PHONE, chromium, screenshot_folder
+from tests.support import ROOT
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 SCREENSHOT = screenshot_folder() / "chat.png"

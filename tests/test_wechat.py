@@ -16,8 +16,8 @@ from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from conftest import ROOT
-from tests.fake_wechat import UNAVAILABLE, Clock, FakeWeChat
+from tests.support import ROOT
+from tests.support.wechat import UNAVAILABLE, Clock, FakeWeChat
 
 TOKEN = "mingbai-test-token"
 WAGES = "包工头跑了，工钱一直不给咋个办"

@@ -26,7 +26,7 @@ from bot.handoff.relay import Relay
 from bot.settings import Settings
 from bot.console import Console, setup_console
 from bot.console.accounts import hash_password
-from faq_files import copy_shipped_faq
+from tests.support.faq_files import copy_shipped_faq
 
 PASSWORD = "correct horse battery"
 HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from tests.fake_telegram_api import ProtocolError
+from tests.support.telegram.api import ProtocolError
 
 
 @dataclass(frozen=True)

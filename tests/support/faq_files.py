@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def valid_intent(intent_id: str = "mediation.about", **changes) -> dict:

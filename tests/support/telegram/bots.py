@@ -25,9 +25,9 @@ from bot.channels.telegram.advisers.group import add_adviser_handlers
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from tests.fake_telegram import FakeTelegram
+from tests.support.telegram.server import FakeTelegram
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 CHAT = 4242
 GROUP = -1001234
 ADVISERS = -1009999

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from playwright.async_api import Browser, async_playwright
+from tests.support import ROOT
 
 CHROMIUM = Path(os.environ.get("MINGBAI_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
@@ -65,7 +66,7 @@ def screenshot_folder() -> Path:
     """Where browser tests save their screenshots: docs/screenshots/ when MINGBAI_SCREENSHOTS=1
     (to refresh the README's pictures), otherwise a scratch folder, so a test run leaves the tree clean."""
     if os.environ.get("MINGBAI_SCREENSHOTS") == "1":
-        folder = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+        folder = ROOT / "docs" / "screenshots"
     else:
         folder = Path(os.environ.get("TMPDIR", "/tmp")) / "mingbai-screenshots"
     folder.mkdir(parents=True, exist_ok=True)

@@ -32,9 +32,9 @@ from collections import defaultdict
 import aiohttp
 from aiohttp import web
 
-from tests.fake_telegram_api import BotApiMethods, ProtocolError, utf16_len
-from tests.fake_telegram_faults import FaultMethods
-from tests.fake_telegram_forum import ForumMethods
+from tests.support.telegram.api import BotApiMethods, ProtocolError, utf16_len
+from tests.support.telegram.faults import FaultMethods
+from tests.support.telegram.forum import ForumMethods
 
 #: Parameters PTB JSON-encodes in form bodies; every other value stays a string (so "123" typed stays text).
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities",

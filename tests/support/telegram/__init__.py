@@ -1,0 +1,1 @@
+"""The fake Telegram Bot API (server, api, faults, forum) and running bots against it (bots)."""
