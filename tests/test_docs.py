@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.cli import build_parser
@@ -11,9 +13,17 @@ from tests.support import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", [name for name, _, _ in SETTINGS])
-def test_setting_is_documented(name):
-    assert f"`{name}`" in README
+def _plain(text: str) -> str:
+    """A help text as the README and the code both write it: `code` and 'code' alike, spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"[`']", "", text)).strip()
+
+
+@pytest.mark.parametrize("name, default, help_text", SETTINGS, ids=[name for name, _, _ in SETTINGS])
+def test_setting_is_documented_as_the_code_has_it(name, default, help_text):
+    row = re.search(rf"^\| `{name}` \| (.*?) \| (.*) \|$", README, re.M)
+    assert row, f"README's settings table has no row for {name}"
+    assert _plain(row.group(1)) == (default or "(none)"), f"README's default for {name} differs from bot/settings.py"
+    assert _plain(row.group(2)) == _plain(help_text), f"README's help for {name} differs from bot/settings.py"
 
 
 def _subcommands():
