@@ -22,10 +22,16 @@ FILES = {"dev": SHARED / "eval" / "dev_cases.jsonl", "heldout": ROOT / "tests" /
          "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
 
 
-@pytest.mark.parametrize("name", list(TARGETS))
+#: Files outside the repository (../shared): measured by `make gates`, which CI runs after `make test`, so that
+#: `make test` passes on a bare clone.
+NEEDS_SHARED = {"dev", "real"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.shared) if name in NEEDS_SHARED else name
+                                  for name in TARGETS])
 def test_matcher_meets_its_targets(name):
     cases = FILES[name]
-    assert cases.exists(), f"{cases} is missing; set MINGBAI_SHARED to the shared/ folder"
+    assert cases.exists(), f"{cases} is missing; lay the shared/ folder beside the clone or set MINGBAI_SHARED"
     result = subprocess.run([sys.executable, "-m", "bot.cli", "eval", "--json", str(cases)],
                             capture_output=True, text=True, cwd=ROOT, check=True)
     report = json.loads(result.stdout)
