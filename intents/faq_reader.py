@@ -82,6 +82,10 @@ class IntentReader:
         if not isinstance(urgent, bool):
             self.error(raw.line_of("urgent"), f"{where}.urgent: must be true or false")
             urgent = False
+        if (handoff == "priority") != urgent and handoff != "start":
+            self.error(raw.line_of("handoff") if "handoff" in raw else raw.line,
+                       f"{where}.handoff: `priority` goes with `urgent: true` and only with it (write "
+                       f"{'handoff: priority' if urgent else 'handoff: offer, or urgent: true if someone is in danger now'})")
         title = self.text(raw, "title", where)
         answer = self.text(raw, "answer", where)
         short = self.short(raw, where, required=kind == "legal")

@@ -109,6 +109,14 @@ def test_urgent_answer_must_open_with_the_emergency_step(faq_dir):
     assert all("emergency step" in e.message for e in errors)
 
 
+@pytest.mark.parametrize("fields, fix", [({"handoff": "priority"}, "handoff: offer"),
+                                         ({"urgent": True, "handoff": "offer"}, "handoff: priority")])
+def test_priority_handoff_goes_with_urgent_and_only_with_it(faq_dir, fields, fix):
+    path = write_group(faq_dir, "extra", [valid_intent("extra.one", **fields)])
+    messages = [e.message for e in errors_in(path, faq_dir) if e.message.startswith("extra.one.handoff")]
+    assert len(messages) == 1 and fix in messages[0]
+
+
 def test_legal_answer_needs_sources(faq_dir):
     path = write_group(faq_dir, "extra", [valid_intent("extra.one", sources=[])])
     [error] = errors_in(path, faq_dir)
