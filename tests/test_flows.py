@@ -287,3 +287,17 @@ def test_shipped_standards_carry_no_unverified_figure(flows):
 def test_readme_diagram_matches_the_flow_file(flows):
     readme = (FLOWS_DIR / "README.md").read_text(encoding="utf-8")
     assert f"```mermaid\n{mermaid(flows.flow(FLOW))}```" in readme
+
+
+def test_an_admin_word_in_answers_yaml_is_understood_and_a_broken_line_is_named(tmp_path):
+    directory = shutil.copytree(FLOWS_DIR, tmp_path / "flows")
+    path = directory / "answers.yaml"
+    shipped = path.read_text(encoding="utf-8")
+    before = walk(Flows.load(directory)[0], ["2", "冇得"])
+    assert before.state["step"] == "no_condition" and before.reply.text.startswith("没太明白")  # asked again
+    path.write_text(shipped.replace("no_words: [", "no_words: [冇得, "), encoding="utf-8")
+    after = walk(Flows.load(directory)[0], ["2", "冇得", "我是低保户"])
+    assert_result(after, "likely_eligible", "免予核查")
+    path.write_text(shipped.replace("zero_words: [", "zero_words: [yes, "), encoding="utf-8")
+    problems = [str(p) for p in Flows.load(directory)[1]]
+    assert any(p.startswith(f"{path}:11:") and "zero_words: item 1" in p for p in problems), problems

@@ -299,7 +299,7 @@ class Conversation:
             else:
                 self.casework.comment(turn, awaiting.split(":", 1)[1], message)
         elif awaiting == "forget":
-            confirmed = message.lower() in ("是", "确定", "确认", "删除", "确定删除", "yes", "y", "ok")
+            confirmed = message.strip().lower() in self.flows.answers.confirm  # faq/flows/answers.yaml
             self.on_action(turn, "forget:yes" if confirmed else "forget:no")
         elif awaiting == "where":
             self.set_place(turn, message)

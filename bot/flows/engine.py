@@ -15,6 +15,8 @@ from pathlib import Path
 
 from bot.messages import Reply
 from bot.flows import render
+from bot.flows.answers import FILE_NAME as ANSWERS_FILE
+from bot.flows.answers import AnswerWords, load_answer_words
 from bot.flows.loader import read_flow
 from bot.flows.model import Flow, Option, Standard, Standards, Step
 from bot.flows.standards import FILE_NAME, load_standards
@@ -46,9 +48,10 @@ class FlowStep:
 class Flows:
     """Every flow in faq/flows/, plus the county income standards they compare against."""
 
-    def __init__(self, flows: dict[str, Flow], standards: Standards):
+    def __init__(self, flows: dict[str, Flow], standards: Standards, answers: AnswerWords = AnswerWords()):
         self._flows = flows
         self.standards = standards
+        self.answers = answers  # typed yes / no / unsure / zero / confirm words (faq/flows/answers.yaml)
 
     @classmethod
     def load(cls, directory: Path | str) -> tuple["Flows", list[Problem]]:
@@ -59,16 +62,17 @@ class Flows:
             problems.append(Problem(str(directory), 0, "no such flows folder (expected faq/flows/)"))
             return cls({}, Standards({})), problems
         standards = load_standards(directory, problems)
+        answers = load_answer_words(directory, problems)
         flows: dict[str, Flow] = {}
         for path in sorted(directory.glob("*.yaml")):
-            if path.name == FILE_NAME:
+            if path.name in (FILE_NAME, ANSWERS_FILE):
                 continue
             flow = read_flow(path, problems)
             if flow and flow.id in flows:
                 problems.append(Problem(str(path), 1, f"id: {flow.id!r} is also used by {flows[flow.id].file}"))
             elif flow:
                 flows[flow.id] = flow
-        return cls(flows, standards), problems
+        return cls(flows, standards, answers), problems
 
     def ids(self) -> list[str]:
         return list(self._flows)
@@ -92,7 +96,7 @@ class Flows:
             return FlowStep(Reply(GONE[lang], render.handoff_button(lang)), None)
         if current is None:
             return self._advance(flow, _fresh(flow, state), flow.start, lang, before=RESTARTED[lang])
-        answer = _understand(current, text, action)
+        answer = _understand(current, text, action, self.answers)
         if answer is None:
             return FlowStep(render.question(current, lang, before=render.UNCLEAR[lang] + "\n"), state)
         option, value = answer
@@ -115,7 +119,7 @@ class Flows:
         `plainly`: a yes/no question counts only a short answer, since a long question such as 借钱不还咋个办
         holds a 不 without meaning "no"."""
         flow, current = self._locate(state)
-        if current is None or _understand(current, text, None) is None:
+        if current is None or _understand(current, text, None, self.answers) is None:
             return False
         yes_no = {option.id for option in current.options} == {"yes", "no"}
         return not (plainly and yes_no and len(canonical(text)) > PLAIN_ANSWER)
@@ -182,7 +186,8 @@ def _fresh(flow: Flow, state: dict) -> dict:
     return {"id": flow.id, "step": flow.start, "answers": {}, "county": county}
 
 
-def _understand(step: Step, text: str | None, action: str | None) -> tuple[Option | None, float | None] | None:
+def _understand(step: Step, text: str | None, action: str | None,
+                words: AnswerWords) -> tuple[Option | None, float | None] | None:
     """(option, number) for the answer, or None when it is unclear or a button from an older question."""
     if action is not None:
         prefix = render.action(step, "")
@@ -190,11 +195,11 @@ def _understand(step: Step, text: str | None, action: str | None) -> tuple[Optio
         return (option, option.value) if option else None
     if not text or not text.strip() or text.strip().startswith("/"):
         return None
-    option = pick_option(step, text)
+    option = pick_option(step, text, words)
     if option is not None:
         return option, option.value
     if step.number == "people" and (count := people_count(text)) is not None and 1 <= count <= MAX_PEOPLE:
         return None, count
-    if step.number == "money" and (amount := monthly_amount(text)) is not None and amount <= MAX_MONTHLY_YUAN:
+    if step.number == "money" and (amount := monthly_amount(text, words)) is not None and amount <= MAX_MONTHLY_YUAN:
         return None, amount
     return None

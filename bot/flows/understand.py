@@ -13,13 +13,9 @@ from functools import lru_cache
 
 import opencc
 
+from bot.flows.answers import AnswerWords
 from bot.flows.model import Option, Step
 
-YES_WORDS = ("是", "是的", "对", "对的", "有", "嗯", "要得", "属于", "算", "yes", "yeah", "yep", "y", "right", "correct")
-NO_WORDS = ("不是", "不", "没有", "没得", "莫得", "没", "无", "否", "不属于", "不算", "no", "nope", "n", "not", "none")
-UNSURE_WORDS = ("不知道", "不晓得", "不清楚", "说不清", "不确定", "不一定", "搞不清", "not sure", "dont know", "unsure")
-ZERO_WORDS = ("没有收入", "没收入", "无收入", "没得收入", "莫得收入", "没有", "没得", "莫得", "没", "无", "零",
-              "none", "nothing", "no income", "zero")
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 NUMBER_RUN = re.compile(r"[\d.零〇一二两三四五六七八九十百千万]+")
@@ -82,7 +78,7 @@ def chinese_number(run: str) -> float | None:
     return value if any(c.isdigit() or c in DIGITS or c in UNITS for c in run) else None
 
 
-def monthly_amount(text: str) -> float | None:
+def monthly_amount(text: str, words: AnswerWords) -> float | None:
     """Yuan per month from '每月两千', '2000块', '一年三万' (per month unless a year or day is named)."""
     text = canonical(text)
     months = 1.0
@@ -94,7 +90,7 @@ def monthly_amount(text: str) -> float | None:
     values = [v for run in NUMBER_RUN.findall(text) if (v := chinese_number(run)) is not None]
     if values:
         return round(max(values) / months, 2)
-    return 0.0 if any(_contains(text, word) for word in ZERO_WORDS) else None
+    return 0.0 if any(_contains(text, word) for word in words.zero) else None
 
 
 def people_count(text: str) -> int | None:
@@ -106,12 +102,12 @@ def people_count(text: str) -> int | None:
     return int(values[-1]) if values and values[-1] == int(values[-1]) else None
 
 
-def yes_or_no(text: str) -> str | None:
+def yes_or_no(text: str, words: AnswerWords) -> str | None:
     """'yes' or 'no' from the earliest yes/no word ('我不是' -> no, '是的，没有工作' -> yes)."""
     text = canonical(text)
     best: tuple[int, int, str] | None = None
-    for answer, words in (("yes", YES_WORDS), ("no", NO_WORDS)):
-        for word in words:
+    for answer, listed in (("yes", words.yes), ("no", words.no)):
+        for word in listed:
             pattern = rf"(?<![a-z]){re.escape(word)}(?![a-z])" if word.isascii() else re.escape(word)
             if found := re.search(pattern, text):
                 candidate = (found.start(), -len(word), answer)
@@ -119,7 +115,7 @@ def yes_or_no(text: str) -> str | None:
     return best[2] if best else None
 
 
-def pick_option(step: Step, text: str) -> Option | None:
+def pick_option(step: Step, text: str, words: AnswerWords) -> Option | None:
     """The option the text means, or None when no option, or more than one, fits."""
     text = canonical(text)
     if not text:
@@ -131,12 +127,12 @@ def pick_option(step: Step, text: str) -> Option | None:
         names = (option.id, option.label.zh, option.label.en, *option.words)
         if any(text == canonical(name) for name in names):
             return option
-    unsure = any(_contains(text, word) for word in UNSURE_WORDS)
+    unsure = any(_contains(text, word) for word in words.unsure)
     if {option.id for option in step.options} == {"yes", "no"}:
         # "我不是低保户" names a yes-word (低保) but means no: the yes/no word decides first.
         if unsure:
             return None
-        return step.option(yes_or_no(text) or "") or _best_containing(step, text)
+        return step.option(yes_or_no(text, words) or "") or _best_containing(step, text)
     by_words = _best_containing(step, text)
     return None if by_words is None and unsure else by_words
 
