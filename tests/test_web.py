@@ -149,6 +149,12 @@ async def test_choosing_english_is_remembered_for_the_interface(phone):
     assert (await phone.get("/api/history"))["lang"] == "en"
 
 
+async def test_a_villager_who_writes_english_gets_the_page_in_english_too(phone):
+    body = await phone.says(text="my boss has not paid my wages for three months")
+    assert body["lang"] == "en" and "wage" in body["replies"][0]["text"].lower()
+    assert (await phone.get("/api/history"))["lang"] == "en"
+
+
 async def test_websocket_round_trip(phone):
     async with phone.session.ws_connect(phone.url("/ws")) as ws:
         await ws.send_json({"text": WAGES, "id": "w1"})

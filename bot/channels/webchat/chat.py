@@ -138,7 +138,9 @@ class WebChat:
         return {"replies": replies, "lang": lang}
 
     def _language(self, user_key: str) -> str:
-        return self.service.store.user(user_key).lang or "zh"
+        """The core's own rule (a /lang choice, else the language the villager writes in), so the page's
+        labels follow the answers."""
+        return self.service.conversation.language_of(user_key)
 
     def _after_answer(self, user_key: str) -> tuple[str, bool]:
         """(language, whether the villager is still stored) after the core handled a message (worker thread)."""
