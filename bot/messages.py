@@ -22,7 +22,6 @@ class Incoming:
     text: str | None = None  # what they typed, commands included ("/start")
     action: str | None = None  # the payload of the button they pressed
     content: str = "text"  # one of CONTENT_KINDS
-    language: str | None = None  # the platform's hint, e.g. Telegram's language_code
     message_id: str | None = None  # the platform's id for this message, if any
     media: str | None = None  # the platform's reference to a photo, voice or document, for relaying to an adviser
 

@@ -134,8 +134,7 @@ async def expected_conversation(settings) -> list[str]:
     try:
         seen = []
         for number, question in enumerate(BURST):
-            outcome = await service.handle(Incoming("telegram", "1", text=question, language="zh-hans",
-                                                    message_id=f"1:{number}"))
+            outcome = await service.handle(Incoming("telegram", "1", text=question, message_id=f"1:{number}"))
             seen += [visible_text(call["html"], "HTML") for call in to_calls(outcome.replies)]
         return seen
     finally:

@@ -58,8 +58,7 @@ def to_incoming(update: Update, me: User) -> Incoming | None:
             return None
         text = without_mention(text, me.username) if text is not None else None
     return Incoming(platform=PLATFORM, user_id=str(message.chat.id), text=text, content=kind,
-                    language=message.from_user.language_code, message_id=f"{message.chat.id}:{message.message_id}",
-                    media=media_ref(message, kind))
+                    message_id=f"{message.chat.id}:{message.message_id}", media=media_ref(message, kind))
 
 
 def _from_callback(update: Update) -> Incoming | None:
@@ -67,7 +66,7 @@ def _from_callback(update: Update) -> Incoming | None:
     if query.data is None or update.effective_chat is None:
         return None
     return Incoming(platform=PLATFORM, user_id=str(update.effective_chat.id), action=query.data,
-                    language=query.from_user.language_code, message_id=f"callback:{query.id}")
+                    message_id=f"callback:{query.id}")
 
 
 def content_kind(message: Message) -> str:
