@@ -1,13 +1,14 @@
-"""Shared fixtures: the shipped FAQ and its matcher are built once per test session."""
+"""Shared fixtures: the shipped FAQ and its matcher (built once per session), and a core on a fresh SQLite file."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.core.service import ChatService
+from bot.settings import Settings
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
 from tests.support import ROOT
-
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,16 @@ def shipped_faq():
 @pytest.fixture(scope="session")
 def matcher(shipped_faq):
     return Matcher(shipped_faq)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """The shipped FAQ and a database of the test's own; modules that need other settings define their own."""
+    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+
+
+@pytest.fixture
+async def service(settings):
+    service = ChatService.open(settings)
+    yield service
+    await service.close()

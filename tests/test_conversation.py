@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.settings import Settings
 from tests.support import ROOT
 from tests.support.core import Villager, actions
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
-
-
-@pytest.fixture
-async def service(settings):
-    service = ChatService.open(settings)
-    yield service
-    await service.close()
 
 
 async def test_question_gets_answer_with_basis_and_buttons(service):

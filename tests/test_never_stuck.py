@@ -7,26 +7,11 @@ import sqlite3
 
 import pytest
 
-from bot.core.service import ChatService
-from bot.settings import Settings
 from bot.storage.stats import service_statistics
-from tests.support import ROOT
 from tests.support.core import Villager, actions
 
 FLOW = "legal_aid_eligibility"
 STALE = "这个按钮已经过期了"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
-
-
-@pytest.fixture
-async def service(settings):
-    service = ChatService.open(settings)
-    yield service
-    await service.close()
 
 
 def labels(replies):

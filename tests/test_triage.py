@@ -16,8 +16,6 @@ import pytest
 
 from bot.core.dry_run import answers
 from bot.messages import Incoming
-from bot.core.service import ChatService
-from bot.settings import Settings
 from tests.support import ROOT
 
 DISTRESS = ROOT / "tests" / "data" / "distress.jsonl"
@@ -78,13 +76,6 @@ def test_the_reviewed_messages_get_their_kind(matcher, kind, message):
                                      "打官司要好多钱", "帮我打个电话给12348"])
 def test_figures_of_speech_and_past_stories_raise_no_alarm(matcher, message):
     assert matcher.triage(message) is None
-
-
-@pytest.fixture
-async def service(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    yield service
-    await service.close()
 
 
 async def say(service, text=None, action=None, user="7"):
