@@ -269,6 +269,10 @@ def _standard(reader: Reader, raw: LineDict, name: str | None, en: str | None, w
                      f"{where}.monthly_income_per_person: must be a number of yuan such as 1500; leave the whole "
                      f"`income_standard:` out while the figure is not known")
         return None
+    if block.get("source") is None:
+        reader.error(raw.line_of("income_standard"), f"{where}: a figure needs its `source:` (zh and en): villagers "
+                                                     f"are shown where it comes from")
+        return None
     source = reader.text(block, "source", where)
     if source is None:
         return None
