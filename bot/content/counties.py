@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.places import Area, Office, Places, _canonical, _mentions, _Reader
+from bot.content.places import Area, Office, Places, canonical, mentions, PlacesReader
 from bot.flows.model import Standard, Standards
 from bot.flows.reading import Reader
 from bot.handoff.hours import OfficeHours
@@ -65,7 +65,7 @@ class Counties:
     def __init__(self, by_id: dict[str, County] | None = None):
         self.by_id = dict(by_id or {})
         # longest name first, so 峨边彝族自治县 is found before a shorter word inside it
-        self._names = sorted(((_canonical(word), county.id) for county in self.by_id.values()
+        self._names = sorted(((canonical(word), county.id) for county in self.by_id.values()
                               for word in (county.name, *county.words, *((county.en,) if county.en else ()))),
                              key=lambda pair: len(pair[0]), reverse=True)
 
@@ -80,14 +80,14 @@ class Counties:
 
     def find(self, text: str) -> County | None:
         """The county `text` names ("我在犍为" -> jianwei's county), or None."""
-        canonical = _canonical(text)
-        return next((self.by_id[county_id] for word, county_id in self._names if word and _mentions(canonical, word)),
+        written = canonical(text)
+        return next((self.by_id[county_id] for word, county_id in self._names if word and mentions(written, word)),
                     None)
 
     def of_area(self, places: Places, area: str | None) -> County | None:
         """The county an area lies in: the area itself, or the first area above it that is a county's name."""
         by_name = {county.name: county for county in self}
-        for name in places._chain(area) if area in places.areas else ():
+        for name in places.chain(area) if area in places.areas else ():
             if name in by_name:
                 return by_name[name]
         return None
@@ -239,7 +239,7 @@ def _offices(path: Path, raw: LineDict, name: str | None, en: str | None, places
     items = raw.get("offices")
     if items is None or name is None:
         return ()
-    reader = _Reader(path)
+    reader = PlacesReader(path)
     reader.areas = {**places.areas, name: places.areas.get(name, Area(name, en))}
     if not isinstance(items, LineList):
         reader.error(raw.line_of("offices"), "`offices:` must be a list of offices, as in faq/places.yaml")
@@ -311,7 +311,7 @@ def _check_unique(counties: dict[str, County], problems: list[Problem], director
     for county in list(counties.values()):
         file = str(directory / f"{county.id}.yaml")
         for word in (county.name, *county.words):
-            other = seen_words.setdefault(_canonical(word), county.id)
+            other = seen_words.setdefault(canonical(word), county.id)
             if other != county.id:
                 problems.append(Problem(file, 1, f"{county.id}: the word {word!r} also names county {other}"))
         for chat in county.chats():
