@@ -236,3 +236,20 @@ def test_mingbai_stats_county_on_the_command_line(tmp_path):
     together = subprocess.run([sys.executable, "-m", "bot.cli", "stats"], capture_output=True, text=True,
                               cwd=tmp_path, env=env, timeout=60)
     assert "By county: (none) 1 questions / 1 handoffs, jingyan 1 questions / 1 handoffs" in together.stdout
+
+
+async def test_county_files_swap_in_with_the_validated_reload_and_a_broken_one_keeps_the_old(service):
+    counties_dir = service.settings_faq_dir / "counties"
+    villager = Villager(service)
+    await villager.says("/where 井研")
+    (counties_dir / "jingyan.yaml").write_text(
+        "name: 井研县\nwords: [井研]\nadditions:\n  legal_aid.apply:\n    zh: 井研新补充。\n    en: Jingyan addition.\n",
+        encoding="utf-8")
+    assert not [p for p in await service.reload_faq() if p.severity == "error"]
+    [answer] = await villager.presses("intent:legal_aid.apply")
+    assert "📌 井研新补充。" in answer.text
+    (counties_dir / "jingyan.yaml").write_text("name: 井研县\nadditions: [oops]\n", encoding="utf-8")
+    problems = await service.reload_faq()
+    assert any("jingyan.yaml:2: jingyan.additions" in str(problem) for problem in problems)
+    [still] = await villager.presses("intent:legal_aid.apply")
+    assert "📌 井研新补充。" in still.text

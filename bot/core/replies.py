@@ -4,7 +4,8 @@ Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
 more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
-topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit.
+topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit, county:<id|none> (the county
+question before a handoff, `bot.core.local`).
 """
 
 from __future__ import annotations
