@@ -75,7 +75,7 @@ async def _asks_for_a_person(villager: WebVillager, path: str) -> dict:
 async def test_a_countys_page_shows_its_service_name_and_its_villagers_reach_its_advisers(county_site, clients):
     villager = await clients(WebVillager)
     status, page = await villager.get("/c/qianwei/")
-    assert status == 200 and "犍为县法律服务（测试） · Qianwei legal service (test)" in page
+    assert status == 200 and '<h1 id="service">犍为县法律服务（测试）<small lang="en">Qianwei legal service (test)</small>' in page
     assert "<title>犍为县法律服务（测试） · 明白</title>" in page
     answer = await villager.says("/human")
     assert "哪个县" not in answer["replies"][0]["text"]  # the page already said which county

@@ -71,11 +71,12 @@ def bound_county(request: web.Request) -> str | None:
 
 
 def county_page(page: bytes, service: Text) -> bytes:
-    """The chat page under a county's own service name: in the title, and as a line under the header (the
-    page's script translates its own texts only, so the name stays whatever language is chosen)."""
-    name = html.escape(f"{service.zh} · {service.en}")
-    text = page.decode("utf-8").replace("<title>明白 · 法律小帮手</title>", f"<title>{html.escape(service.zh)} · 明白</title>", 1)
-    return text.replace("</header>", f'</header>\n<p id="service">{name}</p>', 1).encode("utf-8")
+    """The chat page under a county's own service name: in the header (Chinese, English below it) and the title.
+    The header loses its `data-t`, so the page's script, which translates its own texts, leaves the name alone."""
+    zh, en = html.escape(service.zh), html.escape(service.en)
+    text = page.decode("utf-8").replace("<title>明白 · 法律小帮手</title>", f"<title>{zh} · 明白</title>", 1)
+    text = text.replace('<h1 data-t="title">明白 · 法律小帮手</h1>', f'<h1 id="service">{zh}<small lang="en">{en}</small></h1>', 1)
+    return text.encode("utf-8")
 
 
 def parse_message(data: object) -> dict:
