@@ -28,7 +28,8 @@ class Buttons:
             chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
             conversation.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
         elif name == "more" and argument in conversation.faq:  # 「📖 详细说明」 under a first bubble
-            turn.say(replies.details(conversation.faq[argument], lang, local.addition(conversation, user, argument, lang)))
+            addition = local.addition(conversation, user, argument, lang)
+            turn.say(replies.details(conversation.faq[argument], lang, addition))
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             conversation.store.record_feedback(user.key, intent_id, helpful)

@@ -39,7 +39,7 @@ def county_of(conversation: "Conversation", user: "UserState") -> "County | None
 
 
 def named_in(conversation: "Conversation", message: str) -> tuple[str | None, "County | None"]:
-    """(area, county) a villager's words name: "我在犍为" -> (犍为县, jianwei's county); a township's county too."""
+    """(area, county) a villager's words name: "我在犍为" -> (犍为县, its county); a township's county too."""
     area = conversation.places.find_area(message)
     county = conversation.counties.find(message) or conversation.counties.of_area(conversation.places, area)
     return area or (county.name if county else None), county

@@ -75,7 +75,8 @@ def county_page(page: bytes, service: Text) -> bytes:
     The header loses its `data-t`, so the page's script, which translates its own texts, leaves the name alone."""
     zh, en = html.escape(service.zh), html.escape(service.en)
     text = page.decode("utf-8").replace("<title>明白 · 法律小帮手</title>", f"<title>{zh} · 明白</title>", 1)
-    text = text.replace('<h1 data-t="title">明白 · 法律小帮手</h1>', f'<h1 id="service">{zh}<small lang="en">{en}</small></h1>', 1)
+    header = f'<h1 id="service">{zh}<small lang="en">{en}</small></h1>'
+    text = text.replace('<h1 data-t="title">明白 · 法律小帮手</h1>', header, 1)
     return text.encode("utf-8")
 
 

@@ -34,7 +34,8 @@ STATUS = {WAITING: "⏳ 等待认领 waiting", CLAIMED: "🙋 {name} 处理中 c
 def adviser_chats(settings, counties=None) -> set[int]:
     """Every advisers' group: MINGBAI_ADVISER_CHAT, the chats of MINGBAI_ADVISER_ROUTES and the counties' groups."""
     chats = {settings.adviser_chat.strip(), *settings.adviser_routes.values()}
-    return {int(chat) for chat in chats if chat.strip().lstrip("-").isdigit()} | (counties.adviser_chats() if counties else set())
+    configured = {int(chat) for chat in chats if chat.strip().lstrip("-").isdigit()}
+    return configured | (counties.adviser_chats() if counties else set())
 
 
 def route(settings, case: Case, counties=None) -> int | None:
