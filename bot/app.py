@@ -76,7 +76,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
         from bot.channels.telegram.webhook import webhook_routes
 
         application = build_application(settings, service)
-        if adviser_chats(settings):  # MINGBAI_ADVISER_CHAT and/or MINGBAI_ADVISER_ROUTES
+        if adviser_chats(settings, service.conversation.counties):  # the default group, routes, counties' groups
             add_adviser_handlers(application, settings, service, relay)
         if settings.webhook_url:
             app.add_routes(webhook_routes(application, settings))

@@ -185,7 +185,7 @@ def command_stats(args) -> int:
     from bot.storage.stats import format_statistics, service_statistics
 
     store, _ = _open_store(args)
-    figures = service_statistics(store.db, days=args.days)
+    figures = service_statistics(store.db, days=args.days, county=args.county)
     print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
     return 0
 
@@ -221,7 +221,15 @@ def command_purge(args) -> int:
 def command_user_add(args) -> int:
     from bot.console.accounts import add_user_command
 
-    return add_user_command(_settings(args).database, args.name, args.role)
+    settings = _settings(args)
+    counties = None
+    if args.county:  # only the county files are read: a valid id is all that is checked here
+        from bot.content.counties import FOLDER, Counties
+        from bot.content.places import Places
+
+        counties = Counties.load(settings.faq_dir / FOLDER, Places.load(settings.faq_dir / "places.yaml")[0])[0]
+    return add_user_command(settings.database, args.name, args.role, counties=tuple(args.county or ()),
+                            known_counties=counties)
 
 
 def command_user_remove(args) -> int:
@@ -278,12 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="service statistics from the database")
     stats.add_argument("--days", type=int, default=30)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.add_argument("--county", metavar="ID", help="only this county's villagers and cases (faq/counties/ID.yaml)")
     stats.set_defaults(handler=command_stats)
     user = commands.add_parser("user", help="web console accounts for advisers and admins").add_subparsers(
         dest="user_command", required=True)
     add = user.add_parser("add", help="create an account, or reset its password and role (asks for the password)")
     add.add_argument("name")
     add.add_argument("--role", choices=("adviser", "admin"), required=True)
+    add.add_argument("--county", action="append", metavar="ID",
+                     help="a county (faq/counties/ID.yaml) whose cases this adviser sees; repeat for several")
     add.set_defaults(handler=command_user_add)
     remove = user.add_parser("remove", help="delete an account and end its sessions")
     remove.add_argument("name")

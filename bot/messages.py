@@ -24,6 +24,7 @@ class Incoming:
     content: str = "text"  # one of CONTENT_KINDS
     message_id: str | None = None  # the platform's id for this message, if any
     media: str | None = None  # the platform's reference to a photo, voice or document, for relaying to an adviser
+    county: str | None = None  # the county the channel is bound to (a county's web chat page, /c/<id>/), if any
 
     @property
     def user_key(self) -> str:

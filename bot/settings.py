@@ -16,14 +16,16 @@ from pathlib import Path
 
 #: (name, default, help). Names are environment variables; also accepted as keys in mingbai.toml.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("MINGBAI_FAQ_DIR", "faq", "Folder of FAQ files: intents, lexicon, flows, places."),
+    ("MINGBAI_FAQ_DIR", "faq", "Folder of FAQ files: intents, lexicon, flows, places, and 'counties/' when several "
+     "counties share the service."),
     ("MINGBAI_DATA_DIR", "var", "Folder for the SQLite database (mingbai.sqlite)."),
     ("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather. Without it, Telegram is not started."),
     ("TELEGRAM_BASE_URL", "https://api.telegram.org/bot", "Bot API base URL (a self-hosted Bot API server, or a test fake)."),
     ("TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot", "Bot API file download base URL."),
     ("MINGBAI_WEBHOOK_URL", "", "Public HTTPS URL for Telegram webhooks; empty means long polling."),
     ("MINGBAI_WEBHOOK_SECRET", "", "Secret Telegram must send in X-Telegram-Bot-Api-Secret-Token (webhook mode)."),
-    ("MINGBAI_ADVISER_CHAT", "", "Telegram chat id of the advisers' supergroup."),
+    ("MINGBAI_ADVISER_CHAT", "", "Telegram chat id of the advisers' supergroup (with counties: the group for cases "
+     "without a county, or of a county with no group of its own)."),
     ("MINGBAI_ADVISER_ROUTES", "", "Extra advisers' groups by topic, to spread Telegram's 20 messages/minute/group limit: "
      "'fraud=-1001,labor=-1002' (intent group = chat id); unlisted topics go to MINGBAI_ADVISER_CHAT."),
     ("MINGBAI_ADMINS", "", "Comma-separated Telegram user ids allowed to act as advisers and admins."),
@@ -35,7 +37,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WECHAT_API_BASE", "https://api.weixin.qq.com", "WeChat API base URL (a proxy, or a test fake)."),
     ("MINGBAI_WECHAT_REPLY_SECONDS", "4", "Seconds to wait for an answer before replying 'success' and sending it "
      "through the customer-service API; keep it under WeChat's 5."),
-    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
+    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers "
+     "are told when to expect an answer. A county file's 'hours:' overrides it for that county's cases."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),

@@ -34,6 +34,7 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # ~50 ms and 16 MiB per check
 class Account:
     name: str
     role: str
+    counties: tuple[str, ...] = ()  # the counties an adviser serves; none: every case (one county, or the city)
 
     @property
     def adviser_id(self) -> str:
@@ -43,6 +44,11 @@ class Account:
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
+
+    @property
+    def case_counties(self) -> tuple[str, ...]:
+        """Whose cases this account sees: its counties' only, or every case (an admin, or no county given)."""
+        return () if self.is_admin else self.counties
 
 
 class AccountError(ValueError):
@@ -79,15 +85,16 @@ class Accounts:
         self.db = db
         self.clock = clock
 
-    def save(self, name: str, role: str, password_hash: str) -> bool:
-        """Create the account, or replace its role and password; True when it is new."""
+    def save(self, name: str, role: str, password_hash: str, counties: tuple[str, ...] = ()) -> bool:
+        """Create the account, or replace its role, password and counties; True when it is new."""
         if not _NAME.fullmatch(name):
             raise AccountError("name: 2-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
         if role not in ROLES:
             raise AccountError(f"role must be one of: {', '.join(ROLES)}")
         new = not self.db["console_accounts"].count_where("name = ?", [name])
         self.db["console_accounts"].upsert({"name": name, "role": role, "password": password_hash,
-                                            "created_at": self.clock()}, pk="name")
+                                            "counties": ",".join(counties) or None, "created_at": self.clock()},
+                                           pk="name")
         if not new:  # a changed password or role ends the sessions started with the old one
             self.db.execute("delete from console_sessions where name = ?", [name])
         return new
@@ -98,7 +105,7 @@ class Accounts:
 
     def credentials(self, name: str) -> tuple[Account, str] | None:
         row = next(self.db["console_accounts"].rows_where("name = ?", [name]), None)
-        return (Account(row["name"], row["role"]), row["password"]) if row else None
+        return (_account(row), row["password"]) if row else None
 
     def start_session(self, name: str) -> str:
         now = self.clock()
@@ -111,18 +118,30 @@ class Accounts:
     def session(self, token: str) -> Account | None:
         """The account a live session token belongs to; the role is read afresh on every request."""
         rows = self.db.query(
-            "select a.name, a.role from console_sessions s join console_accounts a on a.name = s.name "
+            "select a.name, a.role, a.counties from console_sessions s join console_accounts a on a.name = s.name "
             "where s.token = ? and s.expires_at > ?", [_digest(token), self.clock()])
         row = next(iter(rows), None)
-        return Account(row["name"], row["role"]) if row else None
+        return _account(row) if row else None
 
     def end_session(self, token: str) -> None:
         self.db.execute("delete from console_sessions where token = ?", [_digest(token)])
 
 
-def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass) -> int:
-    """`mingbai user add NAME --role adviser|admin`: asks for the password twice, never on the command line."""
+def _account(row: dict) -> Account:
+    return Account(row["name"], row["role"], tuple(filter(None, (row.get("counties") or "").split(","))))
+
+
+def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass, counties: tuple[str, ...] = (),
+                     known_counties=None) -> int:
+    """`mingbai user add NAME --role adviser|admin [--county ID ...]`: asks for the password twice, never on the
+    command line. A county must be one of `known_counties` (faq/counties/), or the adviser would see nothing."""
     from bot.storage.store import Store
+
+    unknown = [county for county in counties if known_counties is None or known_counties.get(county) is None]
+    if unknown:
+        known = ", ".join(county.id for county in known_counties or ()) or "none configured in faq/counties/"
+        print(f"mingbai user add: no county {', '.join(unknown)} (known: {known})", file=sys.stderr)
+        return 2
 
     password = prompt(f"Password for {name}: ")
     if len(password) < MIN_PASSWORD:
@@ -133,13 +152,14 @@ def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpas
         return 2
     store = Store(database)
     try:
-        new = Accounts(store.db).save(name, role, hash_password(password))
+        new = Accounts(store.db).save(name, role, hash_password(password), tuple(counties))
     except AccountError as error:
         print(f"mingbai user add: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"{'added' if new else 'updated'} {role} {name!r}; they log in at /login")
+    serves = f" for {', '.join(counties)}" if counties else ""
+    print(f"{'added' if new else 'updated'} {role} {name!r}{serves}; they log in at /login")
     return 0
 
 

@@ -95,13 +95,15 @@ def read_state(console: "Console", account: Account, case_id: int | None) -> dic
     now = desk.clock()
     state = {
         "me": {"id": account.adviser_id, "name": account.name, "display": desk.display_name(account.adviser_id)},
-        "queue": [_summary(console, account, case, now) for case in desk.queue()],
+        "queue": [_summary(console, account, case, now) for case in desk.queue(account.case_counties)],
         "case": None,
     }
     try:
         case = desk.case(case_id) if case_id else None
     except CaseError:
         case = None
+    if case and account.case_counties and case.county not in account.case_counties:
+        case = None  # another county's case: its advisers' business
     if case:
         lang = console.service.conversation.language_of(case.user_key)
         earlier = [row for row in store.transcript(case.user_key, 100) if row["created_at"] < case.created_at]

@@ -58,14 +58,14 @@ class Office:
     en: str | None = None
 
 
-def _canonical(text: str) -> str:
+def canonical(text: str) -> str:
     """Simplified, half-width, lower case, single spaces: how both sides are compared."""
     return " ".join(_T2S.convert(unicodedata.normalize("NFKC", text)).lower().split())
 
 
 def _aliases(area: Area) -> set[str]:
     """The ways a villager names an area: in full, or without 县/区/市 when that still reads as a name."""
-    full = _canonical(area.name)
+    full = canonical(area.name)
     names = {full}
     stem = next((full[: -len(suffix)] for suffix in _SUFFIXES if full.endswith(suffix)), "")
     if len(stem) >= 2 and "市" not in stem:  # 市中区 -> 市中 would match 市中心
@@ -77,14 +77,14 @@ def _aliases(area: Area) -> set[str]:
     return names
 
 
-def _mentions(text: str, alias: str) -> bool:
+def mentions(text: str, alias: str) -> bool:
     """Chinese names may sit inside a sentence without spaces; English ones must be whole words."""
     if alias.isascii():
         return re.search(rf"\b{re.escape(alias)}\b", text) is not None
     return alias.replace(" ", "") in text.replace(" ", "")
 
 
-class _Reader:
+class PlacesReader:
     """Turns the YAML into areas and offices, collecting `file:line` problems instead of raising."""
 
     def __init__(self, path: Path):
@@ -188,14 +188,14 @@ class Places:
     @classmethod
     def load(cls, path: Path) -> tuple[Places, list[Problem]]:
         """What could be read, plus every problem: a bad edit must not silently lose the good entries."""
-        reader = _Reader(Path(path))
+        reader = PlacesReader(Path(path))
         try:
             reader.document(load_yaml(Path(path)))
         except (YamlError, OSError) as error:
             reader.error(getattr(error, "line", 0), getattr(error, "message", f"cannot read the file: {error}"))
         return cls(reader.areas, tuple(reader.offices)), reader.problems
 
-    def _chain(self, area: str | None) -> list[str]:
+    def chain(self, area: str | None) -> list[str]:
         """The area, its parent, and so on up; the top-level areas when the villager's area is unknown."""
         if area not in self.areas:
             return [name for name, known in self.areas.items() if known.parent is None]
@@ -206,16 +206,16 @@ class Places:
         return chain
 
     def _depth(self, area: str) -> int:
-        return len(self._chain(area))
+        return len(self.chain(area))
 
     def find_area(self, text: str) -> str | None:
         """The most specific area named in `text` ("我在犍为" -> 犍为县; "井研县xx镇" -> 井研县), or None."""
-        canonical = _canonical(text)
-        return next((name for alias, name in self._aliases if _mentions(canonical, alias)), None)
+        written = canonical(text)
+        return next((name for alias, name in self._aliases if mentions(written, alias)), None)
 
     def nearest(self, area: str | None, kind: str) -> Office | None:
         """The office of `kind` in the area, else in the nearest area above it, else None."""
-        for name in self._chain(area):
+        for name in self.chain(area):
             for office in self.offices:
                 if office.kind == kind and office.area == name:
                     return office

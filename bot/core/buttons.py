@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import deadlines, replies
+from bot.core import deadlines, local, replies
 from bot.messages import Button, Reply
 from bot.core.texts import label, text
 
@@ -28,7 +28,8 @@ class Buttons:
             chosen = argument in (user.extra.pop("offered", None) or [])  # a "您是想问" choice, not a follow-up
             conversation.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
         elif name == "more" and argument in conversation.faq:  # 「📖 详细说明」 under a first bubble
-            turn.say(replies.details(conversation.faq[argument], lang))
+            addition = local.addition(conversation, user, argument, lang)
+            turn.say(replies.details(conversation.faq[argument], lang, addition))
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             conversation.store.record_feedback(user.key, intent_id, helpful)
@@ -40,6 +41,8 @@ class Buttons:
                            () if helpful else (replies.human_row(lang),)))
         elif name == "handoff":
             conversation.start_handoff(turn, urgent=argument == "urgent")
+        elif name == local.ACTION:  # which county, asked before a handoff
+            conversation.choose_county(turn, argument)
         elif name == "flowstart" and argument in conversation.flows.ids():
             conversation.start_flow(turn, argument)
         elif action == "flow:exit":  # 退出 under a flow question; an old one after the flow says so

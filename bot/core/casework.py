@@ -18,6 +18,7 @@ from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, CaseError, Event, Handof
 from bot.handoff.hours import OfficeHours
 
 if TYPE_CHECKING:
+    from bot.content.counties import County
     from bot.core.conversation import Turn
 
 QUEUE_NOTICE_EVERY = 300  # seconds between "you are number N in the queue" notices
@@ -38,20 +39,22 @@ class CaseWork:
             turn.say(Reply(text("blocked", turn.lang)))
         return is_blocked
 
-    def start(self, turn: "Turn", urgent: bool, danger: str | None = None, advice: str | None = None) -> None:
+    def start(self, turn: "Turn", urgent: bool, danger: str | None = None, advice: str | None = None,
+              county: "County | None" = None) -> None:
         """Open (or rejoin) the villager's case and tell them where they stand; `advice` (what to write while
-        waiting) comes with a new case."""
+        waiting) comes with a new case. A `county` case goes to that county's advisers, with their hours."""
         user = turn.user
-        case, new = self.desk.open_case(user.key, user.last_intent, urgent, danger)
+        case, new = self.desk.open_case(user.key, user.last_intent, urgent, danger, county.id if county else None)
+        hours = county.hours if county and county.hours else self.hours
         turn.effects.append(Effect("handoff", {"case": case.id, "urgent": case.urgent}))
         key = "handoff_urgent" if urgent else ("handoff_started" if new else "handoff_waiting")
         position = self.desk.position(case.id)
         message = text(key, turn.lang)
         if position:
             message += "\n" + text("queue_position", turn.lang, position=str(position))
-        if new and self.hours and not self.hours.open_at(dt.datetime.fromtimestamp(self.clock())):
-            hours = self.hours.chinese() if turn.lang != "en" else self.hours.label
-            message += "\n\n" + text("out_of_hours", turn.lang, hours=hours)
+        if new and hours and not hours.open_at(dt.datetime.fromtimestamp(self.clock())):
+            shown = hours.chinese() if turn.lang != "en" else hours.label
+            message += "\n\n" + text("out_of_hours", turn.lang, hours=shown)
         if new and advice:
             message += "\n\n" + advice
         turn.say(Reply(message, (_end_row(turn.lang),)))

@@ -21,7 +21,7 @@ from bot.core import replies
 from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
-from bot.core import deadlines
+from bot.core import deadlines, local
 from bot.messages import Button, Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
@@ -31,6 +31,7 @@ from bot.core.texts import label, text
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
+from bot.content.counties import Counties
 from bot.content.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
@@ -87,8 +88,9 @@ class Conversation:
 
     def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places, desk: HandoffDesk,
                  *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180,
-                 hours: OfficeHours | None = None):
+                 hours: OfficeHours | None = None, counties: Counties | None = None):
         self.faq, self.matcher, self.store, self.flows, self.places = faq, matcher, store, flows, places
+        self.counties = counties or Counties()
         self.desk = desk
         self.today = today
         self.retention_days = retention_days
@@ -102,6 +104,7 @@ class Conversation:
         if written:
             user.extra["writes"] = written
         turn = Turn(incoming, user, _language(user))
+        local.bind(self, turn)
         if self.casework.blocked(turn):
             return Outcome(tuple(turn.replies))
         self._dispatch(turn)
@@ -128,9 +131,11 @@ class Conversation:
         except sqlite3.Error:
             return "zh"
 
-    def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places) -> None:
+    def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places,
+                        counties: Counties | None = None) -> None:
         """A validated FAQ reload: from the next message on, answers come from the new files."""
         self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places
+        self.counties = counties or Counties()
 
     def language_of(self, user_key: str) -> str:
         return _language(self.store.user(user_key))
@@ -266,17 +271,38 @@ class Conversation:
             return
         turn.user.last_intent = intent_id
         turn.user.extra["answered"] = {"intent": intent_id, "question": question or intent.title(turn.lang)}
-        place_line = None
-        if turn.user.place and intent_id in replies.LEGAL_AID_CENTRE_INTENTS:
-            place_line = self.places.describe(turn.user.place, "legal_aid_centre", turn.lang)
-        turn.say(replies.answer(self.faq, intent, turn.lang, place_line))
+        place_line = local.place_line(self, turn.user, intent_id, turn.lang)
+        addition = local.addition(self, turn.user, intent_id, turn.lang)
+        turn.say(replies.answer(self.faq, intent, turn.lang, place_line, addition))
 
-    def start_handoff(self, turn: Turn, urgent: bool) -> None:
-        """Open (or rejoin) a case; right after an emergency or an urgent answer it is urgent whatever was pressed."""
+    def start_handoff(self, turn: Turn, urgent: bool, ask_county: bool = True) -> None:
+        """Open (or rejoin) a case; right after an emergency or an urgent answer it is urgent whatever was pressed.
+        With counties configured and the villager's unknown, a non-urgent request first asks which county."""
         danger = self.recent_danger(turn.user)
         last = turn.user.last_intent
         urgent = urgent or danger is not None or bool(last and last in self.faq and self.faq[last].urgent)
-        self.casework.start(turn, urgent, danger, advice=self._while_waiting(turn.lang))
+        if ask_county and local.should_ask(self, turn, urgent):
+            local.ask(self, turn)
+            return
+        if turn.user.awaiting == local.AWAITING_HANDOFF:  # 🆘 pressed instead of answering: no longer asked
+            turn.user.awaiting = None
+        self.casework.start(turn, urgent, danger, advice=self._while_waiting(turn.lang),
+                            county=local.county_of(self, turn.user))
+
+    def choose_county(self, turn: Turn, county_id: str) -> None:
+        """A county button (county:<id>, county:none): remembered; the handoff that asked for it goes on."""
+        county = self.counties.get(county_id)
+        waiting = turn.user.awaiting == local.AWAITING_HANDOFF
+        if county is None and (county_id != local.UNSURE or not waiting):
+            turn.say(Reply(text("stale_button", turn.lang)))
+            return
+        if county is not None:
+            turn.user.county = county.id
+        if waiting:
+            turn.user.awaiting = None
+            self.start_handoff(turn, urgent=False, ask_county=False)
+        else:  # a county button from an earlier question: noted, like /where
+            turn.say(Reply(text("where_set", turn.lang, area=county.label(turn.lang))))
 
     def _while_waiting(self, lang: str) -> str | None:
         """What the villager should do while waiting (say what happened, never send codes): the steps of
@@ -303,6 +329,15 @@ class Conversation:
             self.on_action(turn, "forget:yes" if confirmed else "forget:no")
         elif awaiting == "where":
             self.set_place(turn, message)
+        elif awaiting == local.AWAITING_HANDOFF:  # a county named, a digit for its button, or anything: a person
+            if deadlines.is_leaving(message):
+                self.commands.run(turn, "/cancel")
+                return
+            choice = self._numbered_choice(user, message)
+            county = self.counties.get(choice.partition(":")[2]) if choice and choice.startswith("county:") else None
+            county = county or local.named_in(self, message)[1]
+            user.county, user.awaiting = (county.id if county else user.county), None
+            self.start_handoff(turn, urgent=False, ask_county=False)
         elif awaiting.startswith("deadline:"):
             intent = self.faq.intents.get(awaiting.split(":", 1)[1])
             if deadlines.is_leaving(message):  # 退出, 算了: every prompt promises this works
@@ -330,19 +365,22 @@ class Conversation:
         return decision if other.kind == "legal" or other.handoff == "start" else None  # "不晓得" is no "thank you"
 
     def set_place(self, turn: Turn, message: str) -> None:
-        area = self.places.find_area(message)
+        area, county = local.named_in(self, message)
         if area is None:
             turn.user.awaiting = "where"
             turn.say(Reply(text("where_unknown", turn.lang)))
             return
         turn.user.place, turn.user.awaiting = area, None
+        if county is not None:
+            turn.user.county = county.id
         turn.say(Reply(text("where_set", turn.lang, area=area) + "\n" + self.places.describe(area, "legal_aid_centre", turn.lang)))
 
     # --- flows -----------------------------------------------------------------------------
 
     def start_flow(self, turn: Turn, flow_id: str) -> None:
         turn.user.awaiting = None
-        step = self.flows.start(flow_id, turn.lang, county=turn.user.place)
+        county = local.county_of(self, turn.user)
+        step = self.flows.start(flow_id, turn.lang, county=county.name if county else turn.user.place)
         turn.user.flow = step.state
         self._say_step(turn, step)
 

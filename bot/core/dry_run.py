@@ -24,10 +24,10 @@ def answers(faq_dir: Path, messages: Iterable[str]) -> Iterator[dict]:
     content, problems = load_content(faq_dir)
     if content is None:
         raise FaqError([p for p in problems if p.severity == "error"])
-    faq, matcher, flows, places = content
+    faq, matcher, flows, places, counties = content
     with tempfile.TemporaryDirectory(prefix="mingbai-answer-") as scratch:
         store = Store(Path(scratch) / "answer.sqlite")
-        conversation = Conversation(faq, matcher, store, flows, places, HandoffDesk(store.db))
+        conversation = Conversation(faq, matcher, store, flows, places, HandoffDesk(store.db), counties=counties)
         for number, message in enumerate(messages):
             yield _answer(conversation, matcher, f"answer-{number}", message)
         store.db.close()

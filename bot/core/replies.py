@@ -4,7 +4,8 @@ Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
 more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
-topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit.
+topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit, county:<id|none> (the county
+question before a handoff, `bot.core.local`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ def human_row(lang: str, urgent: bool = False) -> tuple[Button, ...]:
     return (Button(label("human", lang), "handoff"),)
 
 
-def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -> Reply:
+def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, local: str | None = None) -> Reply:
     """The first bubble (`short`, one basis line, the 12348 reminder), then 「📖 详细说明」 for the full answer,
-    follow-ups, feedback and the way to a person."""
-    body = intent.first_bubble(lang)
+    follow-ups, feedback and the way to a person. `local` is the villager's county's addition to this answer."""
+    body = with_local(intent.first_bubble(lang), local)
     if place_line:
         body = f"{body}\n\n📍 {place_line}"
     rows: list[tuple[Button, ...]] = []
@@ -53,7 +54,12 @@ def _feedback_row(intent: Intent, lang: str) -> tuple[Button, ...]:
     return (Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}"))
 
 
-def details(intent: Intent, lang: str) -> Reply:
+def with_local(body: str, local: str | None) -> str:
+    """An answer with its county's local addition (faq/counties/<id>.yaml `additions:`) after it."""
+    return f"{body}\n\n📌 {local}" if local else body
+
+
+def details(intent: Intent, lang: str, local: str | None = None) -> Reply:
     """「📖 详细说明」: the whole answer with every source and the full reminder; feedback and a person below it."""
     rows: list[tuple[Button, ...]] = []
     if intent.deadline:
@@ -61,7 +67,7 @@ def details(intent: Intent, lang: str) -> Reply:
     if intent.kind == "legal":
         rows.append(_feedback_row(intent, lang))
     rows.append(human_row(lang, urgent=intent.urgent))
-    return Reply(intent.full_answer(lang), tuple(rows))
+    return Reply(with_local(intent.full_answer(lang), local), tuple(rows))
 
 
 def clarify(faq: Faq, choices: tuple[str, ...], lang: str, tag: str | None = None) -> Reply:

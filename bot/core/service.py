@@ -30,6 +30,7 @@ from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.content.templates import Templates
 from bot.content.places import Places
+from bot.content.counties import FOLDER as COUNTIES, Counties, standard_conflicts, with_offices, with_standards
 from bot.settings import Settings
 from bot.storage.store import Store
 from intents.faq import Faq
@@ -46,21 +47,32 @@ def _errors(problems) -> list:
 
 def check_folder(faq_dir: Path) -> tuple[Faq, list]:
     """The FAQ as far as it reads, and every problem in every file of its folder (intents, lexicon, flows,
-    places, templates): what `mingbai faq check` and the admin dashboard show."""
+    places, counties, templates): what `mingbai faq check` and the admin dashboard show."""
     faq, problems = load_faq(faq_dir)
-    problems = problems + Flows.load(faq_dir / "flows")[1] + Places.load(faq_dir / "places.yaml")[1]
+    problems = problems + _places_and_counties(faq_dir, faq)[2]
     return faq, problems + Templates.load(faq_dir / "templates.yaml")[1]
 
 
+def _places_and_counties(faq_dir: Path, faq: Faq, flows: Flows | None = None) -> tuple[Places, Counties, list]:
+    """The places directory with the counties' offices in it, the counties, and the problems of flows, places
+    and counties; each county's income standard joins the flows' (when `flows` is given)."""
+    flows, problems = (flows, []) if flows is not None else Flows.load(faq_dir / "flows")
+    places, place_problems = Places.load(faq_dir / "places.yaml")
+    counties, county_problems = Counties.load(faq_dir / COUNTIES, places, faq)
+    county_problems += standard_conflicts(flows.standards, counties, faq_dir / COUNTIES)
+    flows.standards = with_standards(flows.standards, counties)
+    return with_offices(places, counties), counties, problems + place_problems + county_problems
+
+
 def load_content(faq_dir: Path) -> tuple[tuple | None, list]:
-    """FAQ, matcher, flows and places from `faq_dir`, or None and every problem when any file is broken."""
+    """FAQ, matcher, flows, places and counties from `faq_dir`, or None and every problem when any file is broken."""
     faq, problems = load_faq(faq_dir)
     flows, flow_problems = Flows.load(faq_dir / "flows")
-    places, place_problems = Places.load(faq_dir / "places.yaml")
-    problems = problems + flow_problems + place_problems
+    places, counties, other_problems = _places_and_counties(faq_dir, faq, flows)
+    problems = problems + flow_problems + other_problems
     if _errors(problems):
         return None, problems
-    return (faq, Matcher(faq), flows, places), problems
+    return (faq, Matcher(faq), flows, places, counties), problems
 
 
 class CoreWorker(Executor):
@@ -127,14 +139,14 @@ class ChatService:
         content, problems = load_content(settings.faq_dir)
         if content is None:
             raise FaqError(_errors(problems))
-        faq, matcher, flows, places = content
+        faq, matcher, flows, places, counties = content
         store = Store(settings.database)
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
         desk = HandoffDesk(store.db, clock)
         conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
-                                    hours=OfficeHours.parse(settings.office_hours))
+                                    hours=OfficeHours.parse(settings.office_hours), counties=counties)
         return cls(conversation, settings.faq_dir)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None) -> Outcome:

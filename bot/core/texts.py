@@ -117,6 +117,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没找到这个地方。请写县（区、市）的名字，比如「犍为县」。发 /cancel 退出。",
         "en": "I couldn't find that place. Please write the county name, e.g. 犍为县. Send /cancel to stop.",
     },
+    "county_ask": {
+        "zh": "请问您在哪个县（区、市）？选一下，我把您的求助转给当地的法律顾问。",
+        "en": "Which county or district are you in? Choose one and your request goes to the advisers there.",
+    },
+    "county_hint": {
+        "zh": "告诉我您在哪个县（区、市）（发 /where），我就能告诉您当地法律援助中心在哪里。",
+        "en": "Tell me your county or district (send /where) and I can tell you where your local legal aid centre is.",
+    },
     "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
     "queue_position": {"zh": "您前面还有{position}位（包括您），请稍等。", "en": "You are number {position} in the queue."},
     "in_case": {"zh": "您正在和人工顾问对话，直接打字就能发给顾问；发 /end 结束对话。",
@@ -175,6 +183,7 @@ BUTTONS: dict[str, dict[str, str]] = {
     "yes_forget": {"zh": "确定删除", "en": "Yes, delete"},
     "no_forget": {"zh": "不删了", "en": "No, keep"},
     "exit": {"zh": "退出", "en": "Exit"},
+    "county_unsure": {"zh": "不清楚 / 其他地方", "en": "Not sure / elsewhere"},
 }
 
 

@@ -48,6 +48,7 @@ class Case:
     topic_id: int | None
     card_message_id: int | None
     danger: str | None = None  # the emergency the villager signalled ("poison", "self_harm", "violence", "fraud_now")
+    county: str | None = None  # the county whose advisers handle it; None: the default group
 
     @property
     def platform(self) -> str:
@@ -120,9 +121,14 @@ class HandoffDesk:
         return _case(row) if row else None
 
 
-    def queue(self) -> list[Case]:
-        """Open cases, urgent first, then oldest first: the order advisers should take them."""
-        rows = self.db["cases"].rows_where("status != ?", [CLOSED], order_by="urgent desc, created_at asc")
+    def queue(self, counties: tuple[str, ...] = ()) -> list[Case]:
+        """Open cases, urgent first, then oldest first: the order advisers should take them. With `counties`,
+        only those counties' cases (an adviser of a county sees its cases; the city's team, every case)."""
+        where, args = "status != ?", [CLOSED]
+        if counties:
+            where += f" and county in ({', '.join('?' for _ in counties)})"
+            args += list(counties)
+        rows = self.db["cases"].rows_where(where, args, order_by="urgent desc, created_at asc")
         return [_case(row) for row in rows]
 
     def position(self, case_id: int) -> int:
@@ -139,20 +145,24 @@ class HandoffDesk:
 
     # --- villager side ---------------------------------------------------------------------
 
-    def open_case(self, user_key: str, intent: str | None, urgent: bool, danger: str | None = None) -> tuple[Case, bool]:
-        """The villager's open case, creating it if needed; True when it is new. A danger makes it urgent."""
+    def open_case(self, user_key: str, intent: str | None, urgent: bool, danger: str | None = None,
+                  county: str | None = None) -> tuple[Case, bool]:
+        """The villager's open case, creating it if needed; True when it is new. A danger makes it urgent;
+        `county` is whose advisers take it (a case opened before the county was known gets it then)."""
         urgent = urgent or danger is not None
         existing = self.open_case_for(user_key)
         if existing:
             changes = {"urgent": 1} if urgent and not existing.urgent else {}
             if danger and existing.danger != danger:
                 changes["danger"] = danger
+            if county and not existing.county:
+                changes["county"] = county
             if changes:
                 self.db["cases"].update(existing.id, changes)
             return self.case(existing.id), False
         case_id = self.db["cases"].insert(
             {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": WAITING,
-             "created_at": self.clock(), "danger": danger}
+             "created_at": self.clock(), "danger": danger, "county": county}
         ).last_pk
         self._add(case_id, "opened", None, "", TO_ADVISERS)
         return self.case(case_id), True
@@ -327,6 +337,7 @@ def _case(row: dict) -> Case:
         status=row["status"], adviser=row["adviser"], created_at=row["created_at"], claimed_at=row["claimed_at"],
         closed_at=row["closed_at"], summary=row["summary"], rating=row["rating"], topic_chat=row["topic_chat"],
         topic_id=row["topic_id"], card_message_id=row["card_message_id"], danger=row.get("danger"),
+        county=row.get("county"),
     )
 
 

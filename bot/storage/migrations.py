@@ -71,6 +71,14 @@ def _case_danger(db: Database) -> None:
         db["cases"].add_column("danger", str)
 
 
+@cases(name="county")
+def _case_county(db: Database) -> None:
+    """The county whose advisers handle the case (faq/counties/<id>.yaml); empty: the default group, as before."""
+    if "county" not in db["cases"].columns_dict:
+        db["cases"].add_column("county", str)
+    db["cases"].create_index(["county", "status"], if_not_exists=True)
+
+
 @telegram(name="initial_tables")
 def _telegram_tables(db: Database) -> None:
     db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
@@ -96,6 +104,20 @@ def _console_tables(db: Database) -> None:
                                   pk="name", if_not_exists=True)
     db["console_sessions"].create({"token": str, "name": str, "created_at": float, "expires_at": float},
                                   pk="token", if_not_exists=True)
+
+
+@core(name="user_county")
+def _user_county(db: Database) -> None:
+    """The villager's county (from /where, a question at handoff, or a county's web chat page), remembered."""
+    if "county" not in db["users"].columns_dict:
+        db["users"].add_column("county", str)
+
+
+@console(name="account_counties")
+def _account_counties(db: Database) -> None:
+    """The counties an adviser's account serves, comma-separated ids; empty: every county (the city's team)."""
+    if "counties" not in db["console_accounts"].columns_dict:
+        db["console_accounts"].add_column("counties", str)
 
 
 SETS = (core, cases, telegram, console)

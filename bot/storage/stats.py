@@ -17,24 +17,31 @@ def _day(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp).date().isoformat()
 
 
-def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | None = None) -> dict:
-    """Figures for the last `days` days (local dates)."""
+def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | None = None,
+                       county: str | None = None) -> dict:
+    """Figures for the last `days` days (local dates): for one county's villagers and cases when `county` is
+    given, else for everyone, with a line per county when counties are in use."""
     now = now or time.time()
     since = now - days * 86400
+    of_county = " and user_key in (select key from users where county = ?)" if county else ""
     questions = list(db.query(
         "select created_at, intent, decision from messages where direction = 'in' and decision in "
-        "('answer', 'clarify', 'fallback') and created_at >= ?", [since]))
+        f"('answer', 'clarify', 'fallback') and created_at >= ?{of_county}", [since, *([county] if county else [])]))
     per_day = Counter(_day(row["created_at"]) for row in questions)
     decided = Counter(row["decision"] for row in questions)
     top_intents = Counter(row["intent"] for row in questions if row["decision"] == "answer" and row["intent"])
-    cases = list(db.query("select * from cases where created_at >= ?", [since])) if "cases" in db.table_names() else []
+    cases = list(db.query("select * from cases where created_at >= ?" + (" and county = ?" if county else ""),
+                          [since, *([county] if county else [])])) if "cases" in db.table_names() else []
     withdrawn = _withdrawn(db, cases)
     claim_minutes = [(c["claimed_at"] - c["created_at"]) / 60 for c in cases if c["claimed_at"]]
     close_minutes = [(c["closed_at"] - c["created_at"]) / 60 for c in cases if c["closed_at"] and c["id"] not in withdrawn]
     ratings = [c["rating"] for c in cases if c["rating"]]
     total = len(questions)
     today = _day(now)
+    by_county = {} if county else _per_county(db, since)
     return {
+        **({"county": county} if county else {}),
+        **({"per_county": by_county} if by_county else {}),
         "days": days,
         "questions": total,
         "questions_per_day": dict(sorted(per_day.items())),
@@ -57,6 +64,23 @@ def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | N
     }
 
 
+def _per_county(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, int]]:
+    """Questions and handoffs per county ("" for villagers and cases with none); empty when no county is in use."""
+    if "county" not in db["users"].columns_dict or not db["cases"].exists():
+        return {}
+    questions = db.query(
+        "select coalesce(u.county, '') as county, count(*) as n from messages m left join users u on u.key = m.user_key "
+        "where m.direction = 'in' and m.decision in ('answer', 'clarify', 'fallback') and m.created_at >= ? "
+        "group by 1", [since])
+    handoffs = db.query("select coalesce(county, '') as county, count(*) as n from cases where created_at >= ? "
+                        "group by 1", [since])
+    figures: dict[str, dict[str, int]] = {}
+    for kind, rows in (("questions", questions), ("handoffs", handoffs)):
+        for row in rows:
+            figures.setdefault(row["county"], {"questions": 0, "handoffs": 0})[kind] = row["n"]
+    return figures if set(figures) - {""} else {}
+
+
 def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
     """Cases the villager ended before any adviser replied: withdrawn requests, not closed cases."""
     if not cases or "case_events" not in db.table_names():
@@ -71,7 +95,8 @@ def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
 def format_statistics(figures: dict) -> str:
     rates = figures["rates"]
     lines = [
-        f"Last {figures['days']} days: {figures['questions']} questions "
+        (f"County {figures['county']}, last" if figures.get("county") else "Last") + f" {figures['days']} days: "
+        f"{figures['questions']} questions "
         f"(answered {rates['answer']:.0%}, clarified {rates['clarify']:.0%}, fell back {rates['fallback']:.0%})",
         f"Handoffs: {sum(figures['handoffs_per_day'].values())}; median minutes to claim "
         f"{figures['median_minutes_to_claim']}, to close {figures['median_minutes_to_close']}; "
@@ -81,4 +106,7 @@ def format_statistics(figures: dict) -> str:
         "Top intents: " + (", ".join(f"{intent} {n}" for intent, n in figures["top_intents"]) or "none yet"),
         "Today: " + ", ".join(f"{k} {v}" for k, v in figures["today"].items()),
     ]
+    if figures.get("per_county"):
+        lines.append("By county: " + ", ".join(f"{county or '(none)'} {n['questions']} questions / {n['handoffs']} handoffs"
+                                               for county, n in sorted(figures["per_county"].items())))
     return "\n".join(lines)

@@ -44,6 +44,7 @@ class UserState:
     awaiting: str | None = None  # what the bot just asked for, e.g. "forget", "where", "deadline:labor.wage"
     flow: dict | None = None  # the guided flow in progress: {"id": ..., "step": ..., "answers": {...}}
     place: str | None = None  # county or township set with /where
+    county: str | None = None  # the county cell serving them (faq/counties/<id>.yaml), when counties are configured
     extra: dict = field(default_factory=dict)
 
 
@@ -78,7 +79,7 @@ class Store:
         return UserState(
             key=key, lang=row["lang"], last_intent=row["last_intent"], fallback_streak=row["fallback_streak"] or 0,
             awaiting=row["awaiting"], flow=json.loads(row["flow"]) if row["flow"] else None, place=row["place"],
-            extra=json.loads(row["extra"]) if row["extra"] else {},
+            county=row.get("county"), extra=json.loads(row["extra"]) if row["extra"] else {},
         )
 
     def save_user(self, state: UserState) -> None:
@@ -87,7 +88,7 @@ class Store:
             "key": state.key, "platform": state.key.split(":", 1)[0], "lang": state.lang,
             "last_intent": state.last_intent, "fallback_streak": state.fallback_streak, "awaiting": state.awaiting,
             "flow": json.dumps(state.flow, ensure_ascii=False) if state.flow else None, "place": state.place,
-            "extra": json.dumps(redact_values(state.extra), ensure_ascii=False) if state.extra else None,
+            "county": state.county, "extra": json.dumps(redact_values(state.extra), ensure_ascii=False) if state.extra else None,
             "updated_at": now,
         }
         with self.db.atomic():
@@ -162,7 +163,7 @@ class Store:
         tables = {}
         for table in ("messages", "unanswered", "feedback"):
             tables[table] = list(self.db.query(f"select * from {table} where user_key = ? order by id", [user_key]))
-        return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "flow": user.flow,
+        return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "county": user.county, "flow": user.flow,
                          "last_intent": user.last_intent, "awaiting": user.awaiting, "extra": user.extra}, **tables}
 
     def purge_older_than(self, days: int) -> int:

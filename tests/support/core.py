@@ -17,7 +17,8 @@ class Villager:
 
     async def says(self, text=None, *, action=None, content="text"):
         self.count += 1
-        incoming = Incoming("test", self.user_id, text=text, action=action, content=content, message_id=f"m{self.count}")
+        incoming = Incoming("test", self.user_id, text=text, action=action, content=content,
+                            message_id=f"{self.user_id}:m{self.count}")  # per villager: two may share a service
         return (await self.service.handle(incoming)).replies
 
     async def presses(self, action):

@@ -113,7 +113,7 @@ class VillagerChannel:
 
     def __init__(self, settings: Settings, shared: TelegramParts):
         self.service, self.shared = shared.service, shared
-        self.adviser_chats = adviser_chats(settings)
+        self.settings = settings
         self.seen = RecentIds()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,7 +121,7 @@ class VillagerChannel:
             log.info("Telegram update %s delivered again; ignored", update.update_id)
             return
         chat = update.effective_chat
-        if chat is None or chat.id in self.adviser_chats:
+        if chat is None or chat.id in adviser_chats(self.settings, self.service.conversation.counties):
             return
         if update.callback_query:
             await self._stop_spinner(update)

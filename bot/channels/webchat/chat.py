@@ -94,10 +94,11 @@ class WebChat:
         return bool(message_id) and ((user_id, message_id) in self._answers or (user_id, message_id) in self._pending)
 
     async def answer(self, user_id: str, *, text: str | None = None, action: str | None = None,
-                     message_id: str | None = None) -> dict:
-        """The replies to one message; the same message id always gets the same answer, handled once."""
+                     message_id: str | None = None, county: str | None = None) -> dict:
+        """The replies to one message; the same message id always gets the same answer, handled once.
+        `county` is the county whose page the villager opened, if any."""
         if not message_id:
-            return await self._answer(user_id, text, action, None)
+            return await self._answer(user_id, text, action, None, county)
         key = (user_id, message_id)
         if key in self._answers:
             return self._answers[key]
@@ -106,7 +107,7 @@ class WebChat:
         future = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            result = await self._answer(user_id, text, action, message_id)
+            result = await self._answer(user_id, text, action, message_id, county)
             self._answers.touch(key, lambda: result)
             future.set_result(result)
             return result
@@ -117,9 +118,10 @@ class WebChat:
         finally:
             del self._pending[key]
 
-    async def _answer(self, user_id: str, text: str | None, action: str | None, message_id: str | None) -> dict:
+    async def _answer(self, user_id: str, text: str | None, action: str | None, message_id: str | None,
+                      county: str | None = None) -> dict:
         incoming = Incoming(PLATFORM, user_id, text=text, action=action,
-                            message_id=f"{user_id}:{message_id}" if message_id else None)
+                            message_id=f"{user_id}:{message_id}" if message_id else None, county=county)
         outcome = await self.service.handle(incoming)
         unsaved = any(effect.kind == "unsaved" for effect in outcome.effects)
         lang, known = await self._run(self._after_answer, incoming.user_key)

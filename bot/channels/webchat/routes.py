@@ -9,6 +9,7 @@ as is.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from pathlib import Path
@@ -21,12 +22,14 @@ from bot.channels.webchat.limits import client_address, is_secure
 from bot.http import Refused
 from bot.http import decode_json, finite_number
 from bot.http import read_json as read_body
+from intents.faq import Text
 
 if TYPE_CHECKING:
     from bot.channels.webchat.chat import WebChat
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mingbai_id"
+COUNTY_COOKIE = "mingbai_county"  # set by a county's page (/c/<id>/): that county's advisers and offices
 COOKIE_DAYS = 180  # as long as the conversation itself is kept
 CSRF_HEADER = "X-Mingbai"
 # 4,000 Chinese characters are 12 KB of UTF-8; the body limit leaves room so the clearer
@@ -37,6 +40,7 @@ MAX_POLL_WAIT = 25.0  # below common proxy timeouts
 
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_COUNTY = re.compile(r"[a-z][a-z0-9_-]{1,31}")
 
 TOO_LONG = f"消息太长了，最多{MAX_TEXT}个字，请分几次发。\nMessage too long: at most {MAX_TEXT:,} characters. Please send it in parts."
 TOO_BIG = "消息太大了，请分几次发。\nMessage too large. Please send it in parts."
@@ -58,6 +62,22 @@ def refuse(error: Refused) -> web.Response:
 def villager(request: web.Request) -> str | None:
     value = request.cookies.get(COOKIE, "")
     return value if _ID.fullmatch(value) else None
+
+
+def bound_county(request: web.Request) -> str | None:
+    """The county whose page the villager opened (the core ignores an id that is not configured)."""
+    value = request.cookies.get(COUNTY_COOKIE, "")
+    return value if _COUNTY.fullmatch(value) else None
+
+
+def county_page(page: bytes, service: Text) -> bytes:
+    """The chat page under a county's own service name: in the header (Chinese, English below it) and the title.
+    The header loses its `data-t`, so the page's script, which translates its own texts, leaves the name alone."""
+    zh, en = html.escape(service.zh), html.escape(service.en)
+    text = page.decode("utf-8").replace("<title>明白 · 法律小帮手</title>", f"<title>{zh} · 明白</title>", 1)
+    header = f'<h1 id="service">{zh}<small lang="en">{en}</small></h1>'
+    text = text.replace('<h1 data-t="title">明白 · 法律小帮手</h1>', header, 1)
+    return text.encode("utf-8")
 
 
 def parse_message(data: object) -> dict:
@@ -94,11 +114,24 @@ def _after(request: web.Request) -> int:
 def add_routes(app: web.Application, chat: "WebChat") -> None:
     page = (STATIC / "chat.html").read_bytes()
 
-    async def show_page(request: web.Request) -> web.Response:
-        response = web.Response(body=page, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+    def page_response(request: web.Request, body: bytes) -> web.Response:
+        response = web.Response(body=body, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
         if villager(request) is None:
             response.set_cookie(COOKIE, secrets.token_urlsafe(18), max_age=COOKIE_DAYS * 86400, path="/",
                                 httponly=True, samesite="Lax", secure=is_secure(request))
+        return response
+
+    async def show_page(request: web.Request) -> web.Response:
+        return page_response(request, page)
+
+    async def show_county_page(request: web.Request) -> web.Response:
+        """/c/<id>/: the same chat, bound to one county (its advisers, offices and local additions)."""
+        county = chat.service.conversation.counties.get(request.match_info["county"])
+        if county is None:
+            raise web.HTTPNotFound(text="没有这个县（区）的页面。\nNo page for this county.")
+        response = page_response(request, county_page(page, county.service) if county.service else page)
+        response.set_cookie(COUNTY_COOKIE, county.id, max_age=COOKIE_DAYS * 86400, path="/", httponly=True,
+                            samesite="Lax", secure=is_secure(request))
         return response
 
     async def admit(request: web.Request, user_id: str, message: dict) -> None:
@@ -117,7 +150,7 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
             await admit(request, user_id, message)
         except Refused as error:
             return refuse(error)
-        return web.json_response(await chat.answer(user_id, **message))
+        return web.json_response(await chat.answer(user_id, **message, county=bound_county(request)))
 
     async def get_history(request: web.Request) -> web.Response:
         user_id = villager(request)
@@ -156,13 +189,14 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
                     sent_id = data.get("id") if isinstance(data, dict) else None
                     await ws.send_json({"type": "error", "id": sent_id, "error": reason})
                     continue
-                answer = await chat.answer(user_id, **message)
+                answer = await chat.answer(user_id, **message, county=bound_county(request))
                 await ws.send_json({"type": "replies", "id": message["message_id"], **answer})
         finally:
             chat.lines.detach(user_id, ws)
         return ws
 
     app.router.add_get("/", show_page)
+    app.router.add_get(r"/c/{county:[a-z][a-z0-9_-]{1,31}}/", show_county_page)
     app.router.add_post("/api/message", post_message)
     app.router.add_get("/api/history", get_history)
     app.router.add_get("/api/poll", poll)

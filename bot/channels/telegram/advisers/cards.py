@@ -31,18 +31,23 @@ STATUS = {WAITING: "⏳ 等待认领 waiting", CLAIMED: "🙋 {name} 处理中 c
 # --- which group ---------------------------------------------------------------------------
 
 
-def adviser_chats(settings) -> set[int]:
-    """Every advisers' group: MINGBAI_ADVISER_CHAT and the chats of MINGBAI_ADVISER_ROUTES."""
+def adviser_chats(settings, counties=None) -> set[int]:
+    """Every advisers' group: MINGBAI_ADVISER_CHAT, the chats of MINGBAI_ADVISER_ROUTES and the counties' groups."""
     chats = {settings.adviser_chat.strip(), *settings.adviser_routes.values()}
-    return {int(chat) for chat in chats if chat.strip().lstrip("-").isdigit()}
+    configured = {int(chat) for chat in chats if chat.strip().lstrip("-").isdigit()}
+    return configured | (counties.adviser_chats() if counties else set())
 
 
-def route(settings, case: Case) -> int | None:
-    """The group that handles a case: where its topic already is, else by the intent's group ("fraud.scammed"
-    -> "fraud") in MINGBAI_ADVISER_ROUTES, else MINGBAI_ADVISER_CHAT; None when no group is configured."""
-    chats = adviser_chats(settings)
+def route(settings, case: Case, counties=None) -> int | None:
+    """The group that handles a case: where its topic already is, else its county's group (faq/counties/), else
+    by the intent's group ("fraud.scammed" -> "fraud") in MINGBAI_ADVISER_ROUTES, else MINGBAI_ADVISER_CHAT;
+    None when no group is configured."""
+    chats = adviser_chats(settings, counties)
     if case.topic_chat and int(case.topic_chat) in chats:
         return int(case.topic_chat)
+    county = counties.get(case.county) if counties else None
+    if county is not None and county.chat_for(case.intent) is not None:
+        return county.chat_for(case.intent)
     group = (case.intent or "").split(".")[0]
     chat = settings.adviser_routes.get(group) or settings.adviser_chat.strip()
     return int(chat) if chat.lstrip("-").isdigit() else None

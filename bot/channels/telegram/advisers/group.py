@@ -77,7 +77,7 @@ class AdviserGroup(AdviserCommands):
     def __init__(self, desk: TelegramAdviserDesk, settings, service, relay):
         self.tg, self.service, self.relay = desk, service, relay
         self.desk = service.conversation.desk
-        self.chats = adviser_chats(settings)
+        self.settings = settings
         self.members = Members(desk, settings.admins)
         self.templates, problems = Templates.load(settings.faq_dir / "templates.yaml")
         for problem in problems:
@@ -86,7 +86,7 @@ class AdviserGroup(AdviserCommands):
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
-        if chat is None or chat.id not in self.chats:
+        if chat is None or chat.id not in adviser_chats(self.settings, self.service.conversation.counties):
             return  # a villager's update: the villager channel's business
         try:
             if not self.seen.first_time(update.update_id):

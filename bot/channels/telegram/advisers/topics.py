@@ -49,7 +49,7 @@ class CaseTopics:
         return self.application.bot
 
     def chat_for(self, case: Case) -> int | None:
-        return route(self.settings, case)
+        return route(self.settings, case, self.service.conversation.counties)
 
     async def _facts(self, case_id: int) -> CardFacts:
         return await self.service.call(read_facts, self.service.conversation, case_id)
