@@ -253,3 +253,13 @@ async def test_county_files_swap_in_with_the_validated_reload_and_a_broken_one_k
     assert any("jingyan.yaml:2: jingyan.additions" in str(problem) for problem in problems)
     [still] = await villager.presses("intent:legal_aid.apply")
     assert "📌 井研新补充。" in still.text
+
+
+async def test_a_place_given_before_the_counties_existed_still_finds_its_county(service):
+    villager = Villager(service)
+    user = service.store.user(villager.key)
+    user.place = "犍为县"  # as /where left it in a one-county deployment: no county yet
+    service.store.save_user(user)
+    replies = await villager.says("/human")
+    assert "哪个县" not in replies[0].text
+    assert service.conversation.desk.open_case_for(villager.key).county == "qianwei"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot.content.counties import Counties
 from bot.core import replies
 from intents.faq_loader import load_faq
 from tests.support.faq_files import ROOT, valid_intent, write_group
@@ -75,6 +76,7 @@ def test_pressing_details_shows_the_whole_answer():
 
     class Core:
         faq = SHIPPED
+        counties = Counties()  # none: no local additions
 
     Buttons(Core()).press(Turn(), "more:labor.wage")
     assert plain(said[0].text).startswith(plain(SHIPPED["labor.wage"].answer.zh).strip()[:40])

@@ -86,8 +86,10 @@ class Counties:
 
     def of_area(self, places: Places, area: str | None) -> County | None:
         """The county an area lies in: the area itself, or the first area above it that is a county's name."""
+        if not self.by_id or area not in places.areas:
+            return None
         by_name = {county.name: county for county in self}
-        for name in places.chain(area) if area in places.areas else ():
+        for name in places.chain(area):
             if name in by_name:
                 return by_name[name]
         return None

@@ -34,8 +34,9 @@ def bind(conversation: "Conversation", turn: "Turn") -> None:
 
 
 def county_of(conversation: "Conversation", user: "UserState") -> "County | None":
-    """The villager's county, if it is (still) configured."""
-    return conversation.counties.get(user.county)
+    """The villager's county, if it is (still) configured; else the one their /where place lies in (a place
+    given before the counties were configured)."""
+    return conversation.counties.get(user.county) or conversation.counties.of_area(conversation.places, user.place)
 
 
 def named_in(conversation: "Conversation", message: str) -> tuple[str | None, "County | None"]:
@@ -63,6 +64,8 @@ def ask(conversation: "Conversation", turn: "Turn") -> None:
 
 def addition(conversation: "Conversation", user: "UserState", intent_id: str, lang: str) -> str | None:
     """The villager's county's local line after this answer, if it has one."""
+    if not conversation.counties:
+        return None
     county = county_of(conversation, user)
     found = county.additions.get(intent_id) if county else None
     return found(lang) if found else None
