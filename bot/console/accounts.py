@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.errors import AccountError
+
 ADVISER, ADMIN = "adviser", "admin"
 ROLES = (ADVISER, ADMIN)
 SESSION_SECONDS = 12 * 3600  # one working day; then log in again
@@ -43,10 +45,6 @@ class Account:
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
-
-
-class AccountError(ValueError):
-    """A name, role or password that cannot be used; the message says what to change."""
 
 
 def hash_password(password: str) -> str:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.core.texts import DANGER_LABELS
-from bot.handoff.desk import CLAIMED_TEXT, TRANSFERRED_TEXT, CaseError
+from bot.errors import CaseError, CaseNotFound
+from bot.handoff.desk import CLAIMED_TEXT, TRANSFERRED_TEXT
 from bot.console.accounts import ADVISER, Account
 from bot.console.auth import Refused, guarded, read_json
 from bot.console.pages import json_response, static_page
@@ -100,7 +101,7 @@ def read_state(console: "Console", account: Account, case_id: int | None) -> dic
     }
     try:
         case = desk.case(case_id) if case_id else None
-    except CaseError:
+    except CaseNotFound:
         case = None
     if case:
         lang = console.service.conversation.language_of(case.user_key)

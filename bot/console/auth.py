@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.webchat.limits import client_address, is_secure
-from bot.http import Refused
+from bot.errors import Refused
 from bot.http import read_json as read_body
 
 from bot.console.accounts import ADMIN, DUMMY_HASH, Account, check_password

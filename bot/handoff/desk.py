@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotYours
 from bot.privacy import redact
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
@@ -75,31 +76,6 @@ class Event:
     created_at: float
 
 
-class CaseError(Exception):
-    """An adviser action that cannot be done: `zh` says why for the adviser, `en` after it (str() gives both)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} {en}")
-        self.zh, self.en = zh, en
-
-
-def _no_case(case_id: int) -> CaseError:
-    return CaseError("没有这个求助，可能已被村民删除。", f"No case #{case_id}.")
-
-
-def _closed(case_id: int) -> CaseError:
-    return CaseError("这个求助已经结案了。", f"Case #{case_id} is already closed.")
-
-
-def _taken(case_id: int, holder: str) -> CaseError:
-    return CaseError(f"这个求助已经由 {holder} 接手了。", f"Case #{case_id} is already taken by {holder}.")
-
-
-def _not_yours(case_id: int, holder: str, action_zh: str, action_en: str) -> CaseError:
-    return CaseError(f"这个求助由 {holder} 接手，只有 {holder} 或管理员可以{action_zh}。",
-                     f"Case #{case_id} is {holder}'s: only they or an admin may {action_en} it.")
-
-
 class HandoffDesk:
     """Cases and their events in SQLite; the one place that changes a case."""
 
@@ -112,7 +88,7 @@ class HandoffDesk:
     def case(self, case_id: int) -> Case:
         row = next(self.db["cases"].rows_where("id = ?", [case_id]), None)
         if row is None:
-            raise _no_case(case_id)
+            raise CaseNotFound(case_id)
         return _case(row)
 
     def open_case_for(self, user_key: str) -> Case | None:
@@ -182,9 +158,9 @@ class HandoffDesk:
     def claim(self, case_id: int, adviser: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         if case.status == CLAIMED and case.adviser != adviser:
-            raise _taken(case_id, self.holder_name(case.adviser))
+            raise CaseTaken(case_id, case.adviser, self.holder_name(case.adviser))
         if case.status == WAITING:
             self.db["cases"].update(case_id, {"status": CLAIMED, "adviser": adviser, "claimed_at": self.clock()})
             self._add(case_id, "system", adviser, CLAIMED_TEXT, NOWHERE)
@@ -209,9 +185,9 @@ class HandoffDesk:
         """Back to the queue: by its claimer, or by an admin (the log says who, and whose it was)."""
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         if not self.may_manage(case, adviser, admin):
-            raise _not_yours(case_id, self.holder_name(case.adviser), "转回队列", "transfer")
+            raise NotYours(case_id, case.adviser, self.holder_name(case.adviser), "transfer")
         text = TRANSFERRED_TEXT if case.adviser in (None, adviser) else f"{TRANSFERRED_TEXT} (from {case.adviser})"
         self.db["cases"].update(case_id, {"status": WAITING, "adviser": None, "claimed_at": None})
         self._add(case_id, "system", adviser, text, NOWHERE)
@@ -222,7 +198,7 @@ class HandoffDesk:
         A claimed case only by its claimer or an admin."""
         case = self.case(case_id)
         if case.status != CLOSED and not self.may_manage(case, adviser, admin):
-            raise _not_yours(case_id, self.holder_name(case.adviser), "结案", "close")
+            raise NotYours(case_id, case.adviser, self.holder_name(case.adviser), "close")
         return self._close(case_id, adviser, summary, notify=TO_VILLAGER)
 
     def display_name(self, adviser: str | None) -> str:
@@ -314,7 +290,7 @@ class HandoffDesk:
     def _close(self, case_id: int, by: str, summary: str | None, notify: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         summary = redact(summary) if summary else summary
         self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
         self._add(case_id, "closed", by, summary or "", notify)

@@ -20,7 +20,8 @@ from functools import partial
 from telegram import Message
 
 from bot.channels.telegram.advisers.cards import case_list, stats_text, topic_link
-from bot.handoff.desk import CLOSED, CaseError
+from bot.errors import CaseError, CaseNotFound
+from bot.handoff.desk import CLOSED
 from bot.storage.stats import service_statistics
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class AdviserCommands:
             case_id = int(match.group(1))
         try:
             case = await self.service.call(self.desk.case, case_id) if case_id else None
-        except CaseError:
+        except CaseNotFound:
             case = None
         if case is None:
             await self._say(message, NEEDS_CASE + "（或 /block 12）")
