@@ -106,11 +106,11 @@ class CaseTaken(CaseError):
 
 
 #: What an adviser tried to do to someone else's case, as each language says it.
-ACTIONS = {"reply": ("回复", "reply to"), "transfer": ("转回队列", "transfer"), "close": ("结案", "close")}
+ACTIONS = {"transfer": ("转回队列", "transfer"), "close": ("结案", "close")}
 
 
 class NotYours(CaseError):
-    """Only the claimer (`holder`) or an admin may do `action` ("reply", "transfer", "close") on this case."""
+    """Only the claimer (`holder`) or an admin may do `action` ("transfer", "close") on this case."""
 
     def __init__(self, case_id: int, holder: str, holder_name: str, action: str):
         self.holder, self.holder_name, self.action = holder, holder_name, action

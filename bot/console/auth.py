@@ -130,7 +130,7 @@ async def read_json(request: web.Request) -> dict:
 
 
 def refusal(error: Refused) -> web.Response:
-    return json_response({"error": str(error)}, status=error.status)
+    return json_response({"error": str(error), **error.extra}, status=error.status)
 
 
 async def current_account(console: "Console", request: web.Request) -> Account | None:

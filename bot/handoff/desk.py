@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotYours
+from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotClaimed, NotYours
 from bot.privacy import redact
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
@@ -30,6 +30,8 @@ TO_VILLAGER, TO_ADVISERS, NOWHERE = "villager", "advisers", "none"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 #: The texts of the system events an adviser's action leaves in the case's log (the event's author is who did it).
 CLAIMED_TEXT, TRANSFERRED_TEXT = "claimed", "transferred back to the queue"
+#: The start of the system event of a transfer to a named colleague: "transferred to web:li".
+HANDED_TEXT = "transferred to "
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,49 @@ class HandoffDesk:
         rows = self.db["cases"].rows_where("status != ?", [CLOSED], order_by="urgent desc, created_at asc")
         return [_case(row) for row in rows]
 
+    def find(self, *, status: str = "open", adviser: str | None = None, since: float | None = None,
+             words: str = "", limit: int = 200) -> list[Case]:
+        """Cases for the console's filters: "open" (urgent first, oldest first, like `queue`) or "closed"
+        (newest first), only `adviser`'s, only unassigned (adviser=""), closed since `since`; `words` is a case
+        number, the end of a villager's id, or words anyone wrote in the case or its summary."""
+        where, values = ["status != ?" if status == "open" else "status = ?"], [CLOSED]
+        if adviser is not None:
+            where.append("coalesce(adviser, '') = ?")
+            values.append(adviser)
+        if since is not None:
+            where.append("closed_at >= ?")
+            values.append(since)
+        words = words.strip()
+        if words:
+            number = words.lstrip("#")
+            like = "%" + words.replace("%", "").replace("_", "") + "%"
+            where.append("(id = ? or user_key like ? or summary like ? or id in "
+                         "(select case_id from case_events where text like ? and kind != 'system'))")
+            values += [int(number) if number.isdigit() else -1, like, like, like]
+        order = "urgent desc, created_at asc" if status == "open" else "closed_at desc"
+        rows = self.db["cases"].rows_where(" and ".join(where), values, order_by=order, limit=limit)
+        return [_case(row) for row in rows]
+
+    def cases_of(self, user_key: str) -> list[Case]:
+        """Every case of one villager, oldest first (the console links a case to the earlier ones)."""
+        return [_case(row) for row in self.db["cases"].rows_where("user_key = ?", [user_key], order_by="id")]
+
+    def unread(self, adviser: str, case_ids: list[int]) -> dict[int, int]:
+        """How many villager messages of each case `adviser` has not seen yet (opened the case since)."""
+        if not case_ids:
+            return {}
+        marks = ", ".join("?" for _ in case_ids)
+        rows = self.db.query(
+            f"select e.case_id, count(*) as n from case_events e left join case_reads r "
+            f"on r.case_id = e.case_id and r.adviser = ? where e.case_id in ({marks}) and e.kind = 'villager' "
+            f"and e.id > coalesce(r.event_id, 0) group by e.case_id", [adviser, *case_ids])
+        return {row["case_id"]: row["n"] for row in rows}
+
+    def mark_read(self, adviser: str, case_id: int) -> None:
+        last = next(self.db.query("select max(id) as id from case_events where case_id = ?", [case_id]))["id"]
+        self.db["case_reads"].upsert({"adviser": adviser, "case_id": case_id, "event_id": last or 0},
+                                     pk=("adviser", "case_id"))
+
     def position(self, case_id: int) -> int:
         """1 for the next case an adviser should take; 0 once claimed."""
         waiting = [case.id for case in self.queue() if case.status == WAITING]
@@ -171,9 +216,20 @@ class HandoffDesk:
         return case.status != CLAIMED or case.adviser == adviser or admin
 
     def from_adviser(self, case_id: int, adviser: str, text: str, media_kind: str | None = None,
-                     media_ref: str | None = None) -> int:
-        """Relay an adviser's message to the villager; the first one claims a waiting case."""
-        self.claim(case_id, adviser)
+                     media_ref: str | None = None, *, claims: bool = True, admin: bool = False) -> int:
+        """Relay an adviser's message to the villager. On a waiting case the first one claims it, unless the
+        surface asks first (`claims=False` raises NotClaimed: the console's 接手 is a deliberate step).
+        Into a colleague's case only an admin writes, without taking it over."""
+        case = self.case(case_id)
+        if case.status == CLOSED:
+            raise CaseClosed(case_id)
+        if case.status == WAITING and not claims:
+            raise NotClaimed(case_id)
+        if case.status == CLAIMED and case.adviser != adviser:
+            if not admin:
+                raise CaseTaken(case_id, case.adviser, self.holder_name(case.adviser))
+        else:
+            self.claim(case_id, adviser)
         return self._add(case_id, "adviser", adviser, text, TO_VILLAGER, media_kind, media_ref)
 
     def note(self, case_id: int, adviser: str, text: str) -> int:
@@ -181,16 +237,25 @@ class HandoffDesk:
         self.case(case_id)
         return self._add(case_id, "note", adviser, text, NOWHERE)
 
-    def transfer(self, case_id: int, adviser: str, *, admin: bool = False) -> Case:
-        """Back to the queue: by its claimer, or by an admin (the log says who, and whose it was)."""
+    def transfer(self, case_id: int, adviser: str, *, admin: bool = False, to: str | None = None,
+                 note: str | None = None) -> Case:
+        """Back to the queue, or `to` a named colleague (who then holds it): by its claimer, or by an admin.
+        The log says who, to whom and whose it was; a `note` for the next adviser is kept as a note."""
         case = self.case(case_id)
         if case.status == CLOSED:
             raise CaseClosed(case_id)
         if not self.may_manage(case, adviser, admin):
             raise NotYours(case_id, case.adviser, self.holder_name(case.adviser), "transfer")
-        text = TRANSFERRED_TEXT if case.adviser in (None, adviser) else f"{TRANSFERRED_TEXT} (from {case.adviser})"
-        self.db["cases"].update(case_id, {"status": WAITING, "adviser": None, "claimed_at": None})
-        self._add(case_id, "system", adviser, text, NOWHERE)
+        text = f"{HANDED_TEXT}{to}" if to else TRANSFERRED_TEXT
+        if case.adviser not in (None, adviser):
+            text += f" (from {case.adviser})"
+        changes = {"status": CLAIMED, "adviser": to, "claimed_at": self.clock()} if to else \
+            {"status": WAITING, "adviser": None, "claimed_at": None}
+        with self.db.atomic():
+            self.db["cases"].update(case_id, changes)
+            self._add(case_id, "system", adviser, text, NOWHERE)
+            if note and note.strip():
+                self._add(case_id, "note", adviser, note.strip(), NOWHERE)
         return self.case(case_id)
 
     def close(self, case_id: int, adviser: str, summary: str | None, *, admin: bool = False) -> Case:
@@ -263,6 +328,7 @@ class HandoffDesk:
         with self.db.atomic():
             for case_id in ids:
                 self.db.execute("delete from case_events where case_id = ?", [case_id])
+                self.db.execute("delete from case_reads where case_id = ?", [case_id])
                 self.db["cases"].update(case_id, {
                     "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
                     "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or self.clock(),

@@ -71,6 +71,13 @@ def _case_danger(db: Database) -> None:
         db["cases"].add_column("danger", str)
 
 
+@cases(name="adviser_reads")
+def _case_reads(db: Database) -> None:
+    """How far each adviser has read each case, for the console's unread counts (ids only, no text)."""
+    db["case_reads"].create({"adviser": str, "case_id": int, "event_id": int}, pk=("adviser", "case_id"),
+                            if_not_exists=True)
+
+
 @telegram(name="initial_tables")
 def _telegram_tables(db: Database) -> None:
     db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
