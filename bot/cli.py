@@ -221,7 +221,13 @@ def command_purge(args) -> int:
 def command_user_add(args) -> int:
     from bot.console.accounts import add_user_command
 
-    return add_user_command(_settings(args).database, args.name, args.role)
+    return add_user_command(_settings(args).database, args.name, args.role, display_name=args.display_name)
+
+
+def command_user_name(args) -> int:
+    from bot.console.accounts import name_user_command
+
+    return name_user_command(_settings(args).database, args.name, args.display_name)
 
 
 def command_user_remove(args) -> int:
@@ -284,7 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     add = user.add_parser("add", help="create an account, or reset its password and role (asks for the password)")
     add.add_argument("name")
     add.add_argument("--role", choices=("adviser", "admin"), required=True)
+    add.add_argument("--display-name", help="the name villagers see when this adviser replies, e.g. 王律师")
     add.set_defaults(handler=command_user_add)
+    name = user.add_parser("name", help="change the name villagers see for an adviser, e.g. 王律师")
+    name.add_argument("name")
+    name.add_argument("display_name")
+    name.set_defaults(handler=command_user_name)
     remove = user.add_parser("remove", help="delete an account and end its sessions")
     remove.add_argument("name")
     remove.set_defaults(handler=command_user_remove)

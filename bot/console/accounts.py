@@ -118,9 +118,17 @@ class Accounts:
         self.db.execute("delete from console_sessions where token = ?", [_digest(token)])
 
 
-def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass) -> int:
-    """`mingbai user add NAME --role adviser|admin`: asks for the password twice, never on the command line."""
+def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass, *,
+                     display_name: str | None = None) -> int:
+    """`mingbai user add NAME --role adviser|admin [--display-name 王律师]`: asks for the password twice, never on
+    the command line. The display name is what villagers see when this adviser replies (the login name until one
+    is chosen, here, with `mingbai user name`, or by the adviser in the console)."""
+    from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
+
+    if display_name is not None and not display_name.strip():
+        print("mingbai user add: --display-name is empty", file=sys.stderr)
+        return 2
 
     password = prompt(f"Password for {name}: ")
     if len(password) < MIN_PASSWORD:
@@ -132,12 +140,37 @@ def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpas
     store = Store(database)
     try:
         new = Accounts(store.db).save(name, role, hash_password(password))
+        if display_name:
+            HandoffDesk(store.db).set_display_name(Account(name, role).adviser_id, display_name)
+        shown = HandoffDesk(store.db).holder_name(Account(name, role).adviser_id)
     except AccountError as error:
         print(f"mingbai user add: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"{'added' if new else 'updated'} {role} {name!r}; they log in at /login")
+    seen = f"villagers see {shown!r}" if shown != Account(name, role).adviser_id else \
+        f"villagers see {name!r} until a name is chosen (mingbai user name {name} 王律师)"
+    print(f"{'added' if new else 'updated'} {role} {name!r} in {database}; they log in at /login; {seen}")
+    return 0
+
+
+def name_user_command(database: Path, name: str, display_name: str) -> int:
+    """`mingbai user name NAME 王律师`: the name villagers see when this console adviser replies."""
+    from bot.handoff.desk import HandoffDesk
+    from bot.storage.store import Store
+
+    store = Store(database)
+    try:
+        found = Accounts(store.db).credentials(name)
+        if found and display_name.strip():
+            HandoffDesk(store.db).set_display_name(found[0].adviser_id, display_name)
+    finally:
+        store.close()
+    if not found or not display_name.strip():
+        print(f"mingbai user name: no account {name!r}" if not found else "mingbai user name: the name is empty",
+              file=sys.stderr)
+        return 1
+    print(f"villagers now see {display_name.strip()!r} for {name!r}")
     return 0
 
 

@@ -267,6 +267,9 @@ class HandoffDesk:
         return self._close(case_id, adviser, summary, notify=TO_VILLAGER)
 
     def display_name(self, adviser: str | None) -> str:
+        """The name villagers see for an adviser ("telegram:1234", "web:wang") when they join or reply: the one
+        chosen with `mingbai user add --display-name`, `mingbai user name`, the console or /setname; 法律顾问
+        for an adviser who never chose one. The one place the villager side asks for it."""
         if not adviser:
             return "—"
         row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None)
