@@ -105,6 +105,15 @@ def _console_tables(db: Database) -> None:
                                   pk="token", if_not_exists=True)
 
 
+@console(name="unanswered_reviews")
+def _unanswered_reviews(db: Database) -> None:
+    """What admins did with unanswered questions (加为例句, 忽略, 需要新问答), and who: the learning loop's log.
+    It holds the question's id, not its text; an example is kept as it was written into the FAQ."""
+    db["unanswered_reviews"].create({"id": int, "unanswered_id": int, "action": str, "intent": str, "example": str,
+                                     "by": str, "at": float}, pk="id", if_not_exists=True)
+    db["unanswered_reviews"].create_index(["unanswered_id"], if_not_exists=True)
+
+
 SETS = (core, cases, telegram, console)
 
 
