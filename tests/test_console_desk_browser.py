@@ -252,7 +252,7 @@ async def test_replying_before_claiming_asks_first_and_templates_come_by_slash_a
         await expect(page.locator("#compose")).to_be_in_viewport(ratio=1)
         await expect(page.locator("#case-head > .actions")).to_be_in_viewport(ratio=1)
         await expect(page.locator("#events .event.villager").last).to_be_in_viewport()
-        await page.screenshot(path=str(SCREENSHOTS / "adviser.png"))
+        await page.screenshot(path=str(SCREENSHOTS / "adviser-reply-1366.png"))
         assert page.complaints == []
 
 
