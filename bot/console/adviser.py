@@ -151,6 +151,9 @@ def _case_view(console: "Console", account: Account, case: "Case", now: float) -
         "templates": [{"name": name, "title": templates.title(name), "text": templates.get(name, lang)}
                       for name in templates.names()],
         "colleagues": _colleagues(console, account),
+        # the number the villager gave to be called back: for the adviser handling the case only
+        "callback": desk.callback_number(case.id, account.adviser_id),
+        "wants_callback": desk.wants_callback(case.id),
     }
 
 

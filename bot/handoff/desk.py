@@ -16,13 +16,14 @@ open to the whole team. Every action is in the case's log with who did it.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotClaimed, NotYours
-from bot.privacy import redact
+from bot.privacy import phone_numbers, redact
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 #: Where an event goes: to the villager, to the advisers, or nowhere (notes, system records).
@@ -32,6 +33,8 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 CLAIMED_TEXT, TRANSFERRED_TEXT = "claimed", "transferred back to the queue"
 #: The start of the system event of a transfer to a named colleague: "transferred to web:li".
 HANDED_TEXT = "transferred to "
+#: Words with which a villager asks to be phoned (with a number in the same message): 请打给我 13812345678.
+CALL_ME = re.compile(r"打给我|给我打|打电话给我|打我电话|回电|回个电话|回我电话|联系我|call me", re.I)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,25 @@ class HandoffDesk:
         return self.case(case_id), True
 
     def from_villager(self, case_id: int, text: str, media_kind: str | None = None, media_ref: str | None = None) -> int:
+        """Relay a villager's message to the advisers, masked. A message asking to be called back keeps its
+        number apart (`callback_number`), for the adviser handling the case only."""
+        numbers = phone_numbers(text) if text and CALL_ME.search(text) else []
+        if numbers:
+            self.db["case_callbacks"].upsert({"case_id": case_id, "phone": numbers[-1], "created_at": self.clock()},
+                                             pk="case_id")
         return self._add(case_id, "villager", None, text, TO_ADVISERS, media_kind, media_ref)
+
+    def callback_number(self, case_id: int, adviser: str) -> str | None:
+        """The number the villager gave to be called back, for the adviser who holds the case; None for anyone
+        else, and once the case is closed."""
+        case = self.case(case_id)
+        if case.status != CLAIMED or case.adviser != adviser:
+            return None
+        row = next(self.db["case_callbacks"].rows_where("case_id = ?", [case_id]), None)
+        return row["phone"] if row else None
+
+    def wants_callback(self, case_id: int) -> bool:
+        return self.db["case_callbacks"].count_where("case_id = ?", [case_id]) > 0
 
     def rate(self, case_id: int, rating: int, comment: str | None = None) -> None:
         self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": redact(comment) if comment else None})
@@ -332,6 +353,7 @@ class HandoffDesk:
             for case_id in ids:
                 self.db.execute("delete from case_events where case_id = ?", [case_id])
                 self.db.execute("delete from case_reads where case_id = ?", [case_id])
+                self.db.execute("delete from case_callbacks where case_id = ?", [case_id])
                 self.db["cases"].update(case_id, {
                     "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
                     "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or self.clock(),
@@ -341,6 +363,8 @@ class HandoffDesk:
     def export(self, user_key: str) -> list[dict]:
         cases = list(self.db.query("select * from cases where user_key = ? order by id", [user_key]))
         for case in cases:
+            callback = next(self.db["case_callbacks"].rows_where("case_id = ?", [case["id"]]), None)
+            case["callback_number"] = callback["phone"] if callback else None
             case["events"] = list(self.db.query(
                 "select kind, text, media_kind, created_at from case_events where case_id = ? and kind != 'note' "
                 "order by id", [case["id"]]))
@@ -362,6 +386,7 @@ class HandoffDesk:
             raise CaseClosed(case_id)
         summary = redact(summary) if summary else summary
         self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
+        self.db.execute("delete from case_callbacks where case_id = ?", [case_id])  # it was given for this case
         self._add(case_id, "closed", by, summary or "", notify)
         return self.case(case_id)
 

@@ -78,6 +78,13 @@ def _case_reads(db: Database) -> None:
                             if_not_exists=True)
 
 
+@cases(name="callback_numbers")
+def _callback_numbers(db: Database) -> None:
+    """The number a villager gave to be called back in an open case: apart from every masked text, shown only
+    to the adviser handling the case, deleted when the case closes or the villager uses /forget."""
+    db["case_callbacks"].create({"case_id": int, "phone": str, "created_at": float}, pk="case_id", if_not_exists=True)
+
+
 @telegram(name="initial_tables")
 def _telegram_tables(db: Database) -> None:
     db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},

@@ -223,6 +223,17 @@ function renderCase(item) {
     item.adviser ? "顾问：" + item.adviser : null, item.rating ? "评分 " + "★".repeat(item.rating) : null,
     item.summary ? "小结：" + item.summary : null].filter(Boolean);
   $("case-meta").textContent = meta.join(" · ");
+  $("callback").hidden = !item.wants_callback;
+  $("callback").replaceChildren();
+  if (item.callback) {
+    $("callback").appendChild(document.createTextNode("📞 村民请您回电："));
+    const call = el("a", "", item.callback);
+    call.href = "tel:" + item.callback;
+    $("callback").appendChild(call);
+    $("callback").appendChild(document.createTextNode("（只有接手的顾问能看到，结案后删除）"));
+  } else if (item.wants_callback) {
+    $("callback").textContent = "📞 村民请求回电：接手后能看到电话号码。";
+  }
   const open = item.status !== "closed";
   $("claim").hidden = item.status !== "waiting";
   $("transfer").hidden = !open || !item.may_manage;  // the claimer's (or an admin's)
