@@ -17,8 +17,8 @@ from aiohttp import web
 
 from bot.storage.stats import service_statistics
 from bot.console.accounts import ADMIN, Account
-from bot.console.admin_pages import PERIODS, faq_body, statistics_body, unanswered_body
-from bot.console import learning
+from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
+from bot.console import learning, reports
 from bot.console.auth import Refused, guarded, read_json
 from bot.console.faq_files import describe, inspect
 from bot.console.pages import json_response, page
@@ -115,9 +115,46 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     app.router.add_get("/admin/api/stats", statistics_json)
     app.router.add_get("/admin/faq", faq)
     app.router.add_post("/admin/api/faq/reload", reload)
+    @guarded(console, ADMIN, api=False)
+    async def advisers(request: web.Request, account: Account) -> web.Response:
+        start, end = _date_range(request)
+        rows = await service.call(reports.adviser_statistics, service.store.db, start, end, console.desk.holder_name)
+        return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end))
+
+    @guarded(console, ADMIN, api=False)
+    async def export(request: web.Request, account: Account) -> web.Response:
+        start, end = _date_range(request)
+        db, faq = service.store.db, service.conversation.faq
+        if request.match_info["what"] == "cases":
+            topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
+            text = await service.call(reports.cases_csv, db, start, end, console.desk.holder_name, topic)
+        else:
+            rows = await service.call(reports.adviser_statistics, db, start, end, console.desk.holder_name)
+            text = reports.advisers_csv(rows)
+        log.info("console: %s exported %s for %s..%s", account.name, request.match_info["what"], start, end)
+        name = f"mingbai-{request.match_info['what']}-{start}-{end}.csv"
+        return web.Response(text=text, content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
     app.router.add_get("/admin/unanswered", unanswered)
+    app.router.add_get("/admin/advisers", advisers)
+    app.router.add_get(r"/admin/export/{what:cases|advisers}.csv", export)
     app.router.add_post("/admin/api/unanswered/example", add_example)
     app.router.add_post("/admin/api/unanswered/review", review)
+
+
+def _date_range(request: web.Request) -> tuple[dt.date, dt.date]:
+    """`?from=2026-11-01&to=2026-11-30`; by default this month so far. A reversed range is put right."""
+    today = dt.date.today()
+
+    def day(name: str, default: dt.date) -> dt.date:
+        try:
+            return dt.date.fromisoformat(request.query.get(name, "")[:10])
+        except ValueError:
+            return default
+
+    start, end = day("from", today.replace(day=1)), day("to", today)
+    return (start, end) if start <= end else (end, start)
 
 
 def _ids(data: dict) -> list[int]:

@@ -194,3 +194,27 @@ def unanswered_body(groups: list[QuestionGroup], flagged: list[QuestionGroup], f
     empty = "" if groups else '<p class="good">没有待处理的问题。</p>'
     flagged_part = f"<h2>等着写新问答的问题</h2>{waiting_new}" if flagged else ""
     return f"<h1>没答上的问题</h1>{intro}{empty}{sections}{flagged_part}{_review_log(log_rows, faq)}"
+
+
+def _rating(row: dict) -> str:
+    return "—" if row["rating"] is None else f"{row['rating']:g} ★（{row['ratings']} 次）"
+
+
+def advisers_body(rows: list[dict], start: dt.date, end: dt.date) -> str:
+    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports."""
+    query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
+    form = (f'<form class="range" method="get" action="/admin/advisers"><label>从 <input type="date" name="from" '
+            f'value="{start.isoformat()}"></label> <label>到 <input type="date" name="to" value="{end.isoformat()}">'
+            '</label> <button type="submit">查看</button></form>'
+            f'<p>导出（CSV，可以用 Excel 打开）：<a href="/admin/export/cases.csv?{query}" download>案件明细</a> · '
+            f'<a href="/admin/export/advisers.csv?{query}" download>顾问统计</a></p>')
+    if not rows:
+        return f'<h1>顾问统计</h1>{form}<p class="quiet">这段时间没有顾问接手过求助。</p>'
+    head = "".join(f"<th>{esc(column)}</th>" for column in ("顾问", "案件", "已结案", "接手用时（中位数）",
+                                                            "结案用时（中位数）", "评分"))
+    body = "".join(
+        f'<tr><td>{esc(row["name"])}</td><td>{row["cases"]}</td><td>{row["closed"]}</td>'
+        f'<td>{esc(_minutes(row["minutes_to_claim"]))}</td><td>{esc(_minutes(row["minutes_to_close"]))}</td>'
+        f'<td>{esc(_rating(row))}</td></tr>' for row in rows)
+    return (f'<h1>顾问统计</h1>{form}<p>{esc(start.isoformat())} 至 {esc(end.isoformat())} 开始的求助。</p>'
+            f'<table class="files advisers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
