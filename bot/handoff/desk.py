@@ -302,6 +302,11 @@ class HandoffDesk:
         row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None) if adviser else None
         return row["display_name"] if row else (adviser or "—")
 
+    def adviser_named(self, name: str) -> str | None:
+        """The adviser whose display name is `name` (for 「/transfer 王律师」), when exactly one has it."""
+        rows = list(self.db["advisers"].rows_where("display_name = ?", [name.strip()], limit=2))
+        return rows[0]["id"] if len(rows) == 1 else None
+
     def set_display_name(self, adviser: str, name: str) -> None:
         self.db["advisers"].upsert({"id": adviser, "display_name": name.strip()[:40]}, pk="id")
 
