@@ -249,6 +249,7 @@ async def test_replying_before_claiming_asks_first_and_templates_come_by_slash_a
         for number in range(40):  # a long conversation: it scrolls, the actions and the reply box do not
             await site.service.call(site.console.desk.from_villager, 1, f"第{number}条：事情是这样的，" * 4)
         await expect(page.locator("#events .event.villager")).to_have_count(40)
+        await expect(page.locator(".case-item .badge.unread")).to_have_count(0)  # the case on screen is read
         await expect(page.locator("#compose")).to_be_in_viewport(ratio=1)
         await expect(page.locator("#case-head > .actions")).to_be_in_viewport(ratio=1)
         await expect(page.locator("#events .event.villager").last).to_be_in_viewport()

@@ -161,29 +161,27 @@ def read_state(console: "Console", account: Account, case_id: int | None, which:
                words: str = "") -> dict:
     desk = console.desk
     now = desk.clock()
-    listed = _find(desk, account, which, words, now)
-    unread = desk.unread(account.adviser_id, [case.id for case in listed])
-    queue = [_summary(console, account, case, now, unread.get(case.id, 0)) for case in listed]
-    shown = {item["id"]: item for item in queue}
-    state = {
-        "me": {"id": account.adviser_id, "name": account.name, "display": desk.display_name(account.adviser_id)},
-        "filter": which, "timeout": console.relay.handoff_timeout, "queue": queue,
-        # every open case, however the list is filtered: the page rings for the new ones
-        "alerts": [{key: (shown.get(case.id) or _summary(console, account, case, now))[key]
-                    for key in ("id", "urgent", "status", "title")} for case in desk.queue()],
-        "case": None,
-    }
     try:
         case = desk.case(case_id) if case_id else None
     except CaseNotFound:
         case = None
-    if case:
+    if case:  # read first: the case on screen has no unread messages
         try:
             desk.mark_read(account.adviser_id, case.id)
         except sqlite3.OperationalError:  # a full disk: the case stays readable, only its unread count lags
             log.warning("console: could not record that %s read case %d", account.adviser_id, case.id)
-        state["case"] = _case_view(console, account, case, now)
-    return state
+    listed = _find(desk, account, which, words, now)
+    unread = desk.unread(account.adviser_id, [listed_case.id for listed_case in listed])
+    queue = [_summary(console, account, listed_case, now, unread.get(listed_case.id, 0)) for listed_case in listed]
+    shown = {item["id"]: item for item in queue}
+    return {
+        "me": {"id": account.adviser_id, "name": account.name, "display": desk.display_name(account.adviser_id)},
+        "filter": which, "timeout": console.relay.handoff_timeout, "queue": queue,
+        # every open case, however the list is filtered: the page rings for the new ones
+        "alerts": [{key: (shown.get(other.id) or _summary(console, account, other, now))[key]
+                    for key in ("id", "urgent", "status", "title")} for other in desk.queue()],
+        "case": _case_view(console, account, case, now) if case else None,
+    }
 
 
 # --- actions (worker thread) ----------------------------------------------------------------
