@@ -228,8 +228,14 @@ def command_user_add(args) -> int:
         from bot.content.places import Places
 
         counties = Counties.load(settings.faq_dir / FOLDER, Places.load(settings.faq_dir / "places.yaml")[0])[0]
-    return add_user_command(settings.database, args.name, args.role, counties=tuple(args.county or ()),
-                            known_counties=counties)
+    return add_user_command(settings.database, args.name, args.role, display_name=args.display_name,
+                            counties=tuple(args.county or ()), known_counties=counties)
+
+
+def command_user_name(args) -> int:
+    from bot.console.accounts import name_user_command
+
+    return name_user_command(_settings(args).database, args.name, args.display_name)
 
 
 def command_user_remove(args) -> int:
@@ -295,7 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=("adviser", "admin"), required=True)
     add.add_argument("--county", action="append", metavar="ID",
                      help="a county (faq/counties/ID.yaml) whose cases this adviser sees; repeat for several")
+    add.add_argument("--display-name", help="the name villagers see when this adviser replies, e.g. 王律师")
     add.set_defaults(handler=command_user_add)
+    name = user.add_parser("name", help="change the name villagers see for an adviser, e.g. 王律师")
+    name.add_argument("name")
+    name.add_argument("display_name")
+    name.set_defaults(handler=command_user_name)
     remove = user.add_parser("remove", help="delete an account and end its sessions")
     remove.add_argument("name")
     remove.set_defaults(handler=command_user_remove)

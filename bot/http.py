@@ -7,16 +7,10 @@ import math
 
 from aiohttp import web
 
+from bot.errors import Refused
+
 
 MAX_JSON_DEPTH = 20  # no request of ours nests deeper than a few levels
-
-
-class Refused(Exception):
-    """A request that cannot be done; `status` and a message its reader understands go back to the page."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 async def read_json(request: web.Request, *, limit: int, too_big: str, unreadable: str) -> object:

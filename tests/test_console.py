@@ -172,6 +172,8 @@ async def test_a_telegram_villager_is_answered_from_the_web(site, browsers):
     adviser = await browsers("alice")
     [case] = (await adviser.state())["queue"]
     assert case["platform"] == "Telegram" and case["last"] == "我被骗了两千块"
-    await adviser.act(case["id"], "reply", {"text": "请先报警，打110"})
+    status, refused = await adviser.act(case["id"], "reply", {"text": "请先报警，打110"})
+    assert status == 409 and refused["needs_claim"] and not site.telegram.sent  # 接手 first, never silently
+    await adviser.act(case["id"], "reply", {"text": "请先报警，打110", "claim": True})
     sent = await eventually(lambda: asyncio.sleep(0, site.telegram.sent))
     assert [(who, reply.text) for who, reply in sent] == [("4242", "👩‍⚖️ alice：请先报警，打110")]

@@ -83,17 +83,17 @@ async def test_mingbai_faq_reload_checks_the_files_then_signals_the_server(site,
 
 def _groups(page: str) -> list[dict]:
     found = []
-    for section in re.findall(r'<section class="group question-group">(.*?)</section>', page, re.S):
+    for section in re.findall(r'<section class="group question-group"[^>]*>(.*?)</section>', page, re.S):
         found.append({
             "heading": html.unescape(re.search(r"<h3>(.*?)</h3>", section).group(1)),
-            "texts": [html.unescape(re.sub(r"<small>.*?</small>", "", t)).strip() for t in re.findall(r"<li>(.*?)</li>", section)],
-            "yaml": html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", section, re.S).group(1)),
+            "texts": [html.unescape(t) for t in re.findall(r'<span class="question">(.*?)</span>', section)],
+            "to_add": [html.unescape(t) for t in re.findall(r'class="add-example"[^>]*data-text="(.*?)"', section)],
             "reasons": html.unescape(" ".join(re.findall(r"<span class=badge>(.*?)</span>", section))),
         })
     return found
 
 
-async def test_unanswered_questions_are_grouped_with_their_closest_intent_ready_to_paste(site, browsers):
+async def test_unanswered_questions_are_grouped_with_their_closest_intent_ready_to_add(site, browsers):
     villager = await (await browsers(kind=WebVillager)).start()
     for question in ("手机丢了怎么办", "高铁票怎么买", "我的手机掉了咋个办", "高铁票咋个买", "手机掉了咋办嘛"):
         await villager.says(question)
@@ -104,7 +104,7 @@ async def test_unanswered_questions_are_grouped_with_their_closest_intent_ready_
     phones, pensions, wages = groups
     assert phones["heading"].startswith("3 次 · 最接近：") and sorted(phones["texts"]) == sorted(
         ["手机丢了怎么办", "我的手机掉了咋个办", "手机掉了咋办嘛"])
-    assert phones["yaml"].splitlines() == [f"- {text}" for text in phones["texts"]] and "没答上 3" in phones["reasons"]
+    assert phones["to_add"] == phones["texts"] and "没答上 3" in phones["reasons"]  # each with 「加为例句」
     assert pensions["heading"].startswith("2 次") and sorted(pensions["texts"]) == ["高铁票咋个买", "高铁票怎么买"]
     faq = site.service.conversation.faq
     assert wages["heading"] == f"1 次 · 最接近：{faq['labor.wage'].title.zh}（labor.wage）"

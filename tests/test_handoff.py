@@ -10,8 +10,9 @@ import pytest
 
 from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
-from bot.handoff.desk import TO_ADVISERS, CaseError
-from bot.handoff.relay import MAX_ATTEMPTS, DeliveryError, Relay
+from bot.errors import CaseTaken, DeliveryFailed
+from bot.handoff.desk import TO_ADVISERS
+from bot.handoff.relay import MAX_ATTEMPTS, Relay
 from bot.settings import Settings
 from tests.support import ROOT
 
@@ -186,7 +187,7 @@ async def test_failed_delivery_is_retried_then_reported(bot):
     await relay.run_once()
     assert [r.text for _, r in phone.received] == ["👩‍⚖️ 法律顾问：第一条"]
     await service.call(desk.from_adviser, case.id, "web:zhang", "第二条")
-    phone.failures = [DeliveryError("bot was blocked by the user", final=True)]
+    phone.failures = [DeliveryFailed("bot was blocked by the user")]
     await relay.run_once()
     reported = [e.text for e in desk.events(case.id) if e.destination == TO_ADVISERS]
     assert any("未能送达" in text and "第二条" in text for text in reported)
@@ -231,8 +232,9 @@ async def test_a_case_claimed_by_one_adviser_refuses_another(bot):
     desk = service.conversation.desk
     [case] = desk.queue()
     desk.claim(case.id, "web:zhang")
-    with pytest.raises(CaseError, match="already taken"):
+    with pytest.raises(CaseTaken) as refused:
         desk.claim(case.id, "web:li")
+    assert (refused.value.case_id, refused.value.holder) == (case.id, "web:zhang")
 
 
 async def test_blocked_sender_is_told_once_then_ignored(bot):

@@ -406,13 +406,13 @@ async def test_F14_console_writes_and_logins_say_in_json_that_storage_failed(tmp
         db = site.service.store.db
         await site.service.call(db.execute, "PRAGMA query_only = ON")  # every write fails, as on a full disk
         try:
-            assert await alice.act(1, "reply", {"text": "您好"}) == (503, {"error": STORAGE_DOWN})
+            assert await alice.act(1, "reply", {"text": "您好", "claim": True}) == (503, {"error": STORAGE_DOWN})
             assert await browsers(site).post("/login", {"name": "bob", "password": PASSWORD}) == (
                 503, {"error": STORAGE_DOWN})
             assert (await alice.state(1))["status"] == "waiting"  # reading still works
         finally:
             await site.service.call(db.execute, "PRAGMA query_only = OFF")
-        assert (await alice.act(1, "reply", {"text": "您好"}))[0] == 200  # and writing again, once storage is back
+        assert (await alice.act(1, "reply", {"text": "您好", "claim": True}))[0] == 200  # and writing again, once storage is back
         assert await browsers(site).login("bob") == 200
 
 

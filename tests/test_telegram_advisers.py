@@ -25,7 +25,7 @@ async def test_asking_for_a_person_opens_a_topic_with_a_card(fake, settings):
     async with running_with_advisers(settings):
         thread, card = await open_case(fake)
     topic = fake.topics[ADVISERS][thread]
-    assert topic["name"].startswith("#1 ") and "labor.wage" in topic["name"] and "🆘" not in topic["name"]
+    assert topic["name"].startswith("#1 ") and "老板欠我工资不给怎么办" in topic["name"] and "🆘" not in topic["name"]
     assert "老板欠我工资不给怎么办" in card["text"]  # the conversation that led here
     assert "等待认领" in card["text"] and "Telegram 村民 …4242" in card["text"]
     assert labels(card) == ["🙋 认领 Claim", "✅ 关闭 Close"]
@@ -157,7 +157,7 @@ async def test_routes_spread_cases_over_several_advisers_groups(fake, settings):
         fake.push_text(ADVISERS, "/cases", zhang)
         listing = (await until(lambda: general(fake)))[0]
     topic = fake.topics[fraud_group][fraud_card["message_thread_id"]]
-    assert "案件 #2" in fraud_card["text"] and "fraud.scammed" in topic["name"] and "🆘" in topic["name"]
+    assert "案件 #2" in fraud_card["text"] and "我刚被骗了五千块钱" in topic["name"] and "🆘" in topic["name"]
     assert card_of(fake, 2) is None  # not in the main group
     assert "#1" in listing and "#2" not in listing and "另有 1 个案件在其他顾问群" in listing
 

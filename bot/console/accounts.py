@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.errors import AccountError
+
 ADVISER, ADMIN = "adviser", "admin"
 ROLES = (ADVISER, ADMIN)
 SESSION_SECONDS = 12 * 3600  # one working day; then log in again
@@ -49,10 +51,6 @@ class Account:
     def case_counties(self) -> tuple[str, ...]:
         """Whose cases this account sees: its counties' only, or every case (an admin, or no county given)."""
         return () if self.is_admin else self.counties
-
-
-class AccountError(ValueError):
-    """A name, role or password that cannot be used; the message says what to change."""
 
 
 def hash_password(password: str) -> str:
@@ -131,16 +129,22 @@ def _account(row: dict) -> Account:
     return Account(row["name"], row["role"], tuple(filter(None, (row.get("counties") or "").split(","))))
 
 
-def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass, counties: tuple[str, ...] = (),
-                     known_counties=None) -> int:
-    """`mingbai user add NAME --role adviser|admin [--county ID ...]`: asks for the password twice, never on the
-    command line. A county must be one of `known_counties` (faq/counties/), or the adviser would see nothing."""
+def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpass, *,
+                     display_name: str | None = None, counties: tuple[str, ...] = (), known_counties=None) -> int:
+    """`mingbai user add NAME --role adviser|admin [--display-name 王律师] [--county ID ...]`: asks for the password
+    twice, never on the command line. The display name is what villagers see when this adviser replies (the login
+    name until one is chosen, here, with `mingbai user name`, or by the adviser in the console). A county must be
+    one of `known_counties` (faq/counties/), or the adviser would see nothing."""
+    from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
 
     unknown = [county for county in counties if known_counties is None or known_counties.get(county) is None]
     if unknown:
         known = ", ".join(county.id for county in known_counties or ()) or "none configured in faq/counties/"
         print(f"mingbai user add: no county {', '.join(unknown)} (known: {known})", file=sys.stderr)
+        return 2
+    if display_name is not None and not display_name.strip():
+        print("mingbai user add: --display-name is empty", file=sys.stderr)
         return 2
 
     password = prompt(f"Password for {name}: ")
@@ -153,13 +157,38 @@ def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpas
     store = Store(database)
     try:
         new = Accounts(store.db).save(name, role, hash_password(password), tuple(counties))
+        if display_name:
+            HandoffDesk(store.db).set_display_name(Account(name, role).adviser_id, display_name)
+        shown = HandoffDesk(store.db).holder_name(Account(name, role).adviser_id)
     except AccountError as error:
         print(f"mingbai user add: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
+    seen = f"villagers see {shown!r}" if shown != Account(name, role).adviser_id else \
+        f"villagers see {name!r} until a name is chosen (mingbai user name {name} 王律师)"
     serves = f" for {', '.join(counties)}" if counties else ""
-    print(f"{'added' if new else 'updated'} {role} {name!r}{serves}; they log in at /login")
+    print(f"{'added' if new else 'updated'} {role} {name!r}{serves} in {database}; they log in at /login; {seen}")
+    return 0
+
+
+def name_user_command(database: Path, name: str, display_name: str) -> int:
+    """`mingbai user name NAME 王律师`: the name villagers see when this console adviser replies."""
+    from bot.handoff.desk import HandoffDesk
+    from bot.storage.store import Store
+
+    store = Store(database)
+    try:
+        found = Accounts(store.db).credentials(name)
+        if found and display_name.strip():
+            HandoffDesk(store.db).set_display_name(found[0].adviser_id, display_name)
+    finally:
+        store.close()
+    if not found or not display_name.strip():
+        print(f"mingbai user name: no account {name!r}" if not found else "mingbai user name: the name is empty",
+              file=sys.stderr)
+        return 1
+    print(f"villagers now see {display_name.strip()!r} for {name!r}")
     return 0
 
 

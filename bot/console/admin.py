@@ -17,8 +17,9 @@ from aiohttp import web
 
 from bot.storage.stats import service_statistics
 from bot.console.accounts import ADMIN, Account
-from bot.console.admin_pages import PERIODS, faq_body, statistics_body, unanswered_body
-from bot.console.auth import guarded
+from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
+from bot.console import learning, reports
+from bot.console.auth import Refused, guarded, read_json
 from bot.console.faq_files import describe, inspect
 from bot.console.pages import json_response, page
 from bot.console.unanswered import group_questions
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 UNANSWERED_SHOWN = 500
+CONTEXT_SHOWN = 100  # the newest questions get their conversation context
 
 
 def _days(request: web.Request) -> int:
@@ -70,13 +72,104 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
 
     @guarded(console, ADMIN, api=False)
     async def unanswered(request: web.Request, account: Account) -> web.Response:
-        rows = await service.call(service.store.unanswered, UNANSWERED_SHOWN)
+        rows, done, log_rows = await service.call(_unanswered_rows, service.store)
         normalise = service.conversation.matcher.normalise
-        groups = await asyncio.to_thread(group_questions, rows, normalise)
-        return page("没答上的问题", account, "/admin/unanswered", unanswered_body(groups, service.conversation.faq, len(rows)))
+        waiting = [row for row in rows if row["id"] not in done]
+        flagged = [row for row in rows if done.get(row["id"]) == learning.NEW_INTENT]
+        groups = await asyncio.to_thread(group_questions, waiting, normalise)
+        flagged_groups = await asyncio.to_thread(group_questions, flagged, normalise)
+        body = unanswered_body(groups, flagged_groups, service.conversation.faq, len(waiting), log_rows)
+        return page("没答上的问题", account, "/admin/unanswered", body)
+
+    @guarded(console, ADMIN, api=True)
+    async def add_example(request: web.Request, account: Account) -> web.Response:
+        data = await read_json(request)
+        intent, text, ids = data.get("intent"), data.get("text"), _ids(data)
+        if not isinstance(intent, str) or not isinstance(text, str):
+            raise Refused(400, "请选一个问题，并写好例句。")
+        try:
+            added = await asyncio.to_thread(learning.add_example, console.faq_dir, service.conversation.faq, intent,
+                                            text)
+        except learning.ExampleRefused as refused:
+            return json_response({"ok": False, "problems": refused.problems})
+        attempt = await console.reloader.reload("加为例句")
+        if not attempt.ok:  # another file changed since the check: leave the files as they were
+            await asyncio.to_thread(added.undo)
+            return json_response({"ok": False, "problems": ["重新载入被拒绝，例句没有写入："] +
+                                  [describe(console.faq_dir, problem) for problem in attempt.errors]})
+        await service.call(learning.review, service.store.db, ids, learning.ADDED, account.name, intent,
+                           " ".join(text.split()))
+        log.info("console: %s added an example to %s (%s:%d)", account.name, intent, added.file, added.line)
+        return json_response({"ok": True, "file": added.file, "line": added.line})
+
+    @guarded(console, ADMIN, api=True)
+    async def review(request: web.Request, account: Account) -> web.Response:
+        data = await read_json(request)
+        action, ids = data.get("action"), _ids(data)
+        if action not in (learning.IGNORED, learning.NEW_INTENT) or not ids:
+            raise Refused(400, "没有这个操作。")
+        await service.call(learning.review, service.store.db, ids, action, account.name)
+        return json_response({"ok": True})
 
     app.router.add_get("/admin", statistics)
     app.router.add_get("/admin/api/stats", statistics_json)
     app.router.add_get("/admin/faq", faq)
     app.router.add_post("/admin/api/faq/reload", reload)
+    @guarded(console, ADMIN, api=False)
+    async def advisers(request: web.Request, account: Account) -> web.Response:
+        start, end = _date_range(request)
+        rows = await service.call(reports.adviser_statistics, service.store.db, start, end, console.desk.holder_name)
+        return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end))
+
+    @guarded(console, ADMIN, api=False)
+    async def export(request: web.Request, account: Account) -> web.Response:
+        start, end = _date_range(request)
+        db, faq = service.store.db, service.conversation.faq
+        if request.match_info["what"] == "cases":
+            topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
+            text = await service.call(reports.cases_csv, db, start, end, console.desk.holder_name, topic)
+        else:
+            rows = await service.call(reports.adviser_statistics, db, start, end, console.desk.holder_name)
+            text = reports.advisers_csv(rows)
+        log.info("console: %s exported %s for %s..%s", account.name, request.match_info["what"], start, end)
+        name = f"mingbai-{request.match_info['what']}-{start}-{end}.csv"
+        return web.Response(text=text, content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
     app.router.add_get("/admin/unanswered", unanswered)
+    app.router.add_get("/admin/advisers", advisers)
+    app.router.add_get(r"/admin/export/{what:cases|advisers}.csv", export)
+    app.router.add_post("/admin/api/unanswered/example", add_example)
+    app.router.add_post("/admin/api/unanswered/review", review)
+
+
+def _date_range(request: web.Request) -> tuple[dt.date, dt.date]:
+    """`?from=2026-11-01&to=2026-11-30`; by default this month so far. A reversed range is put right."""
+    today = dt.date.today()
+
+    def day(name: str, default: dt.date) -> dt.date:
+        try:
+            return dt.date.fromisoformat(request.query.get(name, "")[:10])
+        except ValueError:
+            return default
+
+    start, end = day("from", today.replace(day=1)), day("to", today)
+    return (start, end) if start <= end else (end, start)
+
+
+def _ids(data: dict) -> list[int]:
+    ids = data.get("ids")
+    return [ident for ident in ids if isinstance(ident, int)][:UNANSWERED_SHOWN] if isinstance(ids, list) else []
+
+
+CONTEXT_BEFORE = 4  # messages before an unanswered question, to see what the villager meant
+
+
+def _unanswered_rows(store) -> tuple[list[dict], dict[int, str], list[dict]]:
+    """The latest unanswered questions, each with the few messages before it; what was done with them; the log."""
+    rows = store.unanswered(UNANSWERED_SHOWN)
+    for row in rows[:CONTEXT_SHOWN]:
+        row["context"] = list(reversed(list(store.db.query(
+            "select direction, text from messages where user_key = ? and created_at < ? order by id desc limit ?",
+            [row["user_key"], row["created_at"], CONTEXT_BEFORE]))))
+    return rows, learning.reviewed(store.db), learning.history(store.db)

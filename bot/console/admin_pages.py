@@ -1,7 +1,7 @@
 """The admin pages as HTML, drawn on the server: statistics, the FAQ files, unanswered questions.
 
 Pages are plain HTML plus inline SVG charts, so they work without script;
-script only adds the reload and copy buttons. Every value is escaped here.
+script only adds the buttons (reload, and the learning loop's 加为例句, 忽略, 需要新问答). Every value is escaped here.
 """
 
 from __future__ import annotations
@@ -125,20 +125,96 @@ def faq_body(report: FaqReport, directory, serving: int, loaded_at: float, last:
     )
 
 
-def unanswered_body(groups: list[QuestionGroup], faq: Faq, total: int) -> str:
-    intro = (f"<p>最近 {total} 条机器人没帮上的问题（没答上、答了没帮上、选项都不对），按相似程度分成 {len(groups)} 组。"
-             "把一组复制成 YAML，贴到对应问题的 <code>examples: zh:</code> 下面，再重新载入问答库。</p>")
-    sections = []
-    for index, group in enumerate(groups):
-        reasons = "".join(f"<span class=badge>{esc(REASONS.get(reason, reason))} {n}</span>"
-                          for reason, n in group.reasons.most_common())
-        texts = "".join(f"<li>{esc(text)}{f' <small>×{n}</small>' if n > 1 else ''}</li>"
-                        for text, n in group.texts.most_common())
-        yaml_lines = group.yaml()
-        sections.append(
-            f'<section class="group question-group"><h3>{group.size} 次 · 最接近：{esc(_title(faq, group.closest_intent))}</h3>'
-            f'<p>{reasons}</p><ul>{texts}</ul>'
-            f'<textarea class="yaml" id="yaml-{index}" readonly rows="{min(8, len(group.texts) + 1)}">{esc(yaml_lines)}</textarea>'
-            f'<button type="button" class="copy" data-target="yaml-{index}">复制为 YAML</button></section>')
-    empty = "" if groups else '<p class="good">还没有没答上的问题。</p>'
-    return f"<h1>没答上的问题</h1>{intro}{empty}{''.join(sections)}"
+def _intent_choice(faq: Faq, chosen: str | None, index: int) -> str:
+    """Every intent by its Chinese title, grouped by topic; the closest one chosen."""
+    groups = "".join(
+        f'<optgroup label="{esc(group.title.zh)}">' + "".join(
+            f'<option value="{esc(intent_id)}"{" selected" if intent_id == chosen else ""}>'
+            f'{esc(faq[intent_id].title.zh)}</option>' for intent_id in group.intent_ids if intent_id in faq)
+        + "</optgroup>" for group in faq.groups)
+    return (f'<label for="intent-{index}">加到哪个问题：</label>'
+            f'<select class="intent-choice" id="intent-{index}">{groups}</select>')
+
+
+def _context(row: dict) -> str:
+    lines = "".join(f'<li>{"村民" if line["direction"] == "in" else "机器人"}：{esc(_one_line(line["text"]))}</li>'
+                    for line in row.get("context") or [])
+    return f'<details class="context"><summary>前面的对话</summary><ol>{lines}</ol></details>' if lines else ""
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    text = " ".join((text or "").replace("**", "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _question_group(group: QuestionGroup, faq: Faq, index: int, flagged: bool) -> str:
+    reasons = "".join(f"<span class=badge>{esc(REASONS.get(reason, reason))} {n}</span>"
+                      for reason, n in group.reasons.most_common())
+    ids_of: dict[str, list[int]] = {}
+    first_row: dict[str, dict] = {}
+    for row in group.rows:
+        ids_of.setdefault(row["text"].strip(), []).append(row["id"])
+        first_row.setdefault(row["text"].strip(), row)
+    questions = "".join(
+        f'<li><span class="question">{esc(text)}</span>{f" <small>×{n}</small>" if n > 1 else ""} '
+        f'<button type="button" class="add-example" data-group="{index}" data-text="{esc(text)}" '
+        f'data-ids="{esc(",".join(map(str, ids_of[text.strip()])))}">加为例句</button>{_context(first_row[text.strip()])}</li>'
+        for text, n in group.texts.most_common())
+    every_id = ",".join(str(row["id"]) for row in group.rows)
+    buttons = "" if flagged else (
+        f'<button type="button" class="review" data-action="ignored" data-ids="{every_id}" data-group="{index}">忽略</button>'
+        f'<button type="button" class="review" data-action="new_intent" data-ids="{every_id}" data-group="{index}">'
+        "需要新问答</button>")
+    return (
+        f'<section class="group question-group" id="group-{index}"><h3>{group.size} 次 · 最接近：'
+        f'{esc(_title(faq, group.closest_intent))}</h3><p>{reasons}</p>'
+        f'<p class="choose">{_intent_choice(faq, group.closest_intent, index)}</p><ul class="questions">{questions}</ul>'
+        f'<p class="actions">{buttons}</p><div class="result" id="result-{index}" role="status"></div></section>')
+
+
+def _review_log(rows: list[dict], faq: Faq) -> str:
+    if not rows:
+        return ""
+    lines = []
+    for row in rows:
+        what = {"added": f"把「{esc(row['example'] or '')}」加为「{esc(_title(faq, row['intent']))}」的例句",
+                "ignored": f"忽略了 {row['questions']} 个问题",
+                "new_intent": f"标记 {row['questions']} 个问题需要新问答"}.get(row["action"], esc(row["action"]))
+        lines.append(f"<li>{esc(_when(row['at']))} · {esc(row['by'])} {what}</li>")
+    return f'<h2>处理记录</h2><ul class="review-log">{"".join(lines)}</ul>'
+
+
+def unanswered_body(groups: list[QuestionGroup], flagged: list[QuestionGroup], faq: Faq, total: int,
+                    log_rows: list[dict]) -> str:
+    intro = (f"<p>最近 {total} 条还没处理的、机器人没帮上的问题（没答上、答了没帮上、选项都不对），按相似程度分成 "
+             f"{len(groups)} 组。选好问题，点「加为例句」：例句写进那个问题的文件，检查通过后问答库马上重新载入；"
+             "文件会出错时不写入，并说明哪个文件哪一行。不是法律问题的点「忽略」，问答库里还没有的点「需要新问答」。</p>")
+    sections = "".join(_question_group(group, faq, index, False) for index, group in enumerate(groups))
+    waiting_new = "".join(_question_group(group, faq, len(groups) + index, True) for index, group in enumerate(flagged))
+    empty = "" if groups else '<p class="good">没有待处理的问题。</p>'
+    flagged_part = f"<h2>等着写新问答的问题</h2>{waiting_new}" if flagged else ""
+    return f"<h1>没答上的问题</h1>{intro}{empty}{sections}{flagged_part}{_review_log(log_rows, faq)}"
+
+
+def _rating(row: dict) -> str:
+    return "—" if row["rating"] is None else f"{row['rating']:g} ★（{row['ratings']} 次）"
+
+
+def advisers_body(rows: list[dict], start: dt.date, end: dt.date) -> str:
+    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports."""
+    query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
+    form = (f'<form class="range" method="get" action="/admin/advisers"><label>从 <input type="date" name="from" '
+            f'value="{start.isoformat()}"></label> <label>到 <input type="date" name="to" value="{end.isoformat()}">'
+            '</label> <button type="submit">查看</button></form>'
+            f'<p>导出（CSV，可以用 Excel 打开）：<a href="/admin/export/cases.csv?{query}" download>案件明细</a> · '
+            f'<a href="/admin/export/advisers.csv?{query}" download>顾问统计</a></p>')
+    if not rows:
+        return f'<h1>顾问统计</h1>{form}<p class="quiet">这段时间没有顾问接手过求助。</p>'
+    head = "".join(f"<th>{esc(column)}</th>" for column in ("顾问", "案件", "已结案", "接手用时（中位数）",
+                                                            "结案用时（中位数）", "评分"))
+    body = "".join(
+        f'<tr><td>{esc(row["name"])}</td><td>{row["cases"]}</td><td>{row["closed"]}</td>'
+        f'<td>{esc(_minutes(row["minutes_to_claim"]))}</td><td>{esc(_minutes(row["minutes_to_close"]))}</td>'
+        f'<td>{esc(_rating(row))}</td></tr>' for row in rows)
+    return (f'<h1>顾问统计</h1>{form}<p>{esc(start.isoformat())} 至 {esc(end.isoformat())} 开始的求助。</p>'
+            f'<table class="files advisers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

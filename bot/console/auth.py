@@ -31,11 +31,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.webchat.limits import client_address, is_secure
-from bot.http import Refused
+from bot.errors import Refused
 from bot.http import read_json as read_body
 
 from bot.console.accounts import ADMIN, DUMMY_HASH, Account, check_password
-from bot.console.pages import NO_STORE, PAGE_HEADERS, STATIC, json_response, refused_page
+from bot.console.pages import NO_STORE, PAGE_HEADERS, SECTIONS, STATIC, json_response, refused_page
 
 if TYPE_CHECKING:
     from bot.console.state import Console
@@ -130,7 +130,7 @@ async def read_json(request: web.Request) -> dict:
 
 
 def refusal(error: Refused) -> web.Response:
-    return json_response({"error": str(error)}, status=error.status)
+    return json_response({"error": str(error), **error.extra}, status=error.status)
 
 
 async def current_account(console: "Console", request: web.Request) -> Account | None:
@@ -178,7 +178,7 @@ def guarded(console: "Console", role: str, *, api: bool) -> Callable[[Handler], 
 
 def _next_page(account: Account, wanted: str) -> str:
     """Back where the login was asked for, if that is a console page; never to another site."""
-    if wanted in ("/adviser", "/admin", "/admin/faq", "/admin/unanswered") and (account.is_admin or wanted == "/adviser"):
+    if wanted in {path for path, _, _ in SECTIONS} and (account.is_admin or wanted == "/adviser"):
         return wanted
     return "/admin" if account.is_admin else "/adviser"
 

@@ -36,6 +36,7 @@ SECTIONS = (
     ("/admin", "统计", True),
     ("/admin/faq", "问答库", True),
     ("/admin/unanswered", "没答上的问题", True),
+    ("/admin/advisers", "顾问统计", True),
 )
 
 

@@ -40,6 +40,7 @@ class QuestionGroup:
     intents: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
     latest: float = 0.0
+    rows: list[dict] = field(default_factory=list)  # the unanswered rows themselves (id, user, time), newest first
 
     @property
     def size(self) -> int:
@@ -48,10 +49,6 @@ class QuestionGroup:
     @property
     def closest_intent(self) -> str | None:
         return self.intents.most_common(1)[0][0] if self.intents else None
-
-    def yaml(self) -> str:
-        """The group's distinct questions as YAML list items, to paste under an intent's `examples: zh:`."""
-        return "\n".join(f"- {yaml_scalar(text)}" for text, _ in self.texts.most_common())
 
 
 def yaml_scalar(text: str) -> str:
@@ -84,6 +81,7 @@ def group_questions(rows: list[dict], normalise: Callable[[str], str], similar: 
             home = QuestionGroup(key)
             groups.append(home)
         home.texts[text] += 1
+        home.rows.append(row)
         if row.get("best_intent"):
             home.intents[row["best_intent"]] += 1
         home.reasons[row.get("reason") or "fallback"] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from intents.faq import Text
@@ -16,9 +16,14 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 @dataclass(frozen=True)
 class Templates:
     texts: dict[str, Text]
+    titles: dict[str, str] = field(default_factory=dict)  # what advisers call a template (`title:`), by name
 
     def names(self) -> list[str]:
         return sorted(self.texts)
+
+    def title(self, name: str) -> str:
+        """The template's Chinese title for advisers' menus (「问候」), its name when the file gives none."""
+        return self.titles.get(name, name)
 
     def get(self, name: str, lang: str) -> str | None:
         template = self.texts.get(name.strip().lower())
@@ -36,7 +41,7 @@ class Templates:
         entries = raw.get("templates") if isinstance(raw, LineDict) else None
         if not isinstance(entries, LineDict):
             return cls({}), [Problem(str(path), getattr(raw, "line", 1), "needs a `templates:` mapping of name -> {zh, en}")]
-        texts, problems = {}, []
+        texts, titles, problems = {}, {}, []
         for name, value in entries.items():
             line = entries.line_of(name)
             if not isinstance(name, str) or not _NAME.match(name):
@@ -46,4 +51,6 @@ class Templates:
             else:
                 english = value.get("en") if isinstance(value.get("en"), str) else value["zh"]
                 texts[name] = Text(value["zh"].strip(), english.strip())
-        return cls(texts), problems
+                if isinstance(value.get("title"), str) and value["title"].strip():
+                    titles[name] = value["title"].strip()
+        return cls(texts, titles), problems

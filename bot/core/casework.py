@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from bot.messages import Button, Effect, Reply
 from bot.core.texts import text
-from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, CaseError, Event, HandoffDesk
+from bot.errors import CaseError
+from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
 
 if TYPE_CHECKING:

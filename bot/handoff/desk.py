@@ -16,12 +16,14 @@ open to the whole team. Every action is in the case's log with who did it.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.privacy import redact
+from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotClaimed, NotYours
+from bot.privacy import phone_numbers, redact
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 #: Where an event goes: to the villager, to the advisers, or nowhere (notes, system records).
@@ -29,6 +31,10 @@ TO_VILLAGER, TO_ADVISERS, NOWHERE = "villager", "advisers", "none"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 #: The texts of the system events an adviser's action leaves in the case's log (the event's author is who did it).
 CLAIMED_TEXT, TRANSFERRED_TEXT = "claimed", "transferred back to the queue"
+#: The start of the system event of a transfer to a named colleague: "transferred to web:li".
+HANDED_TEXT = "transferred to "
+#: Words with which a villager asks to be phoned (with a number in the same message): 请打给我 13812345678.
+CALL_ME = re.compile(r"打给我|给我打|打电话给我|打我电话|回电|回个电话|回我电话|联系我|call me", re.I)
 
 
 @dataclass(frozen=True)
@@ -76,31 +82,6 @@ class Event:
     created_at: float
 
 
-class CaseError(Exception):
-    """An adviser action that cannot be done: `zh` says why for the adviser, `en` after it (str() gives both)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} {en}")
-        self.zh, self.en = zh, en
-
-
-def _no_case(case_id: int) -> CaseError:
-    return CaseError("没有这个求助，可能已被村民删除。", f"No case #{case_id}.")
-
-
-def _closed(case_id: int) -> CaseError:
-    return CaseError("这个求助已经结案了。", f"Case #{case_id} is already closed.")
-
-
-def _taken(case_id: int, holder: str) -> CaseError:
-    return CaseError(f"这个求助已经由 {holder} 接手了。", f"Case #{case_id} is already taken by {holder}.")
-
-
-def _not_yours(case_id: int, holder: str, action_zh: str, action_en: str) -> CaseError:
-    return CaseError(f"这个求助由 {holder} 接手，只有 {holder} 或管理员可以{action_zh}。",
-                     f"Case #{case_id} is {holder}'s: only they or an admin may {action_en} it.")
-
-
 class HandoffDesk:
     """Cases and their events in SQLite; the one place that changes a case."""
 
@@ -113,7 +94,7 @@ class HandoffDesk:
     def case(self, case_id: int) -> Case:
         row = next(self.db["cases"].rows_where("id = ?", [case_id]), None)
         if row is None:
-            raise _no_case(case_id)
+            raise CaseNotFound(case_id)
         return _case(row)
 
     def open_case_for(self, user_key: str) -> Case | None:
@@ -130,6 +111,49 @@ class HandoffDesk:
             args += list(counties)
         rows = self.db["cases"].rows_where(where, args, order_by="urgent desc, created_at asc")
         return [_case(row) for row in rows]
+
+    def find(self, *, status: str = "open", adviser: str | None = None, since: float | None = None,
+             words: str = "", limit: int = 200) -> list[Case]:
+        """Cases for the console's filters: "open" (urgent first, oldest first, like `queue`) or "closed"
+        (newest first), only `adviser`'s, only unassigned (adviser=""), closed since `since`; `words` is a case
+        number, the end of a villager's id, or words anyone wrote in the case or its summary."""
+        where, values = ["status != ?" if status == "open" else "status = ?"], [CLOSED]
+        if adviser is not None:
+            where.append("coalesce(adviser, '') = ?")
+            values.append(adviser)
+        if since is not None:
+            where.append("closed_at >= ?")
+            values.append(since)
+        words = words.strip()
+        if words:
+            number = words.lstrip("#")
+            like = "%" + words.replace("%", "").replace("_", "") + "%"
+            where.append("(id = ? or user_key like ? or summary like ? or id in "
+                         "(select case_id from case_events where text like ? and kind != 'system'))")
+            values += [int(number) if number.isdigit() else -1, like, like, like]
+        order = "urgent desc, created_at asc" if status == "open" else "closed_at desc"
+        rows = self.db["cases"].rows_where(" and ".join(where), values, order_by=order, limit=limit)
+        return [_case(row) for row in rows]
+
+    def cases_of(self, user_key: str) -> list[Case]:
+        """Every case of one villager, oldest first (the console links a case to the earlier ones)."""
+        return [_case(row) for row in self.db["cases"].rows_where("user_key = ?", [user_key], order_by="id")]
+
+    def unread(self, adviser: str, case_ids: list[int]) -> dict[int, int]:
+        """How many villager messages of each case `adviser` has not seen yet (opened the case since)."""
+        if not case_ids:
+            return {}
+        marks = ", ".join("?" for _ in case_ids)
+        rows = self.db.query(
+            f"select e.case_id, count(*) as n from case_events e left join case_reads r "
+            f"on r.case_id = e.case_id and r.adviser = ? where e.case_id in ({marks}) and e.kind = 'villager' "
+            f"and e.id > coalesce(r.event_id, 0) group by e.case_id", [adviser, *case_ids])
+        return {row["case_id"]: row["n"] for row in rows}
+
+    def mark_read(self, adviser: str, case_id: int) -> None:
+        last = next(self.db.query("select max(id) as id from case_events where case_id = ?", [case_id]))["id"]
+        self.db["case_reads"].upsert({"adviser": adviser, "case_id": case_id, "event_id": last or 0},
+                                     pk=("adviser", "case_id"))
 
     def position(self, case_id: int) -> int:
         """1 for the next case an adviser should take; 0 once claimed."""
@@ -168,7 +192,25 @@ class HandoffDesk:
         return self.case(case_id), True
 
     def from_villager(self, case_id: int, text: str, media_kind: str | None = None, media_ref: str | None = None) -> int:
+        """Relay a villager's message to the advisers, masked. A message asking to be called back keeps its
+        number apart (`callback_number`), for the adviser handling the case only."""
+        numbers = phone_numbers(text) if text and CALL_ME.search(text) else []
+        if numbers:
+            self.db["case_callbacks"].upsert({"case_id": case_id, "phone": numbers[-1], "created_at": self.clock()},
+                                             pk="case_id")
         return self._add(case_id, "villager", None, text, TO_ADVISERS, media_kind, media_ref)
+
+    def callback_number(self, case_id: int, adviser: str) -> str | None:
+        """The number the villager gave to be called back, for the adviser who holds the case; None for anyone
+        else, and once the case is closed."""
+        case = self.case(case_id)
+        if case.status != CLAIMED or case.adviser != adviser:
+            return None
+        row = next(self.db["case_callbacks"].rows_where("case_id = ?", [case_id]), None)
+        return row["phone"] if row else None
+
+    def wants_callback(self, case_id: int) -> bool:
+        return self.db["case_callbacks"].count_where("case_id = ?", [case_id]) > 0
 
     def rate(self, case_id: int, rating: int, comment: str | None = None) -> None:
         self.db["cases"].update(case_id, {"rating": max(1, min(5, rating)), "rating_comment": redact(comment) if comment else None})
@@ -192,9 +234,9 @@ class HandoffDesk:
     def claim(self, case_id: int, adviser: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         if case.status == CLAIMED and case.adviser != adviser:
-            raise _taken(case_id, self.holder_name(case.adviser))
+            raise CaseTaken(case_id, case.adviser, self.holder_name(case.adviser))
         if case.status == WAITING:
             self.db["cases"].update(case_id, {"status": CLAIMED, "adviser": adviser, "claimed_at": self.clock()})
             self._add(case_id, "system", adviser, CLAIMED_TEXT, NOWHERE)
@@ -205,9 +247,20 @@ class HandoffDesk:
         return case.status != CLAIMED or case.adviser == adviser or admin
 
     def from_adviser(self, case_id: int, adviser: str, text: str, media_kind: str | None = None,
-                     media_ref: str | None = None) -> int:
-        """Relay an adviser's message to the villager; the first one claims a waiting case."""
-        self.claim(case_id, adviser)
+                     media_ref: str | None = None, *, claims: bool = True, admin: bool = False) -> int:
+        """Relay an adviser's message to the villager. On a waiting case the first one claims it, unless the
+        surface asks first (`claims=False` raises NotClaimed: the console's 接手 is a deliberate step).
+        Into a colleague's case only an admin writes, without taking it over."""
+        case = self.case(case_id)
+        if case.status == CLOSED:
+            raise CaseClosed(case_id)
+        if case.status == WAITING and not claims:
+            raise NotClaimed(case_id)
+        if case.status == CLAIMED and case.adviser != adviser:
+            if not admin:
+                raise CaseTaken(case_id, case.adviser, self.holder_name(case.adviser))
+        else:
+            self.claim(case_id, adviser)
         return self._add(case_id, "adviser", adviser, text, TO_VILLAGER, media_kind, media_ref)
 
     def note(self, case_id: int, adviser: str, text: str) -> int:
@@ -215,16 +268,25 @@ class HandoffDesk:
         self.case(case_id)
         return self._add(case_id, "note", adviser, text, NOWHERE)
 
-    def transfer(self, case_id: int, adviser: str, *, admin: bool = False) -> Case:
-        """Back to the queue: by its claimer, or by an admin (the log says who, and whose it was)."""
+    def transfer(self, case_id: int, adviser: str, *, admin: bool = False, to: str | None = None,
+                 note: str | None = None) -> Case:
+        """Back to the queue, or `to` a named colleague (who then holds it): by its claimer, or by an admin.
+        The log says who, to whom and whose it was; a `note` for the next adviser is kept as a note."""
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         if not self.may_manage(case, adviser, admin):
-            raise _not_yours(case_id, self.holder_name(case.adviser), "转回队列", "transfer")
-        text = TRANSFERRED_TEXT if case.adviser in (None, adviser) else f"{TRANSFERRED_TEXT} (from {case.adviser})"
-        self.db["cases"].update(case_id, {"status": WAITING, "adviser": None, "claimed_at": None})
-        self._add(case_id, "system", adviser, text, NOWHERE)
+            raise NotYours(case_id, case.adviser, self.holder_name(case.adviser), "transfer")
+        text = f"{HANDED_TEXT}{to}" if to else TRANSFERRED_TEXT
+        if case.adviser not in (None, adviser):
+            text += f" (from {case.adviser})"
+        changes = {"status": CLAIMED, "adviser": to, "claimed_at": self.clock()} if to else \
+            {"status": WAITING, "adviser": None, "claimed_at": None}
+        with self.db.atomic():
+            self.db["cases"].update(case_id, changes)
+            self._add(case_id, "system", adviser, text, NOWHERE)
+            if note and note.strip():
+                self._add(case_id, "note", adviser, note.strip(), NOWHERE)
         return self.case(case_id)
 
     def close(self, case_id: int, adviser: str, summary: str | None, *, admin: bool = False) -> Case:
@@ -232,10 +294,13 @@ class HandoffDesk:
         A claimed case only by its claimer or an admin."""
         case = self.case(case_id)
         if case.status != CLOSED and not self.may_manage(case, adviser, admin):
-            raise _not_yours(case_id, self.holder_name(case.adviser), "结案", "close")
+            raise NotYours(case_id, case.adviser, self.holder_name(case.adviser), "close")
         return self._close(case_id, adviser, summary, notify=TO_VILLAGER)
 
     def display_name(self, adviser: str | None) -> str:
+        """The name villagers see for an adviser ("telegram:1234", "web:wang") when they join or reply: the one
+        chosen with `mingbai user add --display-name`, `mingbai user name`, the console or /setname; 法律顾问
+        for an adviser who never chose one. The one place the villager side asks for it."""
         if not adviser:
             return "—"
         row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None)
@@ -246,6 +311,11 @@ class HandoffDesk:
         (villagers see every such adviser as 法律顾问, colleagues must tell them apart)."""
         row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None) if adviser else None
         return row["display_name"] if row else (adviser or "—")
+
+    def adviser_named(self, name: str) -> str | None:
+        """The adviser whose display name is `name` (for 「/transfer 王律师」), when exactly one has it."""
+        rows = list(self.db["advisers"].rows_where("display_name = ?", [name.strip()], limit=2))
+        return rows[0]["id"] if len(rows) == 1 else None
 
     def set_display_name(self, adviser: str, name: str) -> None:
         self.db["advisers"].upsert({"id": adviser, "display_name": name.strip()[:40]}, pk="id")
@@ -297,6 +367,8 @@ class HandoffDesk:
         with self.db.atomic():
             for case_id in ids:
                 self.db.execute("delete from case_events where case_id = ?", [case_id])
+                self.db.execute("delete from case_reads where case_id = ?", [case_id])
+                self.db.execute("delete from case_callbacks where case_id = ?", [case_id])
                 self.db["cases"].update(case_id, {
                     "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
                     "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or self.clock(),
@@ -306,6 +378,8 @@ class HandoffDesk:
     def export(self, user_key: str) -> list[dict]:
         cases = list(self.db.query("select * from cases where user_key = ? order by id", [user_key]))
         for case in cases:
+            callback = next(self.db["case_callbacks"].rows_where("case_id = ?", [case["id"]]), None)
+            case["callback_number"] = callback["phone"] if callback else None
             case["events"] = list(self.db.query(
                 "select kind, text, media_kind, created_at from case_events where case_id = ? and kind != 'note' "
                 "order by id", [case["id"]]))
@@ -324,9 +398,10 @@ class HandoffDesk:
     def _close(self, case_id: int, by: str, summary: str | None, notify: str) -> Case:
         case = self.case(case_id)
         if case.status == CLOSED:
-            raise _closed(case_id)
+            raise CaseClosed(case_id)
         summary = redact(summary) if summary else summary
         self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": self.clock(), "summary": summary})
+        self.db.execute("delete from case_callbacks where case_id = ?", [case_id])  # it was given for this case
         self._add(case_id, "closed", by, summary or "", notify)
         return self.case(case_id)
 

@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from typing import Awaitable, Callable, Protocol
 
+from bot.errors import DeliveryDeferred, DeliveryError, DeliveryFailed
 from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
@@ -31,18 +32,6 @@ FIRST_RETRY_SECONDS = 1.0
 TICK_SECONDS = 5.0
 
 VillagerSender = Callable[[str, Reply], Awaitable[None]]
-
-
-class DeliveryError(Exception):
-    """A send that failed; `final` when retrying cannot help (e.g. the villager blocked the bot).
-
-    An adviser desk may instead raise an error with `deferred = True` and `retry_after` seconds
-    (its group's budget is spent, or a burst is still arriving): the relay waits, counting no attempt.
-    """
-
-    def __init__(self, message: str, final: bool = False):
-        super().__init__(message)
-        self.final = final
 
 
 class AdviserDesk(Protocol):
@@ -105,7 +94,7 @@ class Relay:
             send = self._villager_channels.get(platform)
             try:
                 if send is None:
-                    raise DeliveryError(f"no {platform} channel is running", final=False)
+                    raise DeliveryError(f"no {platform} channel is running")
                 await send(villager_id, reply)
             except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
                 blocked_cases.add(event.case_id)
@@ -136,12 +125,11 @@ class Relay:
             try:
                 for adviser_desk in self._adviser_desks:
                     await adviser_desk.deliver(case, case_events)
+            except DeliveryDeferred as deferred:  # budget spent or a burst still arriving: wait, not a failure
+                later = self.clock() + deferred.retry_after
+                for event in case_events:
+                    self._retry_at[event.id] = later
             except Exception as error:  # noqa: BLE001
-                if getattr(error, "deferred", False):  # budget spent or a burst still arriving: wait, not a failure
-                    later = self.clock() + getattr(error, "retry_after", FIRST_RETRY_SECONDS)
-                    for event in case_events:
-                        self._retry_at[event.id] = later
-                    continue
                 for event in case_events:
                     await self._failed(event, error, "advisers")
             else:
@@ -149,7 +137,7 @@ class Relay:
                     await self.service.call(self.desk.mark_sent, event.id)
 
     async def _failed(self, event: Event, error: Exception, audience: str) -> None:
-        final = getattr(error, "final", False) or event.attempts + 1 >= MAX_ATTEMPTS
+        final = isinstance(error, DeliveryFailed) or event.attempts + 1 >= MAX_ATTEMPTS
         log.warning("handoff: delivery to %s failed for case %d (attempt %d): %s",
                     audience, event.case_id, event.attempts + 1, type(error).__name__)
         await self.service.call(self.desk.mark_attempt_failed, event.id, str(error), final)

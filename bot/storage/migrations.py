@@ -79,6 +79,20 @@ def _case_county(db: Database) -> None:
     db["cases"].create_index(["county", "status"], if_not_exists=True)
 
 
+@cases(name="adviser_reads")
+def _case_reads(db: Database) -> None:
+    """How far each adviser has read each case, for the console's unread counts (ids only, no text)."""
+    db["case_reads"].create({"adviser": str, "case_id": int, "event_id": int}, pk=("adviser", "case_id"),
+                            if_not_exists=True)
+
+
+@cases(name="callback_numbers")
+def _callback_numbers(db: Database) -> None:
+    """The number a villager gave to be called back in an open case: apart from every masked text, shown only
+    to the adviser handling the case, deleted when the case closes or the villager uses /forget."""
+    db["case_callbacks"].create({"case_id": int, "phone": str, "created_at": float}, pk="case_id", if_not_exists=True)
+
+
 @telegram(name="initial_tables")
 def _telegram_tables(db: Database) -> None:
     db["telegram_inbox"].create({"update_id": int, "raw": str, "status": str, "created_at": float},
@@ -118,6 +132,15 @@ def _account_counties(db: Database) -> None:
     """The counties an adviser's account serves, comma-separated ids; empty: every county (the city's team)."""
     if "counties" not in db["console_accounts"].columns_dict:
         db["console_accounts"].add_column("counties", str)
+
+
+@console(name="unanswered_reviews")
+def _unanswered_reviews(db: Database) -> None:
+    """What admins did with unanswered questions (加为例句, 忽略, 需要新问答), and who: the learning loop's log.
+    It holds the question's id, not its text; an example is kept as it was written into the FAQ."""
+    db["unanswered_reviews"].create({"id": int, "unanswered_id": int, "action": str, "intent": str, "example": str,
+                                     "by": str, "at": float}, pk="id", if_not_exists=True)
+    db["unanswered_reviews"].create_index(["unanswered_id"], if_not_exists=True)
 
 
 SETS = (core, cases, telegram, console)

@@ -20,6 +20,7 @@ from typing import Callable
 
 import aiohttp
 
+from bot.errors import WeChatApiError
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,6 @@ OUT_OF_REACH = frozenset({45015, 45047})
 WINDOW_SECONDS = 48 * 3600
 LAST_WROTE = "wechat_last_wrote"  # keys in UserState.extra
 INACTIVE = "inactive"
-
-
-class WeChatApiError(Exception):
-    """WeChat answered with an errcode, or could not be reached (errcode -1, or minus the HTTP status)."""
-
-    def __init__(self, errcode: int, errmsg: str):
-        super().__init__(f"WeChat API error {errcode}: {errmsg}")
-        self.errcode, self.errmsg = errcode, errmsg
 
 
 class WeChatApi:

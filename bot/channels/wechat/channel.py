@@ -22,14 +22,13 @@ from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import api
-from bot.channels.wechat.api import OUT_OF_REACH, WeChatApi, WeChatApiError
+from bot.channels.wechat.api import OUT_OF_REACH, WeChatApi
 from bot.channels.wechat.delivery import Deliveries
-from bot.channels.wechat.format import (PLATFORM, MalformedMessage, Understood, WrongSignature, open_push, passive_xml,
-                                        render, signed, understand)
+from bot.channels.wechat.format import PLATFORM, Understood, open_push, passive_xml, render, signed, understand
 from bot.channels.wechat.replay import ReplayGuard
 from bot.messages import Outcome, Reply
 from bot.core.service import ChatService
-from bot.handoff.relay import DeliveryError
+from bot.errors import DeliveryError, DeliveryFailed, MalformedMessage, WeChatApiError, WrongSignature
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,20 +178,21 @@ class WeChatChannel:
     async def send_reply(self, open_id: str, reply: Reply) -> None:
         """The relay's way to a WeChat villager: `relay.add_villager_channel("wechat", channel.send_reply)`.
 
-        Raises DeliveryError, final when WeChat will not let us reach them again
+        Raises DeliveryError, or DeliveryFailed when WeChat will not let us reach them again
         until they write (48 hours passed, unfollowed, quota used). Its choices
         become the ones a digit answers, as the core does for its own replies.
         """
         key = self._key(open_id)
         if not await self._run(api.reachable, self.service.store, key, self._now()):
-            raise DeliveryError("the villager has not written for 48 hours, or unfollowed", final=True)
+            raise DeliveryFailed("the villager has not written for 48 hours, or unfollowed")
         if reply.buttons:
             actions = [button.action for button in reply.all_buttons()]
             await self._run(api.remember_choices, self.service.store, key, actions)
         try:
             await self._send_or_raise(open_id, render((reply,)))
         except WeChatApiError as error:
-            raise DeliveryError(str(error), final=error.errcode in OUT_OF_REACH or self.api is None) from error
+            out_of_reach = error.errcode in OUT_OF_REACH or self.api is None
+            raise (DeliveryFailed if out_of_reach else DeliveryError)(str(error)) from error
 
     async def push(self, open_id: str, text: str) -> bool:
         """Write to a villager outside a reply (an adviser's message); False when WeChat won't let us any more."""

@@ -24,6 +24,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
+from bot.errors import MalformedMessage, WrongSignature
 from bot.messages import Incoming, Reply
 
 PLATFORM = "wechat"
@@ -40,14 +41,6 @@ CONTENT = {"text": "text", "voice": "voice", "image": "photo", "location": "loca
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _NUMBERED = re.compile(r"^\d+[.．、)]\s*")  # a label the core already numbered ("1. 是")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-class MalformedMessage(ValueError):
-    """The body is not a WeChat message we can read (broken XML, or a field missing): a 400."""
-
-
-class WrongSignature(ValueError):
-    """The push was not signed with our token (or its encryption with our key): a 403, nothing processed."""
 
 
 def signed(token: str, query: Mapping[str, str]) -> bool:

@@ -4,7 +4,7 @@ already sent (`Ledger`).
 Telegram lets a bot send about 20 messages a minute to one group, and every topic of a supergroup shares
 that allowance. PTB's AIORateLimiter enforces it by *waiting*, which would stall the relay for every other
 villager on a busy morning. So the desk spends its own budget first and, when it is spent, gives the events
-back to the relay (`BudgetSpent`, a non-final DeliveryError) to try again later. Every call with the group's
+back to the relay (`BudgetSpent`, a DeliveryDeferred) to try again later. Every call with the group's
 chat id is counted, as PTB's limiter counts them, so that limiter never has to wait.
 
 The ledger lives in the same SQLite file as the cases. Because the relay hands a failed batch back whole,
@@ -20,27 +20,23 @@ import time
 
 import sqlite_utils
 
-from bot.handoff.relay import DeliveryError
+from bot.errors import DeliveryDeferred
 
 NORMAL, PRIORITY = "normal", "priority"  # a priority send (an urgent case, a queue notice) may use the reserve
 
 
-class BudgetSpent(DeliveryError):
+class BudgetSpent(DeliveryDeferred):
     """Nothing more may be sent to this group for `retry_after` seconds; the relay keeps the events pending."""
 
     def __init__(self, chat: int, retry_after: float):
-        super().__init__(f"Telegram group {chat}: sending budget spent, next slot in {retry_after:.1f}s", final=False)
-        self.retry_after = retry_after
-        self.deferred = True  # not a failure: a relay that knows this attribute need not count an attempt
+        super().__init__(f"Telegram group {chat}: sending budget spent, next slot in {retry_after:.1f}s", retry_after)
 
 
-class Settling(DeliveryError):
+class Settling(DeliveryDeferred):
     """A villager's burst of messages is still arriving: come back in a moment and post it all at once."""
 
     def __init__(self, retry_after: float):
-        super().__init__("a villager's burst of messages is still arriving", final=False)
-        self.retry_after = retry_after
-        self.deferred = True
+        super().__init__("a villager's burst of messages is still arriving", retry_after)
 
 
 class Budget:

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.format import MAX_CAPTION, MEDIA_KINDS, split_media
 from bot.core.texts import DANGER_LABELS
+from bot.handoff import views
 from bot.handoff.desk import CLAIMED, CLOSED, WAITING, Case, Event
 
 URGENT = "🆘"
@@ -73,6 +74,8 @@ class CardFacts:
     language: str = "zh"
     context: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (direction, text) before the handoff
     blocked: bool = False
+    title: str = "村民直接找人工"  # what the case is about (bot.handoff.views.title)
+    place: str | None = None  # the county or township the villager gave with /where
 
 
 def read_facts(conversation, case_id: int) -> CardFacts:
@@ -82,17 +85,20 @@ def read_facts(conversation, case_id: int) -> CardFacts:
     case = desk.case(case_id)
     intent = conversation.faq.intents.get(case.intent) if case.intent else None
     group = next((g for g in conversation.faq.groups if intent and g.id == intent.group), None)
-    before = [(row["direction"], row["text"]) for row in conversation.store.transcript(case.user_key, 30)
-              if row["created_at"] <= case.created_at]
+    rows = [row for row in conversation.store.transcript(case.user_key, 30) if row["created_at"] <= case.created_at]
+    before = [("in" if line["from"] == "villager" else "out", f"「{line['text']}」" if line["button"] else line["text"])
+              for line in views.readable(rows, conversation.faq, conversation.flows)]  # button labels, not actions
+    place = None if case.user_key.startswith("forgotten:") else conversation.store.user(case.user_key).place
     return CardFacts(case, desk.display_name(case.adviser) if case.adviser else None,
                      group.title("zh") if group else None, intent.title("zh") if intent else None,
-                     conversation.language_of(case.user_key), tuple(before), desk.blocked(case.user_key)[0])
+                     conversation.language_of(case.user_key), tuple(before), desk.blocked(case.user_key)[0],
+                     views.title(case, views.question(rows, case.intent), conversation.faq), place)
 
 
 def topic_name(facts: CardFacts) -> str:
+    """「#12 🆘 工资被拖欠… · 老板跑了…」: what the case is about, by the villager's question (at most 128 characters)."""
     case = facts.case
-    subject = f"{facts.group_title} {case.intent}" if facts.group_title and case.intent else (case.intent or "人工咨询")
-    return f"#{case.id} {URGENT + ' ' if case.urgent else ''}{subject}"[:128]
+    return f"#{case.id} {URGENT + ' ' if case.urgent else ''}{facts.title}"[:128]
 
 
 def villager_label(user_key: str) -> str:
@@ -107,8 +113,9 @@ def card(facts: CardFacts, queued: int = 0) -> tuple[str, InlineKeyboardMarkup |
     case = facts.case
     danger = f" · {DANGER_LABELS.get(case.danger, case.danger)}" if case.danger else ""
     head = f"{URGENT} <b>紧急 URGENT{danger}</b> · " if case.urgent else "📋 "
-    lines = [f"{head}<b>案件 #{case.id}</b>",
-             f"👤 {html.escape(villager_label(case.user_key))} · {'English' if facts.language == 'en' else '中文'}"]
+    where = f" · 📍 {html.escape(facts.place)}" if facts.place else ""
+    lines = [f"{head}<b>案件 #{case.id}</b>", f"📝 <b>{html.escape(facts.title)}</b>",
+             f"👤 {html.escape(villager_label(case.user_key))} · {'English' if facts.language == 'en' else '中文'}{where}"]
     if case.intent:
         title = " · ".join(html.escape(part) for part in (facts.group_title, facts.intent_title) if part)
         lines.append(f"❓ {title} ({html.escape(case.intent)})" if title else f"❓ {html.escape(case.intent)}")
@@ -119,7 +126,7 @@ def card(facts: CardFacts, queued: int = 0) -> tuple[str, InlineKeyboardMarkup |
         lines.append("🚫 已屏蔽 blocked")
     if facts.context:
         lines.append("\n<b>最近对话 recent messages</b>")
-        lines += [f"{'👤' if direction == 'in' else '🤖'} {html.escape(_short(text, 100))}"
+        lines += [f"{'👤' if direction == 'in' else '🤖'} {html.escape(_short(text.replace('**', ''), 100))}"
                   for direction, text in facts.context[-CONTEXT_LINES:]]
     if queued and case.status != CLOSED:
         lines.append(f"\n⏳ {queued} 条消息排队中 (queued, Telegram limit)")

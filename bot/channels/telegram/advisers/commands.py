@@ -1,7 +1,8 @@
 """The advisers' commands in their Telegram group, mixed into `telegram_advisers.AdviserGroup`.
 
 In a case's topic (or in reply to a case's message, in a group without topics): /close [summary],
-/note TEXT (kept with the case, never sent), /transfer (back to the queue), /template NAME (a canned reply
+/note TEXT (kept with the case, never sent), /transfer (back to the queue; /transfer 王律师 [note] to that
+colleague), /template NAME (a canned reply
 from faq/templates.yaml, in the villager's language), /block and /unblock (also as "/block 12"). Anywhere
 in the group: /cases (this group's open cases, urgent first, oldest first), /stats (today's figures),
 /setname NAME (what villagers see instead of the adviser's Telegram account), /help.
@@ -20,14 +21,16 @@ from functools import partial
 from telegram import Message
 
 from bot.channels.telegram.advisers.cards import case_list, stats_text, topic_link
-from bot.handoff.desk import CLOSED, CaseError
+from bot.errors import CaseError, CaseNotFound, NoSuchAdviser
+from bot.handoff.desk import CLOSED
 from bot.storage.stats import service_statistics
 
 log = logging.getLogger(__name__)
 CASE_NUMBER = re.compile(r"#?(\d+)")
 HELP = ("🧑‍⚖️ <b>顾问命令 adviser commands</b>\n"
         "在案件话题里 in a case topic：直接回复 = 发给村民（第一条即认领）\n"
-        "/close [总结] 结案 · /note 内容 内部备注 · /transfer 转回队列\n/template 名称 模板回复 · "
+        "/close [总结] 结案 · /note 内容 内部备注 · /transfer 转回队列 · /transfer 王律师 [说明] 转交同事\n"
+        "/template 名称 模板回复 · "
         "/block 屏蔽村民 · /unblock 解除屏蔽\n"
         "任何地方 anywhere：/cases 案件列表 · /stats 今日数据 · /setname 名字 村民看到的称呼")
 NEEDS_CASE = "请在案件的话题里（或回复案件消息）使用这个命令。Use this inside a case's topic."
@@ -68,16 +71,27 @@ class AdviserCommands:
             await self._say(message, "用法 usage：/note 内容", case.id)
 
     async def _cmd_transfer(self, message, case_id, adviser, argument) -> None:
-        if case := await self._open_case(message, case_id):
-            try:
-                await self.service.call(partial(self.desk.transfer, admin=self.is_admin(message.from_user)),
-                                        case.id, adviser)
-            except CaseError as error:
-                await self._say(message, case_error(error), case.id)
-                return
-            await self._say(message, f"↩️ 案件 #{case.id} 已转回队列，等待其他顾问认领。Back in the queue.",
-                            case.id)
-            await self.tg.refresh(case.id)
+        """/transfer: back to the queue; /transfer 王律师 [note]: to that colleague (by the name they chose with
+        /setname or in the console), with a note kept for them."""
+        if not (case := await self._open_case(message, case_id)):
+            return
+        name, _, note = argument.strip().partition(" ")
+        try:
+            to = None
+            if name:
+                to = await self.service.call(self.desk.adviser_named, name)
+                if to is None:
+                    raise NoSuchAdviser(case.id, name)
+            await self.service.call(partial(self.desk.transfer, admin=self.is_admin(message.from_user), to=to,
+                                            note=note or None), case.id, adviser)
+        except CaseError as error:
+            await self._say(message, case_error(error), case.id)
+            return
+        done = (f"↪️ 案件 #{case.id} 已转交给 {html.escape(name)}{'，说明已记在案件里' if note else ''}。"
+                f"Transferred to {html.escape(name)}." if to else
+                f"↩️ 案件 #{case.id} 已转回队列，等待其他顾问认领。Back in the queue.")
+        await self._say(message, done, case.id)
+        await self.tg.refresh(case.id)
 
     async def _cmd_template(self, message, case_id, adviser, argument) -> None:
         if not (case := await self._open_case(message, case_id)):
@@ -127,7 +141,7 @@ class AdviserCommands:
             case_id = int(match.group(1))
         try:
             case = await self.service.call(self.desk.case, case_id) if case_id else None
-        except CaseError:
+        except CaseNotFound:
             case = None
         if case is None:
             await self._say(message, NEEDS_CASE + "（或 /block 12）")

@@ -23,7 +23,8 @@ from bot.channels.telegram.format import split_text
 from bot.channels.telegram.advisers.budget import BudgetSpent, Settling
 from bot.channels.telegram.advisers.topics import NO_PREVIEW, CaseTopics, topic_gone
 from bot.handoff.desk import Case, Event
-from bot.handoff.relay import FIRST_RETRY_SECONDS, DeliveryError
+from bot.errors import DeliveryError
+from bot.handoff.relay import FIRST_RETRY_SECONDS
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 0.8  # a villager's message waits this long for the rest of a burst ...

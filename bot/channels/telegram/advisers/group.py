@@ -27,7 +27,8 @@ from bot.channels.telegram.advisers.commands import HELP, AdviserCommands, case_
 from bot.channels.telegram.advisers.desk import NO_PREVIEW, TelegramAdviserDesk
 from bot.channels.telegram.advisers.cards import adviser_chats
 from bot.channels.telegram.advisers.budget import Budget
-from bot.handoff.desk import CLOSED, WAITING, CaseError
+from bot.errors import CaseError
+from bot.handoff.desk import CLOSED, WAITING
 from bot.content.templates import Templates
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,95 @@
+"""The justice bureau's monthly figures: per-adviser statistics and CSV exports of cases, for a date range.
+
+Cases count in the range in which they were opened. The exports carry no villager's identity and no message
+text: case number, times, channel, topic, whether it was urgent, who handled it and the rating. Dates are the
+server's local dates, as in the other statistics.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import statistics as st
+
+from bot.handoff.views import PLATFORMS
+from bot.core.texts import DANGER_LABELS
+
+CASE_COLUMNS = ("案件号", "开始", "接手", "结案", "状态", "紧急", "危险", "渠道", "话题", "顾问", "接手用时（分钟）",
+                "结案用时（分钟）", "评分")
+ADVISER_COLUMNS = ("顾问", "案件", "已结案", "接手用时中位数（分钟）", "结案用时中位数（分钟）", "评分次数", "平均评分")
+STATUSES = {"waiting": "等待接手", "claimed": "处理中", "closed": "已结案"}
+
+
+def day_range(start: dt.date, end: dt.date) -> tuple[float, float]:
+    """From the start of `start` to the end of `end`, as timestamps."""
+    begin = dt.datetime.combine(start, dt.time.min).timestamp()
+    return begin, dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min).timestamp()
+
+
+def _minutes(later: float | None, earlier: float | None) -> float | None:
+    return round((later - earlier) / 60, 1) if later and earlier else None
+
+
+def _median(values: list) -> float | None:
+    present = [value for value in values if value is not None]
+    return round(st.median(present), 1) if present else None
+
+
+def _cases(db, start: dt.date, end: dt.date) -> list[dict]:
+    begin, stop = day_range(start, end)
+    return list(db.query("select * from cases where created_at >= ? and created_at < ? order by id", [begin, stop]))
+
+
+def adviser_statistics(db, start: dt.date, end: dt.date, name_of) -> list[dict]:
+    """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them."""
+    by_adviser: dict[str, list[dict]] = {}
+    for case in _cases(db, start, end):
+        if case["adviser"]:
+            by_adviser.setdefault(case["adviser"], []).append(case)
+    rows = []
+    for adviser, cases in by_adviser.items():
+        ratings = [case["rating"] for case in cases if case["rating"]]
+        rows.append({
+            "adviser": adviser, "name": name_of(adviser), "cases": len(cases),
+            "closed": sum(1 for case in cases if case["status"] == "closed"),
+            "minutes_to_claim": _median([_minutes(case["claimed_at"], case["created_at"]) for case in cases]),
+            "minutes_to_close": _median([_minutes(case["closed_at"], case["created_at"]) for case in cases]),
+            "ratings": len(ratings), "rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        })
+    return sorted(rows, key=lambda row: (-row["cases"], row["name"]))
+
+
+def _csv(header: tuple[str, ...], rows: list[list]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel, which clerks open these with, reads UTF-8 Chinese only after a BOM
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return out.getvalue()
+
+
+def _when(timestamp: float | None) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
+
+
+def cases_csv(db, start: dt.date, end: dt.date, name_of, topic_of) -> str:
+    """Every case opened in the range, one line each; `topic_of(intent id)` gives its Chinese title."""
+    rows = []
+    for case in _cases(db, start, end):
+        platform = (case["user_key"] or "").split(":", 1)[0]
+        rows.append([
+            case["id"], _when(case["created_at"]), _when(case["claimed_at"]), _when(case["closed_at"]),
+            STATUSES.get(case["status"], case["status"]), "是" if case["urgent"] else "",
+            DANGER_LABELS.get(case.get("danger"), case.get("danger")) if case.get("danger") else "",
+            PLATFORMS.get(platform, "（已删除）" if platform == "forgotten" else platform),
+            topic_of(case["intent"]), name_of(case["adviser"]) if case["adviser"] else "",
+            _minutes(case["claimed_at"], case["created_at"]), _minutes(case["closed_at"], case["created_at"]),
+            case["rating"],
+        ])
+    return _csv(CASE_COLUMNS, rows)
+
+
+def advisers_csv(rows: list[dict]) -> str:
+    return _csv(ADVISER_COLUMNS, [[row["name"], row["cases"], row["closed"], row["minutes_to_claim"],
+                                   row["minutes_to_close"], row["ratings"], row["rating"]] for row in rows])
