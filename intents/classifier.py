@@ -61,7 +61,7 @@ class TextClassifier:
 
     def __init__(self, features: Callable[[str], list[str]], *, regularisation: float = 30.0):
         self._vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True)
-        self._regularisation = regularisation
+        self._regularisation = regularisation  # scikit-learn's C: higher trusts the examples more
         self._model = None
         self.labels: list[str] = []
         self._examples = None

@@ -91,3 +91,15 @@ def test_intents_package_imports_nothing_from_the_bot():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
             assert not {name.split(".")[0] for name in names} & forbidden, f"{path.name} imports {names}"
+
+
+def test_shipped_thresholds_are_what_calibration_chooses(shipped_faq):
+    """intents/data/thresholds.json is data written by `bench/calibrate.py --write`: an FAQ edit that moves the
+    cross-validated choice must come with a recalibration (about 15 s)."""
+    from intents.calibration import calibrate
+    from intents.matcher import calibrated
+
+    chosen, shipped = calibrate(shipped_faq), calibrated()
+    assert (chosen["fallback_below"], chosen["not_ours_from"]) == (shipped["fallback_below"], shipped["not_ours_from"]), \
+        "run `python bench/calibrate.py --write` after changing the FAQ or the model"
+    assert chosen == shipped
