@@ -103,3 +103,24 @@ def test_shipped_thresholds_are_what_calibration_chooses(shipped_faq):
     assert (chosen["fallback_below"], chosen["not_ours_from"]) == (shipped["fallback_below"], shipped["not_ours_from"]), \
         "run `python bench/calibrate.py --write` after changing the FAQ or the model"
     assert chosen == shipped
+
+
+def test_eval_reports_the_high_confidence_subset(matcher):
+    from intents.evaluate import Case, evaluate, format_report
+
+    cases = [Case("遭骗了咋个办", "fraud.scammed", confidence="high"), Case("今天天气好不好", "none", confidence="high"),
+             Case("我老公又打我了", "chat.thanks", confidence="medium")]
+    report = evaluate(matcher, cases)
+    assert report["top1"] == 0.5
+    assert report["high_confidence"] == {"n": 2, "n_in_scope": 1, "n_out_of_scope": 1, "top1": 1.0, "top3": 1.0,
+                                         "oos_rejection": 1.0, "false_fallback": 0.0}
+    assert "high-confidence labels only: 2" in format_report(report)
+    assert "high_confidence" not in evaluate(matcher, [Case("遭骗了咋个办", "fraud.scammed")])
+
+
+def test_eval_precision_counts_an_accepted_alternative_for_the_intent_predicted(matcher):
+    from intents.evaluate import Case, evaluate
+
+    report = evaluate(matcher, [Case("遭骗了咋个办", "fraud.loan", also=("fraud.scammed",))])
+    assert report["per_intent"]["fraud.scammed"]["precision"] == 1.0
+    assert report["per_intent"]["fraud.loan"] == {"n": 1, "precision": 0.0, "recall": 1.0}
