@@ -155,7 +155,8 @@ class Matcher:
                 texts.append(self.normalise(question)), labels.append(label)
                 weights.append(self.thresholds.out_of_scope_weight), shown.append(question)
         self._shown, self._labels = shown, labels
-        self._model = (TextClassifier(self._features.feature_list, regularisation=REGULARISATION).fit(texts, labels, weights)
+        self._model = (TextClassifier(self._features.feature_list, regularisation=REGULARISATION,
+                                      fingerprint=self._features.fingerprint).fit(texts, labels, weights)
                        if len(set(labels)) > 1 else None)
         model_labels = self._model.labels if self._model else sorted(set(labels))
         self._intent_columns = np.array([i for i, label in enumerate(model_labels) if not label.startswith("none.")])

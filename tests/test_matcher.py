@@ -124,3 +124,40 @@ def test_eval_precision_counts_an_accepted_alternative_for_the_intent_predicted(
     report = evaluate(matcher, [Case("遭骗了咋个办", "fraud.loan", also=("fraud.scammed",))])
     assert report["per_intent"]["fraud.scammed"]["precision"] == 1.0
     assert report["per_intent"]["fraud.loan"] == {"n": 1, "precision": 0.0, "recall": 1.0}
+
+
+def test_a_cached_model_answers_exactly_as_a_fresh_fit(shipped_faq, tmp_path, monkeypatch):
+    """The second start reads the fitted arrays from the cache folder (.npz, no pickle) instead of fitting again."""
+    import numpy as np
+
+    import intents.classifier as classifier
+
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", str(tmp_path))
+    questions = ["遭骗了好几千块咋个办", "我老公又打我了", "今天天气怎么样", "how do i apply for legal aid", "包工头跑了工钱不给"]
+    fresh = Matcher(shipped_faq)
+    stored = sorted(tmp_path.glob("model-*.npz"))
+    assert len(stored) == 2  # the intent model and the danger model
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("fitted although the cache holds the model")
+
+    monkeypatch.setattr(classifier.TextClassifier, "_fit_logistic", no_fitting)
+    cached = Matcher(shipped_faq)
+    for question in questions:
+        assert cached.match(question) == fresh.match(question)
+        assert np.array_equal(cached._model.probabilities([question]), fresh._model.probabilities([question]))
+        assert cached.triage(question) == fresh.triage(question)
+    assert cached.match("遭骗了咋个办", explain=True).evidence == fresh.match("遭骗了咋个办", explain=True).evidence
+
+    for path in stored:  # a damaged file is fitted again, not trusted
+        path.write_bytes(b"not a model")
+    monkeypatch.undo()
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", str(tmp_path))
+    assert Matcher(shipped_faq).match(questions[0]) == fresh.match(questions[0])
+
+
+def test_the_cache_can_be_turned_off(shipped_faq, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Matcher(shipped_faq).match("遭骗了咋个办").intent == "fraud.scammed"
+    assert not list(tmp_path.rglob("*.npz"))
