@@ -39,7 +39,7 @@ NOT_OURS_LEGAL, NOT_OURS_OTHER = "none.legal", "none.other"
 MAX_QUERY_CHARS = 1000  # a story longer than this is matched on its first 1,000 characters
 _CLAUSE_END = re.compile(r"[。！？!?；;\n]+|[，,、]\s*|\s{2,}")
 MIN_CLAUSE_CHARS = 5
-CLAUSE_SHARE = 0.35  # how much the best clause counts beside the whole message
+CLAUSE_SHARE = 0.2  # how much the asking clause counts beside the whole message
 #: A clause that asks something: the question of a story is the one to weigh beside the whole ("...我该咋个办").
 _ASKING = re.compile(r"吗|么|怎|咋|能不能|可不可以|可以|会不会|是不是|有没有|要不要|该|哪|啥|什么|谁|多少|几|如何|\?|？|呢")
 REGULARISATION = 100.0  # the intent model's C (5-fold CV on the FAQ: 30 -> 100 answers more folded examples right)
@@ -70,7 +70,7 @@ class Thresholds:
     answer_from: float = 0.30  # a lone candidate below this is offered, not asserted
     ambiguity_margin: float = 0.08  # candidates this close to the top are offered together
     max_choices: int = 3
-    out_of_scope_weight: float = 0.15  # how much one out-of-scope example counts against one FAQ example
+    out_of_scope_weight: float = 0.25  # how much one out-of-scope example counts against one FAQ example
 
 
 @dataclass(frozen=True)
