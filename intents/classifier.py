@@ -192,7 +192,8 @@ class TextClassifier:
         model = LogisticRegression(C=self._regularisation, solver="saga", tol=SAGA_TOLERANCE, max_iter=300, random_state=0)
         with warnings.catch_warnings():  # a few hundred saga passes are plenty at this size; exact optimum not needed
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(examples, labels, sample_weight=None if weights is None else np.asarray(weights))
+            # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py)
+            model.fit(examples.astype(np.float32), labels, sample_weight=None if weights is None else np.asarray(weights))
         self._set(vectoriser.get_feature_names_out(), vectoriser.idf_, model.coef_, model.intercept_, model.classes_)
         # the training rows for --explain are rebuilt by `_vector` when first needed, as after reading the cache
 
