@@ -161,3 +161,24 @@ def test_the_cache_can_be_turned_off(shipped_faq, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert Matcher(shipped_faq).match("遭骗了咋个办").intent == "fraud.scammed"
     assert not list(tmp_path.rglob("*.npz"))
+
+
+def test_libyaml_reads_the_shipped_faq_as_the_pure_loader_does():
+    """Start-up reads the FAQ with libyaml; its mappings and lists must carry the same values and line numbers."""
+    import yaml
+
+    from intents import yaml_lines
+
+    assert yaml_lines._FastLineLoader is not None, "PyYAML without libyaml: the FAQ is read five times slower"
+
+    def shape(node):
+        if isinstance(node, dict):
+            return node.line, [(key, node.line_of(key), shape(value)) for key, value in node.items()]
+        if isinstance(node, list):
+            return node.line, node.item_lines, [shape(value) for value in node]
+        return node
+
+    root = Path(__file__).resolve().parent.parent / "faq"
+    for path in sorted(root.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert shape(yaml.load(text, Loader=yaml_lines._FastLineLoader)) == shape(yaml.load(text, Loader=yaml_lines._LineLoader)), path
