@@ -10,10 +10,12 @@ English words are stemmed crudely and stop words dropped.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import threading
 from collections import Counter
+from pathlib import Path
 
 import jieba
 
@@ -24,6 +26,7 @@ _ENGLISH_STOP_WORDS = frozenset("a an the is am are was were be been being of to
 _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 
 _jieba_lock = threading.Lock()
+_SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _stem(word: str) -> str:
@@ -37,6 +40,8 @@ class FeatureExtractor:
     """Callable: normalised text -> Counter of features such as 'w:诈骗', 'b:骗了', 'c:骗', 'e:scam'."""
 
     def __init__(self, terms: tuple[str, ...] = ()):
+        #: What a model cache must match: this file's code, jieba's version and the kept-whole terms.
+        self.fingerprint = hashlib.sha256("\n".join([_SOURCE_DIGEST, jieba.__version__, *terms]).encode()).hexdigest()
         self._tokenizer = jieba.Tokenizer()
         with _jieba_lock:
             jieba.setLogLevel(logging.WARNING)

@@ -8,8 +8,9 @@ not how much of the message the FAQ's vocabulary covers, so a long story is
 judged by the words that decide it.
 
 A long message is also read clause by clause: the question is often one
-sentence inside a story ("... 我该咋个办"), so the best-scoring clause gets a
-say next to the whole text.
+sentence inside a story ("... 我该咋个办"), so the best-scoring clause among
+those that ask something (吗, 怎么, 咋, 能不能 ...) gets a say next to the whole
+text.
 
 The decision follows Rasa's fallback rule: a probability threshold *and* an
 ambiguity margin between the top candidates, with "not ours" winning when it
@@ -19,9 +20,11 @@ is the likelier reading. Everything is built once, in the constructor;
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -36,19 +39,34 @@ NOT_OURS_LEGAL, NOT_OURS_OTHER = "none.legal", "none.other"
 MAX_QUERY_CHARS = 1000  # a story longer than this is matched on its first 1,000 characters
 _CLAUSE_END = re.compile(r"[。！？!?；;\n]+|[，,、]\s*|\s{2,}")
 MIN_CLAUSE_CHARS = 5
-CLAUSE_SHARE = 0.35  # how much the best clause counts beside the whole message
+CLAUSE_SHARE = 0.2  # how much the asking clause counts beside the whole message
+#: A clause that asks something: the question of a story is the one to weigh beside the whole ("...我该咋个办").
+_ASKING = re.compile(r"吗|么|怎|咋|能不能|可不可以|可以|会不会|是不是|有没有|要不要|该|哪|啥|什么|谁|多少|几|如何|\?|？|呢")
+REGULARISATION = 100.0  # the intent model's C (5-fold CV on the FAQ: 30 -> 100 answers more folded examples right)
+
+
+THRESHOLDS_FILE = Path(__file__).resolve().parent / "data" / "thresholds.json"
+
+
+def calibrated(path: Path = THRESHOLDS_FILE) -> dict:
+    """The thresholds `bench/calibrate.py --write` chose (see `intents.calibration`)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_CALIBRATED = calibrated()
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Where answer, clarify and fallback meet.
 
-    Chosen by `bench/calibrate.py` (5-fold cross-validation of the FAQ examples
-    and the out-of-scope list); no evaluation set was used to choose them.
+    `fallback_below` and `not_ours_from` are data: intents/data/thresholds.json, written by
+    `bench/calibrate.py --write` from 5-fold cross-validation of the FAQ examples and the
+    out-of-scope list; no evaluation set was used to choose them.
     """
 
-    fallback_below: float = 0.06  # no intent this likely: say we don't know
-    not_ours_from: float = 0.40  # "not ours" this likely (and likelier than the top intent): fall back
+    fallback_below: float = _CALIBRATED["fallback_below"]  # no intent this likely: say we don't know
+    not_ours_from: float = _CALIBRATED["not_ours_from"]  # "not ours" this likely (and likelier than the top intent): fall back
     answer_from: float = 0.30  # a lone candidate below this is offered, not asserted
     ambiguity_margin: float = 0.08  # candidates this close to the top are offered together
     max_choices: int = 3
@@ -137,7 +155,9 @@ class Matcher:
                 texts.append(self.normalise(question)), labels.append(label)
                 weights.append(self.thresholds.out_of_scope_weight), shown.append(question)
         self._shown, self._labels = shown, labels
-        self._model = TextClassifier(self._features.feature_list).fit(texts, labels, weights) if len(set(labels)) > 1 else None
+        self._model = (TextClassifier(self._features.feature_list, regularisation=REGULARISATION,
+                                      fingerprint=self._features.fingerprint).fit(texts, labels, weights)
+                       if len(set(labels)) > 1 else None)
         model_labels = self._model.labels if self._model else sorted(set(labels))
         self._intent_columns = np.array([i for i, label in enumerate(model_labels) if not label.startswith("none.")])
         self._legal_column = model_labels.index(NOT_OURS_LEGAL) if NOT_OURS_LEGAL in model_labels else None
@@ -145,10 +165,20 @@ class Matcher:
         self._model_labels = model_labels
 
     def match(self, text: str, *, explain: bool = False) -> Decision:
+        scored = self.scores(text)
+        if scored is None:
+            return Decision("fallback", (), out_of_scope="other")
+        candidates, legal, other, normalised, clause = scored
+        evidence = self._evidence(normalised, candidates, clause, legal + other) if explain else None
+        return self._decide(candidates, legal, other, evidence)
+
+    def scores(self, text: str) -> tuple[tuple[Candidate, ...], float, float, str, str] | None:
+        """(candidates best first, P(none.legal), P(none.other), normalised text, best clause) before any
+        threshold, or None for a message with nothing to match (`bench/calibrate.py` reads these)."""
         message = text[:MAX_QUERY_CHARS]
         normalised = self.normalise(message)
         if self._model is None or not normalised:
-            return Decision("fallback", (), out_of_scope="other")
+            return None
         probabilities, clause = self._probabilities(message, normalised)
         if normalised in self._exact:  # an admin's own example is answered as they labelled it
             probabilities = np.zeros_like(probabilities)
@@ -157,18 +187,18 @@ class Matcher:
         candidates = tuple(Candidate(self._model_labels[i], float(probabilities[i])) for i in order)
         legal = float(probabilities[self._legal_column]) if self._legal_column is not None else 0.0
         other = float(probabilities[self._other_column]) if self._other_column is not None else 0.0
-        evidence = self._evidence(normalised, candidates, clause, legal + other) if explain else None
-        return self._decide(candidates, legal, other, evidence)
+        return candidates, legal, other, normalised, clause
 
     def _probabilities(self, message: str, normalised: str) -> tuple[np.ndarray, str]:
-        """The whole message's probabilities, blended with its best clause's when it has several."""
+        """The whole message's probabilities, blended with its best asking clause's when it has several."""
         parts = clauses(message)
         texts = [normalised] + [self.normalise(part) for part in parts]
         rows = self._model.probabilities(texts)
         if not parts:
             return rows[0], ""
         intent_peaks = rows[1:, self._intent_columns].max(axis=1)
-        best = int(np.argmax(intent_peaks))
+        asking = [i for i, part in enumerate(parts) if _ASKING.search(part)] or range(len(parts))
+        best = max(asking, key=lambda i: intent_peaks[i])  # the likeliest clause among those that ask
         blended = (1 - CLAUSE_SHARE) * rows[0] + CLAUSE_SHARE * rows[1 + best]
         return blended, parts[best]
 

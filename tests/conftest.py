@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot.core.service import ChatService
@@ -9,6 +11,12 @@ from bot.settings import Settings
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
 from tests.support import ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory):
+    """Fitted models go to a folder of this run (subprocesses inherit it), not to the user's ~/.cache/mingbai."""
+    os.environ["MINGBAI_CACHE_DIR"] = str(tmp_path_factory.mktemp("model-cache"))
 
 
 @pytest.fixture(scope="session")

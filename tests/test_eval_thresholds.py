@@ -10,21 +10,29 @@ import pytest
 
 from tests.support import ROOT, SHARED
 
-#: The issue's lines where this build reaches them; on the real questions, what it reaches now (the issue asks
-#: for top-1 0.80 at 0.80 rejection, which it does not reach yet), so that no change slips below.
+#: Just below what this build reaches, so that no change slips below it. The issue's lines are higher on the real
+#: questions (top-1 0.80 at 0.80 rejection, false fallbacks <= 0.10), which this build does not reach yet.
 TARGETS = {
-    "dev": {"top1": 0.92, "oos_rejection": 0.85},
-    "heldout": {"top1": 0.92, "oos_rejection": 0.85},
-    "colloquial": {"top1": 0.92, "oos_rejection": 0.90, "false_fallback": 0.05},
-    "real": {"top1": 0.70, "oos_rejection": 0.44, "false_fallback": 0.13},
+    "dev": {"top1": 0.98, "oos_rejection": 0.87, "false_fallback": 0.01},
+    "heldout": {"top1": 0.98, "oos_rejection": 0.93, "false_fallback": 0.005},
+    "colloquial": {"top1": 0.95, "oos_rejection": 0.94, "false_fallback": 0.015},
+    "real": {"top1": 0.74, "oos_rejection": 0.57, "false_fallback": 0.125},
+    "real, high-confidence labels": {"top1": 0.85, "oos_rejection": 0.75, "false_fallback": 0.06},
 }
 FILES = {"dev": SHARED / "eval" / "dev_cases.jsonl", "heldout": ROOT / "tests" / "data" / "heldout.jsonl",
          "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
+FILES["real, high-confidence labels"] = FILES["real"]
+
+
+def _report(cases) -> dict:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "eval", "--json", str(cases)],
+                            capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(result.stdout)
 
 
 #: Files outside the repository (../shared): measured by `make gates`, which CI runs after `make test`, so that
 #: `make test` passes on a bare clone.
-NEEDS_SHARED = {"dev", "real"}
+NEEDS_SHARED = {"dev", "real", "real, high-confidence labels"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.shared) if name in NEEDS_SHARED else name
@@ -32,12 +40,11 @@ NEEDS_SHARED = {"dev", "real"}
 def test_matcher_meets_its_targets(name):
     cases = FILES[name]
     assert cases.exists(), f"{cases} is missing; lay the shared/ folder beside the clone or set MINGBAI_SHARED"
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "eval", "--json", str(cases)],
-                            capture_output=True, text=True, cwd=ROOT, check=True)
-    report = json.loads(result.stdout)
+    report = _report(cases)
+    figures = report["high_confidence"] if "high-confidence" in name else report
     misses = "\n".join(f"{m['text']} -> {m['predicted']} ({m['decision']}), wanted {m['intent']}" for m in report["misses"])
     for key, target in TARGETS[name].items():
         if key == "false_fallback":
-            assert report[key] <= target, f"{key} {report[key]} > {target} on {cases.name}; misses:\n{misses}"
+            assert figures[key] <= target, f"{key} {figures[key]} > {target} on {name}; misses:\n{misses}"
         else:
-            assert report[key] >= target, f"{key} {report[key]} < {target} on {cases.name}; misses:\n{misses}"
+            assert figures[key] >= target, f"{key} {figures[key]} < {target} on {name}; misses:\n{misses}"

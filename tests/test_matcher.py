@@ -91,3 +91,94 @@ def test_intents_package_imports_nothing_from_the_bot():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
             assert not {name.split(".")[0] for name in names} & forbidden, f"{path.name} imports {names}"
+
+
+def test_shipped_thresholds_are_what_calibration_chooses(shipped_faq):
+    """intents/data/thresholds.json is data written by `bench/calibrate.py --write`: an FAQ edit that moves the
+    cross-validated choice must come with a recalibration (about 15 s)."""
+    from intents.calibration import calibrate
+    from intents.matcher import calibrated
+
+    chosen, shipped = calibrate(shipped_faq), calibrated()
+    assert (chosen["fallback_below"], chosen["not_ours_from"]) == (shipped["fallback_below"], shipped["not_ours_from"]), \
+        "run `python bench/calibrate.py --write` after changing the FAQ or the model"
+    assert chosen == shipped
+
+
+def test_eval_reports_the_high_confidence_subset(matcher):
+    from intents.evaluate import Case, evaluate, format_report
+
+    cases = [Case("遭骗了咋个办", "fraud.scammed", confidence="high"), Case("今天天气好不好", "none", confidence="high"),
+             Case("我老公又打我了", "chat.thanks", confidence="medium")]
+    report = evaluate(matcher, cases)
+    assert report["top1"] == 0.5
+    assert report["high_confidence"] == {"n": 2, "n_in_scope": 1, "n_out_of_scope": 1, "top1": 1.0, "top3": 1.0,
+                                         "oos_rejection": 1.0, "false_fallback": 0.0}
+    assert "high-confidence labels only: 2" in format_report(report)
+    assert "high_confidence" not in evaluate(matcher, [Case("遭骗了咋个办", "fraud.scammed")])
+
+
+def test_eval_precision_counts_an_accepted_alternative_for_the_intent_predicted(matcher):
+    from intents.evaluate import Case, evaluate
+
+    report = evaluate(matcher, [Case("遭骗了咋个办", "fraud.loan", also=("fraud.scammed",))])
+    assert report["per_intent"]["fraud.scammed"]["precision"] == 1.0
+    assert report["per_intent"]["fraud.loan"] == {"n": 1, "precision": 0.0, "recall": 1.0}
+
+
+def test_a_cached_model_answers_exactly_as_a_fresh_fit(shipped_faq, tmp_path, monkeypatch):
+    """The second start reads the fitted arrays from the cache folder (.npz, no pickle) instead of fitting again."""
+    import numpy as np
+
+    import intents.classifier as classifier
+
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", str(tmp_path))
+    questions = ["遭骗了好几千块咋个办", "我老公又打我了", "今天天气怎么样", "how do i apply for legal aid", "包工头跑了工钱不给"]
+    fresh = Matcher(shipped_faq)
+    stored = sorted(tmp_path.glob("model-*.npz"))
+    assert len(stored) == 2  # the intent model and the danger model
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("fitted although the cache holds the model")
+
+    monkeypatch.setattr(classifier.TextClassifier, "_fit_logistic", no_fitting)
+    cached = Matcher(shipped_faq)
+    for question in questions:
+        assert cached.match(question) == fresh.match(question)
+        assert np.array_equal(cached._model.probabilities([question]), fresh._model.probabilities([question]))
+        assert cached.triage(question) == fresh.triage(question)
+    assert cached.match("遭骗了咋个办", explain=True).evidence == fresh.match("遭骗了咋个办", explain=True).evidence
+
+    for path in stored:  # a damaged file is fitted again, not trusted
+        path.write_bytes(b"not a model")
+    monkeypatch.undo()
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", str(tmp_path))
+    assert Matcher(shipped_faq).match(questions[0]) == fresh.match(questions[0])
+
+
+def test_the_cache_can_be_turned_off(shipped_faq, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINGBAI_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Matcher(shipped_faq).match("遭骗了咋个办").intent == "fraud.scammed"
+    assert not list(tmp_path.rglob("*.npz"))
+
+
+def test_libyaml_reads_the_shipped_faq_as_the_pure_loader_does():
+    """Start-up reads the FAQ with libyaml; its mappings and lists must carry the same values and line numbers."""
+    import yaml
+
+    from intents import yaml_lines
+
+    assert yaml_lines._FastLineLoader is not None, "PyYAML without libyaml: the FAQ is read five times slower"
+
+    def shape(node):
+        if isinstance(node, dict):
+            return node.line, [(key, node.line_of(key), shape(value)) for key, value in node.items()]
+        if isinstance(node, list):
+            return node.line, node.item_lines, [shape(value) for value in node]
+        return node
+
+    root = Path(__file__).resolve().parent.parent / "faq"
+    for path in sorted(root.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert shape(yaml.load(text, Loader=yaml_lines._FastLineLoader)) == shape(yaml.load(text, Loader=yaml_lines._LineLoader)), path
