@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import sqlite3
 
+from tests.support.faq_files import copy_shipped_faq
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADMIN, ADVISERS, CHAT, LI, OTHER_VILLAGER, OUTSIDER, THIRD_VILLAGER, ZHANG, adviser, card_of, fake, general,
     labels, open_case, posts, running_with_advisers, settings, texts, topic_of, until,
@@ -105,6 +106,21 @@ async def test_note_stays_with_advisers_template_reaches_the_villager_transfer_r
     assert len(fake.sent(CHAT)) == 3 and not any("安抚" in text for text in texts(fake))
     assert any(post.startswith("📤 已发送模板 greeting") for post in posts(fake, thread))
     assert labels(card) == ["🙋 认领 Claim", "✅ 关闭 Close"] and case.status == "waiting" and case.adviser is None
+
+
+async def test_a_template_edited_and_reloaded_is_what_the_group_sends_next(fake, settings, tmp_path):
+    faq = copy_shipped_faq(tmp_path / "faq")
+    settings = dataclasses.replace(settings, faq_dir=faq)
+    zhang = adviser(fake, ZHANG, "Zhang")
+    async with running_with_advisers(settings) as bot:
+        thread, _ = await open_case(fake)
+        path = faq / "templates.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("您好，我是法律顾问，", "您好，我是县法律援助中心的顾问，"),
+                        encoding="utf-8")
+        assert not [p for p in await bot.service.reload_faq() if p.severity == "error"]
+        fake.push_in_topic(ADVISERS, thread, zhang, text="/template greeting")
+        await fake.wait_for_messages(CHAT, 3)
+    assert texts(fake)[2].startswith("👩‍⚖️ 法律顾问：您好，我是县法律援助中心的顾问，")
 
 
 async def test_close_with_a_summary_asks_the_villager_for_a_rating_and_closes_the_topic(fake, settings):

@@ -145,7 +145,7 @@ def _case_view(console: "Console", account: Account, case: "Case", now: float) -
     lang = conversation.language_of(case.user_key)
     rows = [row for row in store.transcript(case.user_key, MAX_TRANSCRIPT) if row["created_at"] < case.created_at]
     earlier = [row for row in desk.cases_of(case.user_key) if row.id != case.id]
-    templates = console.reloader.templates
+    templates = console.service.templates
     return {
         **_summary(console, account, case, now), "rating": case.rating, "summary": case.summary, "lang": lang,
         "context": views.readable(rows, conversation.faq, conversation.flows),

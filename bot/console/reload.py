@@ -51,24 +51,19 @@ class Attempt:
 class FaqReloader:
     service: "ChatService"
     faq_dir: Path
-    templates: Templates = field(default_factory=lambda: Templates({}))
     loaded_at: float = field(default_factory=time.time)
     last: Attempt | None = None
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
-        self.templates = Templates.load(self.faq_dir / "templates.yaml")[0]
         self._seen = self._snapshot()  # the files as the FAQ was loaded; the watcher compares with this
 
     async def reload(self, source: str) -> Attempt:
         """One reload at a time; the advisers' templates are part of the files and swap in with the rest."""
         async with self._lock:
-            templates, problems = await asyncio.to_thread(Templates.load, self.faq_dir / "templates.yaml")
-            if not any(problem.severity == "error" for problem in problems):
-                problems = list(await self.service.reload_faq()) + problems
-            attempt = Attempt(time.time(), source, tuple(problems))
+            attempt = Attempt(time.time(), source, tuple(await self.service.reload_faq()))
             if attempt.ok:
-                self.templates, self.loaded_at = templates, attempt.at
+                self.loaded_at = attempt.at
             else:
                 log.warning("FAQ reload (%s) refused: %d error(s)", source, len(attempt.errors))
             self.last = attempt

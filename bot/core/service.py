@@ -45,6 +45,9 @@ def _errors(problems) -> list:
     return [problem for problem in problems if problem.severity == "error"]
 
 
+TEMPLATES_FILE = "templates.yaml"
+
+
 def check_folder(faq_dir: Path) -> tuple[Faq, list]:
     """The FAQ as far as it reads, and every problem in every file of its folder (intents, lexicon, flows,
     places, counties, templates): what `mingbai faq check` and the admin dashboard show."""
@@ -129,6 +132,8 @@ class ChatService:
     def __init__(self, conversation: Conversation, faq_dir: Path):
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
+        # the advisers' canned replies: one copy for the Telegram group and the console, swapped by reload_faq
+        self.templates = Templates.load(faq_dir / TEMPLATES_FILE)[0]
         self.store = conversation.store
         self._worker = CoreWorker()
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
@@ -195,10 +200,13 @@ class ChatService:
         runs on the worker, between two messages.
         """
         content, problems = await asyncio.to_thread(load_content, self.settings_faq_dir)
-        if content is None:
+        templates, template_problems = await asyncio.to_thread(Templates.load, self.settings_faq_dir / TEMPLATES_FILE)
+        problems = problems + template_problems
+        if content is None or _errors(template_problems):
             log.warning("FAQ reload refused: %d problem(s); the previous FAQ keeps serving", len(_errors(problems)))
             return problems
         await self.call(self.conversation.replace_content, *content)
+        self.templates = templates
         log.info("FAQ reloaded: %d intents", len(content[0]))
         return problems
 

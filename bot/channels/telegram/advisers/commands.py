@@ -37,7 +37,7 @@ NEEDS_CASE = "请在案件的话题里（或回复案件消息）使用这个命
 
 
 class AdviserCommands:
-    """Needs from the class it is mixed into: tg, service, desk, relay, templates, members, _say, _relay."""
+    """Needs from the class it is mixed into: tg, service, desk, relay, members, _say, _relay."""
 
     def is_admin(self, user) -> bool:
         """MINGBAI_ADMINS may transfer and close a colleague's case; the desk decides (its CaseError says why not)."""
@@ -97,9 +97,9 @@ class AdviserCommands:
         if not (case := await self._open_case(message, case_id)):
             return
         language = await self.service.call(self.service.conversation.language_of, case.user_key)
-        text = self.templates.get(argument, language) if argument else None
+        text = self.service.templates.get(argument, language) if argument else None
         if text is None:
-            names = " · ".join(self.templates.names()) or "—"
+            names = " · ".join(self.service.templates.names()) or "—"
             await self._say(message, f"用法 usage：/template 名称。可用 available：{html.escape(names)}",
                             case.id)
             return

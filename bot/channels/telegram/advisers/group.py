@@ -29,7 +29,6 @@ from bot.channels.telegram.advisers.cards import adviser_chats
 from bot.channels.telegram.advisers.budget import Budget
 from bot.errors import CaseError
 from bot.handoff.desk import CLOSED, WAITING
-from bot.content.templates import Templates
 
 log = logging.getLogger(__name__)
 HANDLER_GROUP = -1  # PTB runs lower groups first; the villager channel is in group 0
@@ -80,9 +79,6 @@ class AdviserGroup(AdviserCommands):
         self.desk = service.conversation.desk
         self.settings = settings
         self.members = Members(desk, settings.admins)
-        self.templates, problems = Templates.load(settings.faq_dir / "templates.yaml")
-        for problem in problems:
-            log.warning("adviser templates: %s", problem)
         self.seen = RecentIds()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
