@@ -26,8 +26,8 @@ from bot.core.service import ChatService
 from bot.storage.store import Store
 from tests.support.telegram.api import visible_text
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    CHAT, DEBT, HELP, OTHER_VILLAGER, STARTS, WAGES, actions, bot_process, fake, free_port, rows, running_bot,
-    settings, starts, until, webhook_server,
+    ADVISERS, CHAT, DEBT, HELP, OTHER_VILLAGER, STARTS, WAGES, ZHANG, actions, adviser, bot_process, fake, free_port,
+    open_case, rows, running_bot, running_with_advisers, settings, starts, texts, until, webhook_server,
 )
 
 # --- restarts ---------------------------------------------------------------------------------
@@ -177,3 +177,23 @@ async def test_a_bot_killed_mid_burst_answers_every_message_once_after_restart(f
         seen, sent_before = [m["text"] for m in fake.sent(chat)], at_kill[chat]
         in_flight = expected[:sent_before] + expected[sent_before - 1:] if sent_before else expected
         assert seen in (expected, in_flight), f"chat {chat}: {[text[:6] for text in seen]}, {sent_before} at the kill"
+
+
+async def test_an_adviser_reply_whose_write_failed_reaches_the_villager_after_the_restart(fake, settings):
+    """The reply is marked seen and written in one transaction: a write that fails (a full disk, played by a
+    trigger) and a crash before the update is marked handled leave it unseen, so the restart sends it."""
+    zhang = adviser(fake, ZHANG, "Zhang")
+    async with running_with_advisers(settings):
+        thread, _ = await open_case(fake)
+        with sqlite3.connect(settings.database) as db:
+            db.execute("create trigger full_disk before insert on case_events begin select raise(abort, 'disk full'); end")
+        update = fake.push_in_topic(ADVISERS, thread, zhang, text="您好，请把欠条拍给我看看")
+        await asyncio.sleep(1.5)
+    with sqlite3.connect(settings.database) as db:
+        db.execute("drop trigger full_disk")
+        # what a crash at that moment leaves in the inbox: the update stored, not marked handled
+        db.execute("update telegram_inbox set status = 'pending', raw = ? where update_id = ?",
+                   [json.dumps(update, ensure_ascii=False), update["update_id"]])
+    assert not any("欠条拍给我" in text for text in texts(fake))
+    async with running_with_advisers(settings):  # the restart replays the update
+        await until(lambda: any("欠条拍给我" in text for text in texts(fake)), what="the adviser's reply")

@@ -174,10 +174,9 @@ class AdviserGroup(AdviserCommands):
             await self._say(message, f"案件 #{case_id} 已关闭，消息没有转给村民。This case is closed.", case_id)
             return False
         key = f"telegram:{message.chat.id}:{message.message_id}"
-        if not await self.service.call(self.service.store.first_time, key, adviser):
-            return False  # Telegram delivered this message twice: it went the first time
         try:
-            await self.service.call(self.desk.from_adviser, case_id, adviser, text, kind, file_id)
+            if not await self.service.call(self._write_once, key, case_id, adviser, text, kind, file_id):
+                return False  # Telegram delivered this message twice: it went the first time
         except CaseError as error:
             await self._say(message, case_error(error) + "（消息没有转给村民 not sent）", case_id)
             return False
@@ -185,6 +184,15 @@ class AdviserGroup(AdviserCommands):
         if case.status == WAITING:
             await self.tg.refresh(case_id)
         return True
+
+    def _write_once(self, key: str, case_id: int, adviser: str, text: str, kind, file_id) -> bool:
+        """On the worker: mark Telegram's message seen and write it for the villager in one transaction, so a
+        crash or a failed write between the two can never leave it seen but unsent. False for a redelivery."""
+        with self.service.store.db.atomic():
+            if not self.service.store.claim_message(key, adviser):
+                return False
+            self.desk.from_adviser(case_id, adviser, text, kind, file_id)
+            return True
 
 
 def parse_command(text: str, username: str) -> tuple[str | None, str]:
