@@ -110,8 +110,10 @@ async def test_each_countys_adviser_sees_only_their_cases_and_the_city_admin_see
 async def test_an_adviser_of_a_county_answers_a_villager_of_that_county(county_site, clients):
     villager = await clients(WebVillager)
     await _asks_for_a_person(villager, "/c/jingyan/")
-    jy = await clients(login="jy")
-    status, _ = await jy.act(1, "reply", {"text": "您好，井研的顾问在。"})
+    jy, qw = (await clients(login="jy")), (await clients(login="qw"))
+    status, _ = await qw.act(1, "reply", {"text": "犍为的顾问", "claim": True})
+    assert status == 404  # another county's case cannot be taken by its number either
+    status, _ = await jy.act(1, "reply", {"text": "您好，井研的顾问在。", "claim": True})
     assert status == 200
     pushed = await eventually(villager.pushed)
     assert "井研的顾问在" in pushed[0]["text"]
