@@ -156,8 +156,8 @@ def command_chat(args) -> int:
     from bot.channels.terminal import chat
     from bot.core.service import ChatService
 
-    async def session() -> None:
-        service = ChatService.open(_settings(args))
+    async def session() -> None:  # the terminal reads a line only after answering the last: no burst to wait for
+        service = ChatService.open(dataclasses.replace(_settings(args), burst_seconds=0.0))
         try:
             await chat(service)
         finally:

@@ -25,6 +25,7 @@ class Incoming:
     language: str | None = None  # the platform's hint, e.g. Telegram's language_code
     message_id: str | None = None  # the platform's id for this message, if any
     media: str | None = None  # the platform's reference to a photo, voice or document, for relaying to an adviser
+    parts: tuple[str, ...] = ()  # messages typed in a burst and read as one (bot.core.bursts): `text` joins them
 
     @property
     def user_key(self) -> str:

@@ -35,6 +35,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WECHAT_API_BASE", "https://api.weixin.qq.com", "WeChat API base URL (a proxy, or a test fake)."),
     ("MINGBAI_WECHAT_REPLY_SECONDS", "4", "Seconds to wait for an answer before replying 'success' and sending it "
      "through the customer-service API; keep it under WeChat's 5."),
+    ("MINGBAI_BURST_SECONDS", "2.5", "Seconds to wait for more after a villager's message, so that a question typed "
+     "in pieces (老板 / 跑了 / 欠我工钱) is read as one and answered once; 0 answers every message at once. "
+     "Emergencies, buttons and commands never wait. Keep it below MINGBAI_WECHAT_REPLY_SECONDS."),
     ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
@@ -69,6 +72,7 @@ class Settings:
     wechat_path: str
     wechat_api_base: str
     wechat_reply_seconds: float
+    burst_seconds: float
     office_hours: str
     handoff_timeout: int
     web_host: str
@@ -104,6 +108,7 @@ class Settings:
             wechat_path=values["MINGBAI_WECHAT_PATH"],
             wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
             wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
+            burst_seconds=_seconds("MINGBAI_BURST_SECONDS", values["MINGBAI_BURST_SECONDS"], zero=True),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
             handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
@@ -146,13 +151,13 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
-def _seconds(name: str, value: str) -> float:
-    """A positive, finite number of seconds, or an error that names the setting."""
+def _seconds(name: str, value: str, zero: bool = False) -> float:
+    """A positive (or, if `zero`, also 0), finite number of seconds, or an error that names the setting."""
     try:
         seconds = float(value)
     except ValueError:
         seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"{name}={value!r}: write a number of seconds such as 4")
     return seconds
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from bot.settings import Settings
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
 from tests.support import ROOT
@@ -18,3 +21,17 @@ def shipped_faq():
 @pytest.fixture(scope="session")
 def matcher(shipped_faq):
     return Matcher(shipped_faq)
+
+
+@pytest.fixture(autouse=True)
+def answer_at_once(monkeypatch):
+    """Tests get each message answered at once, without the burst window (MINGBAI_BURST_SECONDS, 2.5 s in
+    production), unless they set the window themselves (tests/test_bursts.py does)."""
+    from_env = Settings.from_env.__func__
+
+    def without_window(cls, environ=None, config_file=None):
+        environ = dict(os.environ if environ is None else environ)
+        environ.setdefault("MINGBAI_BURST_SECONDS", "0")
+        return from_env(cls, environ, config_file)
+
+    monkeypatch.setattr(Settings, "from_env", classmethod(without_window))

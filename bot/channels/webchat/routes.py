@@ -9,6 +9,8 @@ as is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import secrets
 from pathlib import Path
@@ -140,6 +142,13 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=BODY_LIMIT)
         await ws.prepare(request)
         chat.lines.attach(user_id, ws)
+        answering: set[asyncio.Task] = set()
+
+        async def answer(message: dict) -> None:
+            reply = await chat.answer(user_id, **message)
+            with contextlib.suppress(ConnectionError):  # the page went away: it asks again over HTTP, same id
+                await ws.send_json({"type": "replies", "id": message["message_id"], **reply})
+
         try:
             for message in chat.lines.pending(user_id, _after(request)):
                 await ws.send_json(message)
@@ -156,10 +165,14 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
                     sent_id = data.get("id") if isinstance(data, dict) else None
                     await ws.send_json({"type": "error", "id": sent_id, "error": reason})
                     continue
-                answer = await chat.answer(user_id, **message)
-                await ws.send_json({"type": "replies", "id": message["message_id"], **answer})
+                # Answered side by side, so the next message is read while this one waits for the rest of a
+                # burst; tasks start in the order made and each reaches the core's queue in its first step.
+                task = asyncio.create_task(answer(message))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
         finally:
             chat.lines.detach(user_id, ws)
+            await asyncio.gather(*answering, return_exceptions=True)
         return ws
 
     app.router.add_get("/", show_page)
