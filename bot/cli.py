@@ -125,6 +125,7 @@ def _intent_export(intent) -> dict:
         "examples": {lang: list(examples) for lang, examples in intent.examples.items()},
         "answer": asdict(intent.answer),
         "sources": [asdict(source) for source in intent.sources],
+        "bring": asdict(intent.bring) if intent.bring else None,
         "follow_ups": list(intent.follow_ups),
         "reviewed_by": intent.reviewed_by,
         "review_due": intent.review_due.isoformat() if intent.review_due else None,

@@ -29,6 +29,12 @@ class Buttons:
             conversation.answer_intent(turn, argument, question=user.extra.get("last_question") if chosen else None)
         elif name == "more" and argument in conversation.faq:  # 「📖 详细说明」 under a first bubble
             turn.say(replies.details(conversation.faq[argument], lang))
+        elif name in ("bring", "basis") and argument in conversation.faq:  # 「要带什么」「法律依据」 beside it
+            intent = conversation.faq[argument]
+            if name == "bring" and intent.bring is None:
+                turn.say(Reply(text("stale_button", lang)))  # the FAQ was edited since the button was shown
+            else:
+                turn.say(replies.part_of_answer(intent, name, lang))
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             conversation.store.record_feedback(user.key, intent_id, helpful)

@@ -3,7 +3,8 @@
 Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
-more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
+more:<id> (「📖 详细说明」: the full answer behind the first, short bubble), bring:<id> (「要带什么」),
+basis:<id> (「法律依据」: every source),
 topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit.
 """
 
@@ -36,7 +37,7 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -
     if intent.urgent:
         rows.append(human_row(lang, urgent=True))
     if intent.short is not None:
-        rows.append((Button(label("more", lang), f"more:{intent.id}"),))
+        rows.append(more_row(intent, lang))
     if intent.id == ELIGIBILITY_INTENT:
         rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
     if intent.deadline:
@@ -49,13 +50,30 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -
     return Reply(body, tuple(rows))
 
 
+def more_row(intent: Intent, lang: str, shown: str | None = None) -> tuple[Button, ...]:
+    """「📖 详细说明」「🎒 要带什么」「⚖️ 法律依据」 side by side, each where the intent has that content; `shown`
+    (more, bring or basis) is left out under the part it would show again."""
+    parts = [("more", True), ("bring", intent.bring is not None), ("basis", intent.kind == "legal" and bool(intent.sources))]
+    return tuple(Button(label(part, lang), f"{part}:{intent.id}") for part, has in parts if has and part != shown)
+
+
+def part_of_answer(intent: Intent, part: str, lang: str) -> Reply:
+    """What a 「要带什么」 or 「法律依据」 press shows, with the other parts' buttons and the way to a person."""
+    body = intent.bring(lang).strip() if part == "bring" else intent.basis_list(lang)
+    if part == "bring":
+        body = f"{label('bring', lang)}\n{body}\n\n{text('bring_more', lang)}"
+    rows = [row for row in (more_row(intent, lang, shown=part),) if row]
+    rows.append(human_row(lang, urgent=intent.urgent))
+    return Reply(body, tuple(rows))
+
+
 def _feedback_row(intent: Intent, lang: str) -> tuple[Button, ...]:
     return (Button(label("helpful", lang), f"fb:up:{intent.id}"), Button(label("not_helpful", lang), f"fb:down:{intent.id}"))
 
 
 def details(intent: Intent, lang: str) -> Reply:
     """「📖 详细说明」: the whole answer with every source and the full reminder; feedback and a person below it."""
-    rows: list[tuple[Button, ...]] = []
+    rows: list[tuple[Button, ...]] = [row for row in (more_row(intent, lang, shown="more"),) if row]
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
     if intent.kind == "legal":

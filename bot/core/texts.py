@@ -152,6 +152,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "OK, your request for a person is withdrawn. No adviser had replied yet, so there is nothing to rate. "
               "Ask me anything else; if it is urgent, call 12348.",
     },
+    "bring_more": {"zh": "以上是回答里提到的材料；具体要哪些，以您去的部门说的为准。",
+                   "en": "These are the papers the answer mentions; the office you go to says what it needs."},
     "flow_left": {"zh": "（刚才的问答已经退出了。）", "en": "(I have left the earlier questions.)"},
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
@@ -165,6 +167,8 @@ DANGER_LABELS = {
 
 BUTTONS: dict[str, dict[str, str]] = {
     "more": {"zh": "📖 详细说明", "en": "📖 Full details"},
+    "bring": {"zh": "🎒 要带什么", "en": "🎒 What to bring"},
+    "basis": {"zh": "⚖️ 法律依据", "en": "⚖️ Legal basis"},
     "helpful": {"zh": "👍 有帮助", "en": "👍 Helpful"},
     "not_helpful": {"zh": "👎 没帮助", "en": "👎 Not helpful"},
     "human": {"zh": "🙋 找人工", "en": "🙋 Talk to a person"},
