@@ -15,6 +15,9 @@ from bot.core.texts import label, text
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn
 
+#: The commands a button may stand for (cmd:<name>).
+BUTTON_COMMANDS = ("where", "privacy", "forget")
+
 
 class Buttons:
     def __init__(self, conversation: "Conversation"):
@@ -44,6 +47,8 @@ class Buttons:
                 conversation.store.record_unanswered(user.key, question or intent_id, intent_id, 0.0, "not_helpful")
             turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
                            () if helpful else (replies.human_row(lang),)))
+        elif name == "cmd" and argument in BUTTON_COMMANDS:  # /help's buttons, so nobody must type a command
+            conversation.commands.run(turn, f"/{argument}")
         elif name == "handoff":
             conversation.start_handoff(turn, urgent=argument == "urgent")
         elif name == "flowstart" and argument in conversation.flows.ids():

@@ -162,6 +162,10 @@ class Conversation:
             self.casework.remind_overdue(case, self.language_of(case.user_key))
         return len(cases)
 
+    def tell_case_progress(self) -> int:
+        """Tell waiting villagers a changed place in the queue, and who took their case (the relay's pass)."""
+        return self.casework.tell_progress(self.store, self.language_of)
+
     def _dispatch(self, turn: Turn) -> None:
         incoming = turn.incoming
         case = self.desk.open_case_for(turn.user.key)
@@ -349,7 +353,7 @@ class Conversation:
         area = self.places.find_area(message)
         if area is None:
             turn.user.awaiting = "where"
-            turn.say(Reply(text("where_unknown", turn.lang)))
+            turn.say(Reply(text("where_unknown", turn.lang), (exit_row(turn.lang, "exit"),)))
             return
         turn.user.place, turn.user.awaiting = area, None
         turn.say(Reply(text("where_set", turn.lang, area=area) + "\n" + self.places.describe(area, "legal_aid_centre", turn.lang)))

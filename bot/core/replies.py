@@ -42,7 +42,9 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None) -
         rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
-    rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups if follow in faq]
+    # a follow-up that only asks for a person (我要找真人) would stand beside 🙋 找人工 / 🆘: the row below is that
+    rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups
+             if follow in faq and faq[follow].handoff != "start"]
     if intent.kind == "legal":
         rows.append(_feedback_row(intent, lang))
     if not intent.urgent and intent.handoff != "start":
@@ -98,6 +100,8 @@ def fallback(lang: str, again: bool, scope: str | None = None, closest: tuple[st
     if closest and scope != "other":
         body += f"\n{text('closest_topic', lang)}{closest[1]}"
         rows.append((Button(closest[1], f"intent:{closest[0]}"),))
+    if scope == "other":  # its text points to the topics
+        rows.append((Button(label("topics", lang), "topics"),))
     return Reply(f"{body}\n{text('danger_line', lang)}", tuple(rows))
 
 
