@@ -53,7 +53,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[TRUSTED_PROXIES] = trusted_networks(settings.trusted_proxy)
-    web_chat = setup_web_chat(app, service, settings.web_limits)
+    web_chat = setup_web_chat(app, service, settings.web_limits, settings.quick_exit_url)
     relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
     wechat = setup_wechat(app, service, settings)
     if wechat:

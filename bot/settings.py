@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
     ("MINGBAI_WEB_LIMITS", "villager=20,address=120,new_ids=60", "Web chat limits: messages a minute per villager "
      "(cookie) and per address, new villager ids an hour per address; past them a polite 429. 0 turns one off."),
+    ("MINGBAI_QUICK_EXIT_URL", "https://www.baidu.com/", "Where the chat page's 快速离开 (quick exit) button sends "
+     "the villager at once: a neutral site that gives nothing away on a shared phone."),
     ("MINGBAI_TRUSTED_PROXY", "", "Addresses or networks of your reverse proxy ('127.0.0.1', '10.0.0.0/8', comma-separated). "
      "Requests from them are taken to come from the client in X-Forwarded-For (and over HTTPS when X-Forwarded-Proto "
      "says so), for login and message limits and secure cookies; empty trusts no proxy."),
@@ -77,6 +80,7 @@ class Settings:
     handoff_timeout: int
     web_host: str
     web_port: int
+    quick_exit_url: str = "https://www.baidu.com/"
     trusted_proxy: tuple[str, ...] = ()
     web_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEB_LIMITS))
 
@@ -113,6 +117,7 @@ class Settings:
             handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=_whole("MINGBAI_WEB_PORT", values["MINGBAI_WEB_PORT"]),
+            quick_exit_url=_web_address("MINGBAI_QUICK_EXIT_URL", values["MINGBAI_QUICK_EXIT_URL"]),
             trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
             web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
         )
@@ -138,6 +143,13 @@ def _limits(name: str, value: str) -> dict[str, int]:
             raise ValueError(f"{name}: {part!r} should look like 'villager=20', 'address=120' or 'new_ids=60'")
         limits[key] = int(number)
     return limits
+
+
+def _web_address(name: str, value: str) -> str:
+    """An http(s) address, or an error that names the setting."""
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+        raise ValueError(f"{name}={value!r}: write a web address such as https://www.baidu.com/")
+    return value.strip()
 
 
 def _networks(name: str, value: str) -> tuple[str, ...]:

@@ -93,7 +93,10 @@ def _after(request: web.Request) -> int:
     return int(value) if value.isdigit() and len(value) < 20 else 0
 
 
-def add_routes(app: web.Application, chat: "WebChat") -> None:
+DEFAULT_QUICK_EXIT = "https://www.baidu.com/"
+
+
+def add_routes(app: web.Application, chat: "WebChat", quick_exit_url: str = DEFAULT_QUICK_EXIT) -> None:
     page = (STATIC / "chat.html").read_bytes()
 
     async def show_page(request: web.Request) -> web.Response:
@@ -120,6 +123,20 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
         except Refused as error:
             return refuse(error)
         return web.json_response(await chat.answer(user_id, **message))
+
+    async def leave(request: web.Request) -> web.Response:
+        """快速离开. The page sends it as a beacon, which carries no custom header: its Origin must be ours."""
+        from_page = request.headers.get(CSRF_HEADER) == "1" or (request.headers.get("Origin") and _same_site(request))
+        user_id = villager(request)
+        if not from_page:
+            return refuse(Refused(403, OTHER_SITE))
+        if user_id is not None:
+            await chat.leave(user_id)
+        return web.json_response({"ok": True})
+
+    async def away(request: web.Request) -> web.Response:
+        """Where 快速离开 lands: straight on to a neutral site, leaving no chat page in the tab's history."""
+        raise web.HTTPSeeOther(quick_exit_url, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     async def get_history(request: web.Request) -> web.Response:
         user_id = villager(request)
@@ -177,6 +194,8 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
 
     app.router.add_get("/", show_page)
     app.router.add_post("/api/message", post_message)
+    app.router.add_post("/api/leave", leave)
+    app.router.add_get("/away", away)
     app.router.add_get("/api/history", get_history)
     app.router.add_get("/api/poll", poll)
     app.router.add_get("/ws", socket)
