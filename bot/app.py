@@ -85,7 +85,12 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    print(f"mingbai: web chat on http://{settings.web_host}:{settings.web_port}/ (FAQ {settings.faq_dir}, data {settings.database})")
+    base = f"http://{settings.web_host}:{settings.web_port}"
+    print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
+    print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
+    if not await service.call(service.store.count, "console_accounts"):
+        print("mingbai: no console account yet; create the first one, in this directory, with\n"
+              "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
     if not settings.telegram_token:
         print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
     stop = asyncio.Event()

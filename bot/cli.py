@@ -158,6 +158,7 @@ def command_chat(args) -> int:
     from bot.core.service import ChatService
 
     async def session() -> None:  # the terminal reads a line only after answering the last: no burst to wait for
+        _database(args)
         service = ChatService.open(dataclasses.replace(_settings(args), burst_seconds=0.0))
         try:
             await chat(service)
@@ -195,8 +196,16 @@ def _open_store(args):
     from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
 
-    store = Store(_settings(args).database)
+    store = Store(_database(args))
     return store, HandoffDesk(store.db)
+
+
+def _database(args) -> Path:
+    """The database a command that touches data uses, said on stderr so nobody edits the wrong one. The same
+    default as `mingbai run`: $MINGBAI_DATA_DIR (or mingbai.toml), else ./var, from the current directory."""
+    path = _settings(args).database
+    print(f"mingbai: database {path.resolve()} (MINGBAI_DATA_DIR chooses another)", file=sys.stderr)
+    return path
 
 
 def command_forget(args) -> int:
@@ -222,13 +231,13 @@ def command_purge(args) -> int:
 def command_user_add(args) -> int:
     from bot.console.accounts import add_user_command
 
-    return add_user_command(_settings(args).database, args.name, args.role)
+    return add_user_command(_database(args), args.name, args.role)
 
 
 def command_user_remove(args) -> int:
     from bot.console.accounts import remove_user_command
 
-    return remove_user_command(_settings(args).database, args.name)
+    return remove_user_command(_database(args), args.name)
 
 
 def command_faq_reload(args) -> int:
