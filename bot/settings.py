@@ -12,6 +12,7 @@ import math
 import os
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_BURST_SECONDS", "2.5", "Seconds to wait for more after a villager's message, so that a question typed "
      "in pieces (老板 / 跑了 / 欠我工钱) is read as one and answered once; 0 answers every message at once. "
      "Emergencies, buttons and commands never wait. Keep it below MINGBAI_WECHAT_REPLY_SECONDS."),
-    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers are told when to expect an answer."),
+    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours, in MINGBAI_TIMEZONE; outside them villagers are told when to expect an answer."),
+    ("MINGBAI_TIMEZONE", "Asia/Shanghai", "Time zone of the office hours and of 'today' for deadlines, whatever the server's clock is set to (an IANA name)."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
@@ -77,6 +79,7 @@ class Settings:
     wechat_reply_seconds: float
     burst_seconds: float
     office_hours: str
+    timezone: str
     handoff_timeout: int
     web_host: str
     web_port: int
@@ -114,6 +117,7 @@ class Settings:
             wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
             burst_seconds=_seconds("MINGBAI_BURST_SECONDS", values["MINGBAI_BURST_SECONDS"], zero=True),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
+            timezone=_zone("MINGBAI_TIMEZONE", values["MINGBAI_TIMEZONE"]),
             handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=_whole("MINGBAI_WEB_PORT", values["MINGBAI_WEB_PORT"]),
@@ -143,6 +147,15 @@ def _limits(name: str, value: str) -> dict[str, int]:
             raise ValueError(f"{name}: {part!r} should look like 'villager=20', 'address=120' or 'new_ids=60'")
         limits[key] = int(number)
     return limits
+
+
+def _zone(name: str, value: str) -> str:
+    """An IANA time zone name the system knows, or an error that names the setting."""
+    try:
+        zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name}={value!r}: write a time zone name such as Asia/Shanghai") from None
+    return value.strip()
 
 
 def _web_address(name: str, value: str) -> str:

@@ -4,7 +4,8 @@ SQLite, a recording villager channel, a clock the test moves."""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,8 +15,9 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from tests.support import ROOT
 
-WEDNESDAY_NOON = time.mktime((2026, 11, 25, 12, 0, 0, 0, 0, -1))
-WEDNESDAY_NIGHT = time.mktime((2026, 11, 25, 22, 0, 0, 0, 0, -1))
+BEIJING = ZoneInfo("Asia/Shanghai")  # MINGBAI_TIMEZONE's default, whatever this machine's clock says
+WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=BEIJING).timestamp()
+WEDNESDAY_NIGHT = dt.datetime(2026, 11, 25, 22, tzinfo=BEIJING).timestamp()
 
 
 class Clock:
@@ -113,7 +115,7 @@ async def test_at_night_the_ten_minute_notice_does_not_say_everyone_is_busy(bot,
 
 async def test_a_case_opened_before_closing_time_hears_about_the_hours_not_busy_advisers(bot, clock):
     service, relay, phone = bot
-    clock.now = time.mktime((2026, 11, 25, 17, 25, 0, 0, 0, -1))
+    clock.now = dt.datetime(2026, 11, 25, 17, 25, tzinfo=BEIJING).timestamp()
     assert "下班时间" not in await say(service, "a", "/human")
     clock.now += 601  # 17:35: the office has closed meanwhile
     await relay.run_once()
@@ -127,3 +129,16 @@ async def test_in_office_hours_the_ten_minute_notice_is_still_honest_about_the_w
     clock.now += 601
     await relay.run_once()
     assert any("都在忙" in text for text in phone.of("a"))
+
+
+async def test_office_hours_are_read_in_the_configured_time_zone_not_the_servers(tmp_path, clock):
+    """Noon in Beijing is 04:00 in London: the same moment is in hours for one office and not the other."""
+    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+                                  "MINGBAI_TIMEZONE": "Europe/London"})
+    service = ChatService.open(settings, clock=clock)
+    try:
+        assert "下班时间" in await say(service, "a", "/human")
+    finally:
+        await service.close()
+    with pytest.raises(ValueError, match="MINGBAI_TIMEZONE"):
+        Settings.from_env({"MINGBAI_TIMEZONE": "Beijing"})

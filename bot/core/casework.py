@@ -10,7 +10,6 @@ written down, before anything is sent.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from bot.messages import Button, Effect, Reply
@@ -66,7 +65,7 @@ class CaseWork:
         turn.say(Reply(message, (_end_row(turn.lang),)))
 
     def _open_at(self, moment: float) -> bool:
-        return self.hours is None or self.hours.open_at(dt.datetime.fromtimestamp(moment))
+        return self.hours is None or self.hours.open_at(moment)
 
     def _hours_text(self, lang: str) -> str:
         return text("out_of_hours", lang, hours=self.hours.chinese() if lang != "en" else self.hours.label)

@@ -153,8 +153,9 @@ class ChatService:
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
         desk = HandoffDesk(store.db, clock)
+        hours = OfficeHours.parse(settings.office_hours, settings.timezone)
         conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
-                                    hours=OfficeHours.parse(settings.office_hours))
+                                    hours=hours, today=hours.today)
         return cls(conversation, settings.faq_dir, settings.burst_seconds)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
