@@ -160,11 +160,11 @@ function press(label, action, button) {
   send({ action: action }, label);
 }
 
-function send(payload, shown, mine) {
+function send(payload, shown, mine, after) {
   payload.id = payload.id || newId();
   const node = mine || (shown ? addMine(shown, true) : null);
   setState(node, "sending");
-  deliver(payload).then((answer) => { setState(node, "delivered"); showAnswer(answer); }, (error) => {
+  deliver(payload).then((answer) => { setState(node, "delivered"); showAnswer(answer); if (after) after(); }, (error) => {
     setState(node, null);
     addProblem(error.readable || t("failed"), error.readable ? null : () => send(payload, null, node));
   });
@@ -319,8 +319,9 @@ async function start() {
     else addBot(message);
   }
   if (log.lastElementChild) log.lastElementChild.scrollIntoView({ block: "end" });
-  if (!history.messages.length) send({ text: "/start" }, null);
-  if (history.hidden) showHidden();
+  const hidden = history.hidden ? showHidden : null;  // after the welcome, so it is what the villager sees
+  if (!history.messages.length) send({ text: "/start" }, null, null, hidden);
+  else if (hidden) hidden();
   connect();
 }
 
