@@ -53,7 +53,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[TRUSTED_PROXIES] = trusted_networks(settings.trusted_proxy)
-    web_chat = setup_web_chat(app, service, settings.web_limits)
+    web_chat = setup_web_chat(app, service, settings.web_limits, settings.quick_exit_url)
     relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
     wechat = setup_wechat(app, service, settings)
     if wechat:
@@ -85,7 +85,12 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    print(f"mingbai: web chat on http://{settings.web_host}:{settings.web_port}/ (FAQ {settings.faq_dir}, data {settings.database})")
+    base = f"http://{settings.web_host}:{settings.web_port}"
+    print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
+    print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
+    if not await service.call(service.store.count, "console_accounts"):
+        print("mingbai: no console account yet; create the first one, in this directory, with\n"
+              "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
     if not settings.telegram_token:
         print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
     stop = asyncio.Event()

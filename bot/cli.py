@@ -125,6 +125,7 @@ def _intent_export(intent) -> dict:
         "examples": {lang: list(examples) for lang, examples in intent.examples.items()},
         "answer": asdict(intent.answer),
         "sources": [asdict(source) for source in intent.sources],
+        "bring": asdict(intent.bring) if intent.bring else None,
         "follow_ups": list(intent.follow_ups),
         "reviewed_by": intent.reviewed_by,
         "review_due": intent.review_due.isoformat() if intent.review_due else None,
@@ -156,8 +157,9 @@ def command_chat(args) -> int:
     from bot.channels.terminal import chat
     from bot.core.service import ChatService
 
-    async def session() -> None:
-        service = ChatService.open(_settings(args))
+    async def session() -> None:  # the terminal reads a line only after answering the last: no burst to wait for
+        _database(args)
+        service = ChatService.open(dataclasses.replace(_settings(args), burst_seconds=0.0))
         try:
             await chat(service)
         finally:
@@ -194,8 +196,16 @@ def _open_store(args):
     from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
 
-    store = Store(_settings(args).database)
+    store = Store(_database(args))
     return store, HandoffDesk(store.db)
+
+
+def _database(args) -> Path:
+    """The database a command that touches data uses, said on stderr so nobody edits the wrong one. The same
+    default as `mingbai run`: $MINGBAI_DATA_DIR (or mingbai.toml), else ./var, from the current directory."""
+    path = _settings(args).database
+    print(f"mingbai: database {path.resolve()} (MINGBAI_DATA_DIR chooses another)", file=sys.stderr)
+    return path
 
 
 def command_forget(args) -> int:
@@ -221,14 +231,14 @@ def command_purge(args) -> int:
 def command_user_add(args) -> int:
     from bot.console.accounts import add_user_command
 
-    settings = _settings(args)
+    settings, database = _settings(args), _database(args)
     counties = None
     if args.county:  # only the county files are read: a valid id is all that is checked here
         from bot.content.counties import FOLDER, Counties
         from bot.content.places import Places
 
         counties = Counties.load(settings.faq_dir / FOLDER, Places.load(settings.faq_dir / "places.yaml")[0])[0]
-    return add_user_command(settings.database, args.name, args.role, display_name=args.display_name,
+    return add_user_command(database, args.name, args.role, display_name=args.display_name,
                             counties=tuple(args.county or ()), known_counties=counties)
 
 
@@ -241,7 +251,7 @@ def command_user_name(args) -> int:
 def command_user_remove(args) -> int:
     from bot.console.accounts import remove_user_command
 
-    return remove_user_command(_settings(args).database, args.name)
+    return remove_user_command(_database(args), args.name)
 
 
 def command_faq_reload(args) -> int:

@@ -25,6 +25,7 @@ class Incoming:
     message_id: str | None = None  # the platform's id for this message, if any
     media: str | None = None  # the platform's reference to a photo, voice or document, for relaying to an adviser
     county: str | None = None  # the county the channel is bound to (a county's web chat page, /c/<id>/), if any
+    parts: tuple[str, ...] = ()  # messages typed in a burst and read as one (bot.core.bursts): `text` joins them
 
     @property
     def user_key(self) -> str:

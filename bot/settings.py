@@ -10,7 +10,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +39,19 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_WECHAT_API_BASE", "https://api.weixin.qq.com", "WeChat API base URL (a proxy, or a test fake)."),
     ("MINGBAI_WECHAT_REPLY_SECONDS", "4", "Seconds to wait for an answer before replying 'success' and sending it "
      "through the customer-service API; keep it under WeChat's 5."),
-    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours (local time of the server); outside them villagers "
-     "are told when to expect an answer. A county file's 'hours:' overrides it for that county's cases."),
+    ("MINGBAI_BURST_SECONDS", "2.5", "Seconds to wait for more after a villager's message, so that a question typed "
+     "in pieces (老板 / 跑了 / 欠我工钱) is read as one and answered once; 0 answers every message at once. "
+     "Emergencies, buttons and commands never wait. Keep it below MINGBAI_WECHAT_REPLY_SECONDS."),
+    ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours, in MINGBAI_TIMEZONE; outside them villagers are told "
+     "when to expect an answer. A county file's 'hours:' overrides it for that county's cases."),
+    ("MINGBAI_TIMEZONE", "Asia/Shanghai", "Time zone of the office hours and of 'today' for deadlines, whatever the server's clock is set to (an IANA name)."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),
     ("MINGBAI_WEB_LIMITS", "villager=20,address=120,new_ids=60", "Web chat limits: messages a minute per villager "
      "(cookie) and per address, new villager ids an hour per address; past them a polite 429. 0 turns one off."),
+    ("MINGBAI_QUICK_EXIT_URL", "https://www.baidu.com/", "Where the chat page's 快速离开 (quick exit) button sends "
+     "the villager at once: a neutral site that gives nothing away on a shared phone."),
     ("MINGBAI_TRUSTED_PROXY", "", "Addresses or networks of your reverse proxy ('127.0.0.1', '10.0.0.0/8', comma-separated). "
      "Requests from them are taken to come from the client in X-Forwarded-For (and over HTTPS when X-Forwarded-Proto "
      "says so), for login and message limits and secure cookies; empty trusts no proxy."),
@@ -72,10 +80,13 @@ class Settings:
     wechat_path: str
     wechat_api_base: str
     wechat_reply_seconds: float
+    burst_seconds: float
     office_hours: str
+    timezone: str
     handoff_timeout: int
     web_host: str
     web_port: int
+    quick_exit_url: str = "https://www.baidu.com/"
     trusted_proxy: tuple[str, ...] = ()
     web_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEB_LIMITS))
 
@@ -107,10 +118,13 @@ class Settings:
             wechat_path=values["MINGBAI_WECHAT_PATH"],
             wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
             wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
+            burst_seconds=_seconds("MINGBAI_BURST_SECONDS", values["MINGBAI_BURST_SECONDS"], zero=True),
             office_hours=values["MINGBAI_OFFICE_HOURS"],
+            timezone=_zone("MINGBAI_TIMEZONE", values["MINGBAI_TIMEZONE"]),
             handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
             web_port=_whole("MINGBAI_WEB_PORT", values["MINGBAI_WEB_PORT"]),
+            quick_exit_url=_web_address("MINGBAI_QUICK_EXIT_URL", values["MINGBAI_QUICK_EXIT_URL"]),
             trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
             web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
         )
@@ -138,6 +152,22 @@ def _limits(name: str, value: str) -> dict[str, int]:
     return limits
 
 
+def _zone(name: str, value: str) -> str:
+    """An IANA time zone name the system knows, or an error that names the setting."""
+    try:
+        zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name}={value!r}: write a time zone name such as Asia/Shanghai") from None
+    return value.strip()
+
+
+def _web_address(name: str, value: str) -> str:
+    """An http(s) address, or an error that names the setting."""
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+        raise ValueError(f"{name}={value!r}: write a web address such as https://www.baidu.com/")
+    return value.strip()
+
+
 def _networks(name: str, value: str) -> tuple[str, ...]:
     """'127.0.0.1, 10.0.0.0/8' -> ("127.0.0.1/32", "10.0.0.0/8"); a clear error for anything else."""
     networks = []
@@ -149,13 +179,13 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
-def _seconds(name: str, value: str) -> float:
-    """A positive, finite number of seconds, or an error that names the setting."""
+def _seconds(name: str, value: str, zero: bool = False) -> float:
+    """A positive (or, if `zero`, also 0), finite number of seconds, or an error that names the setting."""
     try:
         seconds = float(value)
     except ValueError:
         seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"{name}={value!r}: write a number of seconds such as 4")
     return seconds
 

@@ -77,6 +77,7 @@ class Intent:
     review_due: dt.date | None = None
     deadline: Deadline | None = None
     short: Text | None = None  # the first bubble: what to do now and who to call (faq/README.md)
+    bring: Text | None = None  # 「要带什么」: the papers and evidence the answer names, as one list (faq/README.md)
     file: str = ""
     line: int = 0
 
@@ -88,6 +89,11 @@ class Intent:
             basis = separator.join(source(lang) for source in self.sources)
             parts.append(f"{BASIS_LABEL[lang]}{basis}\n{DISCLAIMER[lang]}")
         return "\n\n".join(parts)
+
+    def basis_list(self, lang: str) -> str:
+        """「法律依据」: every source on a line of its own, and the reminder that this is general information."""
+        lines = "\n".join(f"• {source(lang).strip()}" for source in self.sources)
+        return f"{BASIS_LABEL[lang]}\n{lines}\n\n{DISCLAIMER[lang]}"
 
     def basis_line(self, lang: str) -> str:
         """The legal basis in one short line: the first laws and articles of `sources`, "等" when some are left out."""

@@ -18,10 +18,11 @@ MIN_EXAMPLES = {"zh": 20, "en": 5}
 MAX_FOLLOW_UPS = 3
 EMERGENCY_NUMBERS = ("110", "96110", "120")
 SHORT_LIMIT = 220  # Chinese characters of `short` (aim at 200 or fewer): the first bubble must fit one phone screen
+BRING_LIMIT = 300  # Chinese characters of `bring`: a list to read at the counter, on one screen
 
 INTENT_FIELDS = {
     "id", "title", "kind", "urgent", "handoff", "examples", "answer", "sources",
-    "follow_ups", "reviewed_by", "review_due", "deadline", "short",
+    "follow_ups", "reviewed_by", "review_due", "deadline", "short", "bring",
 }
 KINDS = ("legal", "chat")
 HANDOFF_POLICIES = ("offer", "priority", "start")
@@ -89,6 +90,7 @@ class IntentReader:
         title = self.text(raw, "title", where)
         answer = self.text(raw, "answer", where)
         short = self.short(raw, where, required=kind == "legal")
+        bring = self.bring(raw, where, kind) if "bring" in raw else None
         examples = self.examples(raw, where)
         sources = self.sources(raw, where, required=kind == "legal")
         follow_ups = self.follow_ups(raw, where)
@@ -107,7 +109,7 @@ class IntentReader:
             id=intent_id, group=group_id, title=title, examples=examples, answer=answer,
             sources=sources, follow_ups=follow_ups, kind=kind, urgent=urgent, handoff=handoff,
             reviewed_by=reviewed_by or "", review_due=review_due, deadline=deadline, short=short,
-            file=self.file, line=raw.line,
+            bring=bring, file=self.file, line=raw.line,
         )
 
     def short(self, raw: LineDict, where: str, required: bool) -> Text | None:
@@ -124,6 +126,21 @@ class IntentReader:
                 self.error(raw["short"].line_of("zh"), f"{where}.short.zh: {length} characters; the first bubble must "
                            f"fit one phone screen: at most {SHORT_LIMIT} (aim at 200), the rest stays in `answer`")
         return short
+
+    def bring(self, raw: LineDict, where: str, kind: str) -> Text | None:
+        """「要带什么」 (zh and en), optional: only for a legal answer, at most BRING_LIMIT Chinese characters. It
+        gathers what `answer` already says to bring or keep, so it adds no legal content of its own."""
+        bring = self.text(raw, "bring", where)
+        if bring is None:
+            return None
+        if kind != "legal":
+            self.error(raw.line_of("bring"), f"{where}.bring: only a legal answer has 「要带什么」; remove it")
+            return None
+        length = len(bring.zh.replace("**", "").strip())
+        if length > BRING_LIMIT:
+            self.error(raw["bring"].line_of("zh"), f"{where}.bring.zh: {length} characters; keep the list to "
+                       f"{BRING_LIMIT} so it fits one phone screen")
+        return bring
 
     def choice(self, raw: LineDict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
         value = raw.get(key, default)

@@ -40,3 +40,17 @@ async def service(settings):
     service = ChatService.open(settings)
     yield service
     await service.close()
+
+
+@pytest.fixture(autouse=True)
+def answer_at_once(monkeypatch):
+    """Tests get each message answered at once, without the burst window (MINGBAI_BURST_SECONDS, 2.5 s in
+    production), unless they set the window themselves (tests/test_bursts.py does)."""
+    from_env = Settings.from_env.__func__
+
+    def without_window(cls, environ=None, config_file=None):
+        environ = dict(os.environ if environ is None else environ)
+        environ.setdefault("MINGBAI_BURST_SECONDS", "0")
+        return from_env(cls, environ, config_file)
+
+    monkeypatch.setattr(Settings, "from_env", classmethod(without_window))

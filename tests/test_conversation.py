@@ -79,7 +79,7 @@ async def test_danger_words_put_110_first_even_mid_flow(service):
     replies = await villager.says("他正在打我")
     assert "110" in replies[0].text.splitlines()[0]
     assert "handoff:urgent" in actions(replies)
-    assert any("/cancel" in r.text for r in replies), "the flow is kept and the villager told how to continue"
+    assert any("点「退出」" in r.text for r in replies), "the flow is kept and the villager told how to continue"
 
 
 async def test_suicide_risk_gives_12356(service):

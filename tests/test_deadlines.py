@@ -263,13 +263,13 @@ def test_a_lunar_date_gets_a_request_for_the_gregorian_date(shipped_faq, said):
     first = step.text.splitlines()[0]
     assert "农历" in first and "公历" in first and "不替您换算" in first
     assert "「" in first and ("腊月" in first or "冬月" in first or "正月" in first)  # the villager's own word
-    assert "发「退出」或 /cancel" in step.text
+    assert "点「退出」或发「退出」" in step.text
 
 
 def test_a_lunar_date_in_english_asks_for_the_gregorian_date(shipped_faq):
     step = reply(shipped_faq["civil.debt"], "last year, lunar 12th month", TODAY, "en")
     assert step.kind == "lunar"
-    assert "Gregorian date or month" in step.text and "/cancel" in step.text
+    assert "Gregorian date or month" in step.text and "press Exit" in step.text
 
 
 # --- the question comes from the FAQ: when the clock really starts ----------------------------------------------
@@ -299,8 +299,8 @@ def test_an_intent_without_its_own_question_asks_when_it_happened(shipped_faq):
 def test_every_question_gives_examples_it_can_read_and_the_way_out(shipped_faq):
     for intent in (intent for intent in shipped_faq if intent.deadline):
         zh, en = ask(intent, "zh"), ask(intent, "en")
-        assert zh.splitlines()[-1] == "不想算了，发「退出」或 /cancel。"
-        assert en.splitlines()[-1] == "To stop, send /cancel (or 退出)."
+        assert zh.splitlines()[-1] == "不想算了，点「退出」或发「退出」。"
+        assert en.splitlines()[-1] == "To stop, press Exit (or type 退出)."
         if intent.deadline.ask:
             assert zh.startswith(intent.deadline.ask.zh) and en.startswith(intent.deadline.ask.en)
     for example in ("2025年5月3日", "去年年底", "三个月前", "3 May 2025", "May 2025", "3 months ago"):
@@ -312,9 +312,9 @@ def test_an_unread_answer_repeats_the_faq_question_and_the_way_out(shipped_faq):
     assert step.kind == "unclear" and not step.done
     lines = step.text.splitlines()
     assert lines[0] == "没看懂这个时间。" and lines[1].startswith("您现在还在这个老板")
-    assert "写个大概也行" in step.text and lines[-1] == "不想算了，发「退出」或 /cancel。"
+    assert "写个大概也行" in step.text and lines[-1] == "不想算了，点「退出」或发「退出」。"
     english = reply(shipped_faq["labor.wage"], "no idea", TODAY, "en")
-    assert english.text.startswith("I couldn't read that date.") and "/cancel" in english.text
+    assert english.text.startswith("I couldn't read that date.") and "press Exit" in english.text
 
 
 @pytest.mark.parametrize("said", ["退出", "取消", "算了", "算了。", "不算了", " cancel ", "Stop", "退出！"])
@@ -423,7 +423,7 @@ async def test_a_lunar_month_is_asked_about_then_the_gregorian_date_is_counted(v
 async def test_tui_chu_leaves_the_calculator(villager):
     await villager(action="deadline:labor.wage")
     [unclear] = await villager("不记得了")
-    assert "没看懂这个时间" in unclear and "发「退出」或 /cancel" in unclear
+    assert "没看懂这个时间" in unclear and "点「退出」或发「退出」" in unclear
     [left] = await villager("退出")
     assert left == "好的，已退出。还有什么可以直接问我。"
     [after] = await villager("去年三月")  # no longer read as a date for the calculator

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import sqlite3
-import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.handoff.relay import MAX_ATTEMPTS, Relay
 from bot.settings import Settings
 from tests.support import ROOT
 
-WEDNESDAY_NOON = time.mktime((2026, 11, 25, 12, 0, 0, 0, 0, -1))  # local time: office hours are local
+WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # office hours: MINGBAI_TIMEZONE
 
 
 class Clock:

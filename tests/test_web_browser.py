@@ -51,7 +51,7 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
 
     await page.fill("#text", WAGES)
     await page.click("#send")
-    await expect(page.locator(".msg.me").last).to_have_text(WAGES)
+    await expect(page.locator(".msg.me .bubble").last).to_have_text(WAGES)
     await expect(bot.last.locator("strong", has_text="12333")).to_be_visible()  # the FAQ's **bold**
     assert "**" not in await bot.last.inner_text()
     call = bot.last.locator("a.call", has_text="12333").first  # a hotline is one tap from a call
@@ -59,7 +59,7 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
     follow = bot.last.locator("button[data-action^='intent:']").first
     label, action = await follow.text_content(), await follow.get_attribute("data-action")
     await follow.click()
-    await expect(page.locator(".msg.me").last).to_have_text(label)
+    await expect(page.locator(".msg.me .bubble").last).to_have_text(label)
     expected = shipped_faq[action.split(":", 1)[1]].short.zh.strip().replace("**", "")[:20]
     await expect(bot.last.locator(".bubble")).to_contain_text(expected)
 
@@ -73,12 +73,12 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
     assert layout["button"] >= layout["bubble"] - 2 and layout["bubble"] > 300
 
     await page.reload()
-    await expect(page.locator(".msg.me").first).to_have_text(WAGES)
-    await expect(page.locator(".msg.me").last).to_have_text(label)
+    await expect(page.locator(".msg.me .bubble").first).to_have_text(WAGES)
+    await expect(page.locator(".msg.me .bubble").last).to_have_text(label)
     await expect(bot.last.locator(".bubble")).to_contain_text(expected)
     await expect(bot).to_have_count(3)  # the welcome and two answers, not a second welcome
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    await page.locator(".msg.me").first.evaluate("node => node.scrollIntoView({block: 'start'})")
+    await page.locator(".msg.me .bubble").first.evaluate("node => node.scrollIntoView({block: 'start'})")
     await page.screenshot(path=str(SCREENSHOT))
     await page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
     await page.screenshot(path=str(SCREENSHOT.with_name("chat-buttons.png")))

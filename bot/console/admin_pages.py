@@ -45,14 +45,14 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date) -> str:
     average = figures["satisfaction_average"]
     cards = [
         ("问题", figures["questions"]), ("直接回答", f"{rates['answer']:.0%}"), ("追问澄清", f"{rates['clarify']:.0%}"),
-        ("没答上", f"{rates['fallback']:.0%}"), ("转人工", handoffs),
+        ("没答上", f"{rates['fallback']:.0%}"), ("转人工", handoffs), ("撤回（顾问回复前结束）", figures["withdrawn"]),
         ("接手用时（中位数）", _minutes(figures["median_minutes_to_claim"])),
         ("结案用时（中位数）", _minutes(figures["median_minutes_to_close"])),
         ("满意度平均", "—" if average is None else f"{average:g} ★"),
     ]
     today_figures = figures["today"]
     today_line = (f"今天：{today_figures['questions']} 个问题，{today_figures['handoffs']} 次转人工；"
-                  f"现在 {today_figures['waiting']} 人在等，{today_figures['claimed']} 人正在咨询，今天结案 {today_figures['closed']} 个。")
+                  f"现在 {today_figures['waiting']} 人在等，{today_figures['claimed']} 人正在咨询，今天结案 {today_figures['closed']} 个，撤回 {today_figures['withdrawn']} 个。")
     charts = [
         ("每天的问题", columns(every_day(figures["questions_per_day"], days, today), "每天的问题")),
         ("回答、追问、没答上的比例", bars([("直接回答", rates["answer"]), ("追问澄清", rates["clarify"]),

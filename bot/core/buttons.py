@@ -15,6 +15,9 @@ from bot.core.texts import label, text
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn
 
+#: The commands a button may stand for (cmd:<name>).
+BUTTON_COMMANDS = ("where", "privacy", "forget")
+
 
 class Buttons:
     def __init__(self, conversation: "Conversation"):
@@ -30,6 +33,12 @@ class Buttons:
         elif name == "more" and argument in conversation.faq:  # 「📖 详细说明」 under a first bubble
             addition = local.addition(conversation, user, argument, lang)
             turn.say(replies.details(conversation.faq[argument], lang, addition))
+        elif name in ("bring", "basis") and argument in conversation.faq:  # 「要带什么」「法律依据」 beside it
+            intent = conversation.faq[argument]
+            if name == "bring" and intent.bring is None:
+                turn.say(Reply(text("stale_button", lang)))  # the FAQ was edited since the button was shown
+            else:
+                turn.say(replies.part_of_answer(intent, name, lang))
         elif name == "fb":
             helpful, intent_id = argument.split(":", 1)[0] == "up", argument.split(":", 1)[-1]
             conversation.store.record_feedback(user.key, intent_id, helpful)
@@ -39,6 +48,8 @@ class Buttons:
                 conversation.store.record_unanswered(user.key, question or intent_id, intent_id, 0.0, "not_helpful")
             turn.say(Reply(text("helpful_thanks" if helpful else "not_helpful", lang),
                            () if helpful else (replies.human_row(lang),)))
+        elif name == "cmd" and argument in BUTTON_COMMANDS:  # /help's buttons, so nobody must type a command
+            conversation.commands.run(turn, f"/{argument}")
         elif name == "handoff":
             conversation.start_handoff(turn, urgent=argument == "urgent")
         elif name == local.ACTION:  # which county, asked before a handoff

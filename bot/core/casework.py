@@ -2,28 +2,35 @@
 
 While a case is open the bot stops answering from the FAQ and relays what the
 villager sends (text, photos, voice) to the advisers; `/end` or a button
-closes it, and a 1-5 rating follows. Blocked senders are told once, then
-ignored. Delivery itself is `bot.handoff.relay`'s job: here events are only
+closes it, and a 1-5 rating follows. The villager hears their place in the
+queue once and again only when it changes, and the adviser's name when one
+takes the case. Blocked senders are told once, then ignored. Delivery itself is `bot.handoff.relay`'s job: here events are only
 written down, before anything is sent.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from bot.messages import Button, Effect, Reply
 from bot.core.texts import text
 from bot.errors import CaseError
-from bot.handoff.desk import CLOSED, TO_VILLAGER, Case, Event, HandoffDesk
+from bot.handoff.desk import CLAIMED, CLAIMED_TEXT, CLOSED, TO_VILLAGER, WAITING, Case, Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
 
 if TYPE_CHECKING:
     from bot.content.counties import County
     from bot.core.conversation import Turn
+    from bot.storage.store import Store
 
-QUEUE_NOTICE_EVERY = 300  # seconds between "you are number N in the queue" notices
 RELAY = Effect("relay")
+
+
+def queue_line(position: int, lang: str) -> str:
+    """Where the villager stands: 第1位 is the next case an adviser takes."""
+    if position <= 1:
+        return text("queue_next", lang)
+    return text("queue_position", lang, position=str(position), ahead=str(position - 1))
 
 
 class CaseWork:
@@ -52,34 +59,80 @@ class CaseWork:
         position = self.desk.position(case.id)
         message = text(key, turn.lang)
         if position:
-            message += "\n" + text("queue_position", turn.lang, position=str(position))
-        if new and hours and not hours.open_at(dt.datetime.fromtimestamp(self.clock())):
+            message += "\n" + queue_line(position, turn.lang)
+            user.extra["queue_told"] = {"case": case.id, "position": position}
+        if new and hours and not hours.open_at(self.clock()):
             shown = hours.chinese() if turn.lang != "en" else hours.label
             message += "\n\n" + text("out_of_hours", turn.lang, hours=shown)
         if new and advice:
             message += "\n\n" + advice
         turn.say(Reply(message, (_end_row(turn.lang),)))
 
+    def _open_at(self, moment: float) -> bool:
+        return self.hours is None or self.hours.open_at(moment)
+
+    def _hours_text(self, lang: str) -> str:
+        return text("out_of_hours", lang, hours=self.hours.chinese() if lang != "en" else self.hours.label)
+
     def remind_overdue(self, case: Case, lang: str) -> None:
-        """Nobody took the case in time: tell the villager honestly (12348, leave details) and remind advisers."""
-        self.desk.system_message(case.id, text("timeout", lang), TO_VILLAGER)
+        """Nobody took the case in time: remind advisers, and tell the villager honestly. In office hours that
+        everyone is busy (12348, leave details); after hours that advisers are off duty, unless the villager
+        was told so when the case opened (nobody is "busy" at night)."""
+        if self._open_at(self.clock()):
+            self.desk.system_message(case.id, text("timeout", lang), TO_VILLAGER)
+        elif self._open_at(case.created_at):
+            self.desk.system_message(case.id, self._hours_text(lang), TO_VILLAGER)
         self.desk.system_message(case.id, "reminder: still waiting", "advisers")
         self.desk.mark_reminded(case.id)
 
+    def tell_progress(self, store: "Store", language_of) -> int:
+        """For every open case: the villager's new place in the queue when it changed, and the adviser's name
+        when one took the case (not when their first message, signed with the name, did). Written as events
+        for the relay to deliver; what was told is kept in the villager's state. Returns how many notices."""
+        told = 0
+        waiting = [case for case in self.desk.queue() if case.status == WAITING]
+        for position, case in enumerate(waiting, start=1):
+            told += self._tell_position(store, case, position, language_of)
+        for case in self.desk.queue():
+            if case.status == CLAIMED:
+                told += self._tell_joined(store, case, language_of)
+        return told
+
+    def _tell_position(self, store: "Store", case: Case, position: int, language_of) -> int:
+        user = store.user(case.user_key)
+        before = user.extra.get("queue_told") or {}
+        if before.get("case") == case.id and before.get("position") == position:
+            return 0
+        user.extra["queue_told"] = {"case": case.id, "position": position}
+        store.save_user(user)
+        if before.get("case") != case.id:  # a case from an older build, never told: its start said enough
+            return 0
+        self.desk.system_message(case.id, queue_line(position, language_of(case.user_key)), TO_VILLAGER)
+        return 1
+
+    def _tell_joined(self, store: "Store", case: Case, language_of) -> int:
+        events = self.desk.events(case.id)
+        claim = next((event for event in reversed(events) if event.kind == "system" and event.text == CLAIMED_TEXT), None)
+        user = store.user(case.user_key)
+        if claim is None or user.extra.get("joined_told") == claim.id:
+            return 0
+        user.extra["joined_told"] = claim.id
+        user.extra.pop("queue_told", None)
+        store.save_user(user)
+        if any(event.kind == "adviser" and event.id > claim.id for event in events):
+            return 0  # their message came with the claim, signed 👩‍⚖️ 王律师：…
+        name = self.desk.display_name(case.adviser)
+        self.desk.system_message(case.id, text("adviser_joined", language_of(case.user_key), name=name), TO_VILLAGER)
+        return 1
+
     def relay(self, turn: "Turn", case: Case) -> None:
-        """Write down what the villager sent, for the advisers; tell them where they are in the queue now and then."""
+        """Write down what the villager sent, for the advisers (their place in the queue is told only when it
+        changes, by `tell_progress`, not after every message)."""
         incoming = turn.incoming
         media_kind = incoming.content if incoming.media or not incoming.text else None  # a captioned photo stays a photo
         self.desk.from_villager(case.id, incoming.text or "", media_kind, incoming.media)
         turn.effects.append(RELAY)
         turn.logged = {"decision": "relayed"}
-        if case.status == CLOSED or case.adviser:
-            return
-        last = turn.user.extra.get("queue_notice_at", 0)
-        if self.clock() - last >= QUEUE_NOTICE_EVERY:
-            turn.user.extra["queue_notice_at"] = self.clock()
-            position = self.desk.position(case.id)
-            turn.say(Reply(text("queue_position", turn.lang, position=str(position)), (_end_row(turn.lang),)))
 
     def end(self, turn: "Turn") -> None:
         case = self.desk.open_case_for(turn.user.key)

@@ -42,7 +42,16 @@ class Commands:
         turn.say(replies.welcome(self.conversation.faq, turn.lang))
 
     def _help(self, turn: "Turn", argument: str) -> None:
-        turn.say(Reply(text("help", turn.lang), (replies.human_row(turn.lang),)))
+        """How to use the bot, with a button for each thing a command does (typing the commands still works,
+        but villagers should not have to know them)."""
+        lang = turn.lang
+        other = "en" if lang != "en" else "zh"
+        rows = (
+            (Button(label("topics", lang), "topics"), replies.human_row(lang)[0]),
+            (Button(label("where", lang), "cmd:where"), Button("English" if other == "en" else "中文", f"lang:{other}")),
+            (Button(label("privacy", lang), "cmd:privacy"), Button(label("forget", lang), "cmd:forget")),
+        )
+        turn.say(Reply(text("help", lang), rows))
 
     def _topics(self, turn: "Turn", argument: str) -> None:
         turn.say(replies.topics(self.conversation.faq, turn.lang))
@@ -67,7 +76,8 @@ class Commands:
         turn.say(Reply(text("cancelled" if busy else "nothing_to_cancel", turn.lang)))
 
     def _privacy(self, turn: "Turn", argument: str) -> None:
-        turn.say(Reply(text("privacy", turn.lang, days=str(self.conversation.retention_days))))
+        days = str(self.conversation.retention_days)
+        turn.say(Reply(text("privacy", turn.lang, days=days), ((Button(label("forget", turn.lang), "cmd:forget"),),)))
 
     def _forget(self, turn: "Turn", argument: str) -> None:
         self.conversation.buttons.ask_forget(turn)

@@ -112,6 +112,20 @@ class Conversation:
             self._remember(turn)
         return Outcome(tuple(turn.replies), tuple(turn.effects))
 
+    def may_wait(self, incoming: Incoming, earlier: list[str]) -> bool:
+        """True when this message may wait for more of the villager's burst (`bot.core.bursts`): typed text, no
+        command, no danger (in it, or in it read with the fragments `earlier`), no button's number, and nothing
+        the bot is in the middle of (a flow, a question it asked, an adviser's case), where each message counts."""
+        message = (incoming.text or "").strip()
+        if incoming.action or incoming.content != "text" or incoming.media or not message or message.startswith("/"):
+            return False
+        user = self.store.user(incoming.user_key)
+        if user.flow or user.awaiting or self.desk.open_case_for(user.key) or self.desk.blocked(user.key)[0]:
+            return False
+        if not earlier and self._numbered_choice(user, message) is not None:
+            return False  # after a fragment, a digit is part of what is being typed ("欠了" / "3" / "个月")
+        return self.matcher.triage("\n".join(earlier + [message])) is None
+
     def answer_without_storage(self, incoming: Incoming) -> Outcome:
         """Storage is failing: still answer from the FAQ (reading needs no writes), say honestly that nothing
         was saved and no adviser can be reached here now, and mark the outcome `unsaved` for the channel."""
@@ -153,6 +167,10 @@ class Conversation:
             self.casework.remind_overdue(case, self.language_of(case.user_key))
         return len(cases)
 
+    def tell_case_progress(self) -> int:
+        """Tell waiting villagers a changed place in the queue, and who took their case (the relay's pass)."""
+        return self.casework.tell_progress(self.store, self.language_of)
+
     def _dispatch(self, turn: Turn) -> None:
         incoming = turn.incoming
         case = self.desk.open_case_for(turn.user.key)
@@ -175,7 +193,9 @@ class Conversation:
     def _remember(self, turn: Turn) -> None:
         incoming, user = turn.incoming, turn.user
         shown = incoming.text or (f"[button] {incoming.action}" if incoming.action else f"[{incoming.content}]")
-        self.store.log_message(user.key, "in", shown, **turn.logged)
+        for part in incoming.parts[:-1]:  # a burst read as one: each message as typed, the decision on the last
+            self.store.log_message(user.key, "in", part)
+        self.store.log_message(user.key, "in", incoming.parts[-1] if incoming.parts else shown, **turn.logged)
         for reply in turn.replies:
             self.store.log_message(user.key, "out", reply.text)
         options = [button.action for reply in turn.replies for button in reply.all_buttons()]
@@ -368,7 +388,7 @@ class Conversation:
         area, county = local.named_in(self, message)
         if area is None:
             turn.user.awaiting = "where"
-            turn.say(Reply(text("where_unknown", turn.lang)))
+            turn.say(Reply(text("where_unknown", turn.lang), (exit_row(turn.lang, "exit"),)))
             return
         turn.user.place, turn.user.awaiting = area, None
         if county is not None:

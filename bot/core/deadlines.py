@@ -310,7 +310,7 @@ _ASKING = {
     "ask": ("这件事是什么时候发生的（或者您什么时候知道的）？", "When did it happen (or when did you find out)?"),
     "examples": ("可以这样写：2025年5月3日、去年年底、三个月前。", "For example: 3 May 2025, May 2025, 3 months ago."),
     "vague": ("记不清具体哪天的，写个大概也行，比如「去年年底」。", "If you don't remember the day, the month is enough, e.g. May 2025."),
-    "leave": ("不想算了，发「退出」或 /cancel。", "To stop, send /cancel (or 退出)."),
+    "leave": ("不想算了，点「退出」或发「退出」。", "To stop, press Exit (or type 退出)."),
     "unclear": ("没看懂这个时间。", "I couldn't read that date."),
     "lunar": ("您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。"
               "请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",

@@ -3,7 +3,8 @@
 Button actions are the core's own small protocol, parsed back in
 `bot.core.conversation`:  intent:<id>, fb:up:<id>, fb:down:<id>, handoff,
 handoff:urgent, flowstart:<flow>, flow:<value>, deadline:<id>, group:<id>,
-more:<id> (「📖 详细说明」: the full answer behind the first, short bubble),
+more:<id> (「📖 详细说明」: the full answer behind the first, short bubble), bring:<id> (「要带什么」),
+basis:<id> (「法律依据」: every source),
 topics, lang:<zh|en>, forget:yes, forget:no, none[:<n>], flow:exit, exit, county:<id|none> (the county
 question before a handoff, `bot.core.local`).
 """
@@ -37,16 +38,35 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, l
     if intent.urgent:
         rows.append(human_row(lang, urgent=True))
     if intent.short is not None:
-        rows.append((Button(label("more", lang), f"more:{intent.id}"),))
+        rows.append(more_row(intent, lang))
     if intent.id == ELIGIBILITY_INTENT:
         rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
-    rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups if follow in faq]
+    # a follow-up that only asks for a person (我要找真人) would stand beside 🙋 找人工 / 🆘: the row below is that
+    rows += [(Button(faq[follow].title(lang), f"intent:{follow}"),) for follow in intent.follow_ups
+             if follow in faq and faq[follow].handoff != "start"]
     if intent.kind == "legal":
         rows.append(_feedback_row(intent, lang))
     if not intent.urgent and intent.handoff != "start":
         rows.append(human_row(lang))
+    return Reply(body, tuple(rows))
+
+
+def more_row(intent: Intent, lang: str, shown: str | None = None) -> tuple[Button, ...]:
+    """「📖 详细说明」「🎒 要带什么」「⚖️ 法律依据」 side by side, each where the intent has that content; `shown`
+    (more, bring or basis) is left out under the part it would show again."""
+    parts = [("more", True), ("bring", intent.bring is not None), ("basis", intent.kind == "legal" and bool(intent.sources))]
+    return tuple(Button(label(part, lang), f"{part}:{intent.id}") for part, has in parts if has and part != shown)
+
+
+def part_of_answer(intent: Intent, part: str, lang: str) -> Reply:
+    """What a 「要带什么」 or 「法律依据」 press shows, with the other parts' buttons and the way to a person."""
+    body = intent.bring(lang).strip() if part == "bring" else intent.basis_list(lang)
+    if part == "bring":
+        body = f"{label('bring', lang)}\n{body}\n\n{text('bring_more', lang)}"
+    rows = [row for row in (more_row(intent, lang, shown=part),) if row]
+    rows.append(human_row(lang, urgent=intent.urgent))
     return Reply(body, tuple(rows))
 
 
@@ -61,7 +81,7 @@ def with_local(body: str, local: str | None) -> str:
 
 def details(intent: Intent, lang: str, local: str | None = None) -> Reply:
     """「📖 详细说明」: the whole answer with every source and the full reminder; feedback and a person below it."""
-    rows: list[tuple[Button, ...]] = []
+    rows: list[tuple[Button, ...]] = [row for row in (more_row(intent, lang, shown="more"),) if row]
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
     if intent.kind == "legal":
@@ -86,6 +106,8 @@ def fallback(lang: str, again: bool, scope: str | None = None, closest: tuple[st
     if closest and scope != "other":
         body += f"\n{text('closest_topic', lang)}{closest[1]}"
         rows.append((Button(closest[1], f"intent:{closest[0]}"),))
+    if scope == "other":  # its text points to the topics
+        rows.append((Button(label("topics", lang), "topics"),))
     return Reply(f"{body}\n{text('danger_line', lang)}", tuple(rows))
 
 

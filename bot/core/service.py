@@ -4,7 +4,8 @@ The core blocks (SQLite, matching), so each message is handled on one worker
 thread: the event loop stays free for other chats, SQLite sees one writer,
 and messages are handled in the order they arrive (only short urgent
 bookkeeping, such as noting that a Telegram message went out, goes first).
-A message redelivered by its platform (same platform and message id) is
+Fragments typed in a burst wait a moment for the rest and are answered once
+(`bot.core.bursts`). A message redelivered by its platform (same platform and message id) is
 answered once only; a channel with an outbox (Telegram) writes the replies
 in the same transaction as that dedupe mark, so a crash can neither lose
 them nor have the message handled a second time.
@@ -13,6 +14,7 @@ them nor have the message handled a second time.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 import queue
@@ -23,6 +25,7 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Callable
 
+from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
 from bot.messages import Incoming, Outcome
 from bot.flows.engine import Flows
@@ -126,16 +129,33 @@ class CoreWorker(Executor):
             self._thread.join()
 
 
+@dataclasses.dataclass(frozen=True)
+class _Arrival:
+    """What became of a message on the worker: `number` counts arrivals (None for a duplicate); `outcome` is
+    None while it waits, stored as a fragment, for the rest of its burst."""
+
+    number: int | None
+    outcome: Outcome | None
+
+
+def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
+    """The fragments of a burst as one typed message from the same villager."""
+    return dataclasses.replace(incoming, text="\n".join(parts), action=None, content="text", media=None,
+                               message_id=None, parts=tuple(parts))
+
+
 class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
-    def __init__(self, conversation: Conversation, faq_dir: Path):
+    def __init__(self, conversation: Conversation, faq_dir: Path, burst_seconds: float = 0.0):
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
         # the advisers' canned replies: one copy for the Telegram group and the console, swapped by reload_faq
         self.templates = Templates.load(faq_dir / TEMPLATES_FILE)[0]
         self.store = conversation.store
         self._worker = CoreWorker()
+        self._arrivals = itertools.count(1)  # numbered on the worker thread, so in the order messages are stored
+        self.bursts = Bursts(burst_seconds)
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
 
     @classmethod
@@ -150,35 +170,87 @@ class ChatService:
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
         desk = HandoffDesk(store.db, clock)
+        hours = OfficeHours.parse(settings.office_hours, settings.timezone)
         conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
-                                    hours=OfficeHours.parse(settings.office_hours), counties=counties)
-        return cls(conversation, settings.faq_dir)
+                                    hours=hours, today=hours.today, counties=counties)
+        return cls(conversation, settings.faq_dir, settings.burst_seconds)
 
-    async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None) -> Outcome:
-        """The core's answer to `incoming`. `record`, if given, is called with it on the worker thread inside the
-        same transaction (a channel's outbox writes what it will send), see `_handle_once`."""
+    async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
+                     received: Callable[[], None] | None = None) -> Outcome:
+        """The core's answer to `incoming`: empty for a fragment whose burst a later message answers. `record`,
+        if given, is called with the answer on the worker thread inside the transaction that keeps it (a
+        channel's outbox writes what it will send). `received`, if given, is called as soon as the message is
+        queued on the worker, in order: a channel that passes a villager's messages one at a time passes the
+        next one then, rather than after the answer, so a burst can be read together."""
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self._worker, self._handle_once, incoming, record)
+        arriving = loop.run_in_executor(self._worker, self._arrive, incoming, record)
+        if received is not None:
+            received()
+        arrival = await arriving
+        outcome = arrival.outcome
+        if arrival.number is not None:
+            self.bursts.arrived(incoming.user_key, arrival.number, waits=outcome is None)
+        if outcome is None:
+            if not await self.bursts.last_of_burst(incoming.user_key, arrival.number):
+                return Outcome(())
+            outcome = await loop.run_in_executor(self._worker, self._answer_burst, incoming, record)
         if outcome.effects:
             for listener in self.effect_listeners:
                 listener(outcome)
         return outcome
 
-    def _handle_once(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None) -> Outcome:
-        """Handle a message unless it was handled before; the dedupe mark, the core's changes (state, transcript,
-        cases) and what `record` writes commit together or not at all. So after a crash a redelivered message is
-        either new (nothing of it was kept) or answered already, with its replies waiting in the outbox."""
+    def _arrive(self, incoming: Incoming, record: Callable[[Outcome], None] | None) -> _Arrival:
+        """Claim a message (a redelivery is answered once), then keep it as a fragment of a burst or handle it
+        now, with the fragments before it. The dedupe mark, the fragment or the core's changes (state,
+        transcript, cases) and what `record` writes commit together or not at all: after a crash a redelivered
+        message is new (nothing of it was kept), a fragment still waiting, or answered, its replies in the outbox."""
+        number = next(self._arrivals)
         try:
             with self.store.db.atomic():
-                key = f"{incoming.platform}:{incoming.message_id}"
-                if incoming.message_id and not self.store.claim_message(key, incoming.user_key):
+                key = f"{incoming.platform}:{incoming.message_id}" if incoming.message_id else None
+                if key and not self.store.claim_message(key, incoming.user_key):
+                    if self.store.fragment_waiting(key):  # stored, then the process stopped: wait for more again
+                        return _Arrival(number, None)
                     log.info("duplicate %s message ignored", incoming.platform)
+                    return _Arrival(None, Outcome(()))
+                earlier = self.store.fragments(incoming.user_key)
+                if self.bursts.window > 0 and self.conversation.may_wait(incoming, earlier):
+                    self.store.add_fragment(incoming.user_key, incoming.text.strip(), key)
+                    return _Arrival(number, None)
+                outcome = self._with_fragments(incoming)
+                if record is not None:
+                    record(outcome)
+                return _Arrival(number, outcome)
+        except sqlite3.OperationalError as error:  # disk full, file unwritable, locked past the timeout
+            log.error("storage failed (%s); answering without saving", error)
+            return _Arrival(number, self.conversation.answer_without_storage(incoming))
+
+    def _with_fragments(self, incoming: Incoming) -> Outcome:
+        """A message that does not wait, with the fragments typed just before it: typed text (an emergency) is
+        read together with them; a button, a command or a photo comes after their answer."""
+        earlier = self.store.take_fragments(incoming.user_key)
+        if not earlier:
+            return self.conversation.handle(incoming)
+        message = (incoming.text or "").strip()
+        if incoming.content == "text" and not incoming.action and message and not message.startswith("/"):
+            return self.conversation.handle(_read_as_one(incoming, earlier + [message]))
+        first = self.conversation.handle(_read_as_one(incoming, earlier))
+        then = self.conversation.handle(incoming)
+        return Outcome(first.replies + then.replies, first.effects + then.effects)
+
+    def _answer_burst(self, incoming: Incoming, record: Callable[[Outcome], None] | None) -> Outcome:
+        """The window closed after `incoming`: answer every fragment waiting, as one message (nothing, when a
+        message in between took them, or the villager used /forget)."""
+        try:
+            with self.store.db.atomic():
+                parts = self.store.take_fragments(incoming.user_key)
+                if not parts:
                     return Outcome(())
-                outcome = self.conversation.handle(incoming)
+                outcome = self.conversation.handle(_read_as_one(incoming, parts))
                 if record is not None:
                     record(outcome)
                 return outcome
-        except sqlite3.OperationalError as error:  # disk full, file unwritable, locked past the timeout
+        except sqlite3.OperationalError as error:
             log.error("storage failed (%s); answering without saving", error)
             return self.conversation.answer_without_storage(incoming)
 

@@ -10,22 +10,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "welcome": {
         "zh": "您好，我是「明白」，村里的法律明白人助手。\n"
               "您可以直接打字问我法律问题，比如：工钱被拖欠、被骗了、邻居占地、家暴、老人没人赡养、离婚、借钱不还。\n"
-              "我会告诉您该找谁、去哪里、带什么。需要真人帮忙，随时点「找人工」或发 /human。\n"
+              "我会告诉您该找谁、去哪里、带什么。需要真人帮忙，随时点「🙋 找人工」。\n"
               "免费法律咨询热线：12348。\n\n也可以点下面的话题：",
         "en": "Hello, I am Mingbai, the village law helper.\n"
               "Type your legal question in your own words — unpaid wages, a scam, a neighbour's wall, domestic violence, "
               "an elderly parent nobody supports, divorce, a debt. I will tell you whom to call, where to go and what to bring. "
-              "For a real person, press \"Talk to a person\" or send /human at any time.\n"
+              "For a real person, press \"Talk to a person\" at any time.\n"
               "Free legal advice hotline: 12348.\n\nOr pick a topic:",
     },
     "help": {
-        "zh": "怎么用：直接打字说您的事，说得越具体越好。\n"
-              "/topics 按话题浏览常见问题\n/human 找真人顾问\n/where 告诉我您在哪个县、乡镇\n"
-              "/lang 切换语言 中文/English\n/cancel 退出当前的问答\n/privacy 我们保存什么\n/forget 删除我的全部记录\n"
+        "zh": "怎么用：直接打字说您的事，说得越具体越好；也可以点下面的按钮。\n"
               "紧急情况请直接打110；免费法律咨询打12348。",
-        "en": "How to use: type your problem in your own words; the more specific, the better.\n"
-              "/topics browse common questions\n/human talk to a human adviser\n/where tell me your county or township\n"
-              "/lang switch 中文/English\n/cancel leave the current questions\n/privacy what we store\n/forget delete all my data\n"
+        "en": "How to use: type your problem in your own words, the more specific the better; or press a button below.\n"
               "In an emergency call 110; free legal advice: 12348.",
     },
     "topics": {"zh": "请选择话题：", "en": "Choose a topic:"},
@@ -51,10 +47,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "fallback_other": {
         "zh": "不好意思，这个我帮不上忙：我是法律明白人助手，只回答法律方面的问题，"
               "比如工钱被拖欠、被骗了、邻居纠纷、家暴、赡养老人、离婚、借钱不还、法律援助。\n"
-              "有法律上的事，直接打字告诉我；发 /topics 看常见问题；也可以拨打12348免费法律咨询。",
+              "有法律上的事，直接打字告诉我；点「📚 按话题看」看常见问题；也可以拨打12348免费法律咨询。",
         "en": "Sorry, I can't help with that: I am a legal helper and answer legal questions only, such as unpaid wages, "
               "scams, neighbour disputes, domestic violence, support for elderly parents, divorce, debts and legal aid.\n"
-              "Tell me about any legal trouble, send /topics for common questions, or call 12348 for free legal advice.",
+              "Tell me about any legal trouble, press \"Browse topics\" for common questions, or call 12348 for free legal advice.",
     },
     "closest_topic": {"zh": "最接近的话题：", "en": "The closest topic:"},
     "danger_line": {
@@ -95,12 +91,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancelled": {"zh": "好的，已退出。还有什么可以直接问我。", "en": "OK, stopped. Ask me anything else."},
     "nothing_to_cancel": {"zh": "现在没有进行中的问答。直接打字问我就行。", "en": "Nothing to cancel. Just type your question."},
     "privacy": {
-        "zh": "我们保存：您发来的文字和机器人的回复（手机号、身份证号、银行卡号会被遮盖）、您点的「有帮助/没帮助」、"
-              "您选的语言和所在地区、转人工的记录。这些只用于回答您和改进服务，保存{days}天后自动删除。\n"
-              "发送 /forget 可以随时删除您的全部记录。",
-        "en": "We store: your messages and the bot's replies (phone, ID-card and bank-card numbers are masked), "
-              "your helpful/not-helpful votes, your language and area, and handoff records. They are used only to answer you "
-              "and improve the service, and are deleted automatically after {days} days.\nSend /forget to delete all of it at any time.",
+        "zh": "我们保存：\n"
+              "1. 您发来的文字和机器人的回复（手机号、身份证号、银行卡号会被遮盖）、您点的「有帮助/没帮助」："
+              "{days}天后自动删除。\n"
+              "2. 转人工的记录（您和顾问说的话、顾问的备注和小结、您的评分）和您选的语言、所在地区："
+              "不会自动删除，一直保存到您自己删除。\n"
+              "这些只用于回答您和改进服务。点下面的「删除我的全部记录」可以随时删除：对话全部删掉，"
+              "转人工的记录只留下不带内容、和您无关的统计数字。",
+        "en": "We store:\n"
+              "1. Your messages and the bot's replies (phone, ID-card and bank-card numbers are masked) and your "
+              "helpful/not-helpful votes: deleted automatically after {days} days.\n"
+              "2. Handoff records (what you and the advisers wrote, their notes and summary, your rating) and your "
+              "language and area: not deleted automatically; kept until you delete them.\n"
+              "All of it is used only to answer you and improve the service. Press \"Delete all my data\" below to "
+              "delete it at any time: the conversation goes, and of your handoffs only figures without their content, "
+              "not linked to you, remain.",
     },
     "forget_confirm": {
         "zh": "确定要删除您在这里的全部记录吗？删除后无法恢复。",
@@ -114,8 +119,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "where_set": {"zh": "好的，记住了：{area}。之后会告诉您附近办事的地方。", "en": "Got it: {area}. I will point you to offices near you."},
     "where_unknown": {
-        "zh": "没找到这个地方。请写县（区、市）的名字，比如「犍为县」。发 /cancel 退出。",
-        "en": "I couldn't find that place. Please write the county name, e.g. 犍为县. Send /cancel to stop.",
+        "zh": "没找到这个地方。请写县（区、市）的名字，比如「犍为县」；不想说就点「退出」。",
+        "en": "I couldn't find that place. Please write the county name, e.g. 犍为县, or press Exit.",
     },
     "county_ask": {
         "zh": "请问您在哪个县（区、市）？选一下，我把您的求助转给当地的法律顾问。",
@@ -126,9 +131,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Tell me your county or district (send /where) and I can tell you where your local legal aid centre is.",
     },
     "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
-    "queue_position": {"zh": "您前面还有{position}位（包括您），请稍等。", "en": "You are number {position} in the queue."},
-    "in_case": {"zh": "您正在和人工顾问对话，直接打字就能发给顾问；发 /end 结束对话。",
-                "en": "You are talking with a human adviser: just type to reach them; send /end to finish."},
+    "queue_next": {"zh": "您排在第1位，下一个就轮到您。", "en": "You are next in the queue."},
+    "queue_position": {"zh": "您排在第{position}位，前面还有{ahead}位，请稍等。",
+                       "en": "You are number {position} in the queue ({ahead} ahead of you)."},
+    "adviser_joined": {"zh": "👩‍⚖️ {name}已经接手您的问题，会在这里回复您。",
+                       "en": "👩‍⚖️ {name} has taken your question and will reply here."},
     "end_button": {"zh": "结束人工对话", "en": "End the conversation"},
     "no_case": {"zh": "现在没有进行中的人工对话。", "en": "There is no conversation with an adviser to end."},
     "case_closed": {
@@ -160,9 +167,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "OK, your request for a person is withdrawn. No adviser had replied yet, so there is nothing to rate. "
               "Ask me anything else; if it is urgent, call 12348.",
     },
+    "bring_more": {"zh": "以上是回答里提到的材料；具体要哪些，以您去的部门说的为准。",
+                   "en": "These are the papers the answer mentions; the office you go to says what it needs."},
     "flow_left": {"zh": "（刚才的问答已经退出了。）", "en": "(I have left the earlier questions.)"},
-    "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；发 /cancel 退出。）",
-                    "en": "(Your earlier questions are still open: answer above to continue, or send /cancel.)"},
+    "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；点「退出」离开。）",
+                    "en": "(Your earlier questions are still open: answer above to continue, or press Exit.)"},
 }
 
 #: What advisers see for the emergency a villager signalled (their card, the console's queue).
@@ -173,6 +182,8 @@ DANGER_LABELS = {
 
 BUTTONS: dict[str, dict[str, str]] = {
     "more": {"zh": "📖 详细说明", "en": "📖 Full details"},
+    "bring": {"zh": "🎒 要带什么", "en": "🎒 What to bring"},
+    "basis": {"zh": "⚖️ 法律依据", "en": "⚖️ Legal basis"},
     "helpful": {"zh": "👍 有帮助", "en": "👍 Helpful"},
     "not_helpful": {"zh": "👎 没帮助", "en": "👎 Not helpful"},
     "human": {"zh": "🙋 找人工", "en": "🙋 Talk to a person"},
@@ -184,6 +195,9 @@ BUTTONS: dict[str, dict[str, str]] = {
     "no_forget": {"zh": "不删了", "en": "No, keep"},
     "exit": {"zh": "退出", "en": "Exit"},
     "county_unsure": {"zh": "不清楚 / 其他地方", "en": "Not sure / elsewhere"},
+    "where": {"zh": "📍 告诉我您在哪个县", "en": "📍 Tell me your county"},
+    "privacy": {"zh": "🔒 我们保存什么", "en": "🔒 What we store"},
+    "forget": {"zh": "🗑️ 删除我的全部记录", "en": "🗑️ Delete all my data"},
 }
 
 

@@ -4,7 +4,8 @@ Events are in SQLite (pending) before the relay touches them, so a crash or a
 failed send only delays them. Each event is retried with exponential backoff
 and, after `MAX_ATTEMPTS`, marked failed and reported to the advisers. Events
 of one case go out in order: a later one waits while an earlier one is
-pending. The relay also tells villagers whose case waited too long.
+pending. The relay also tells villagers whose case waited too long, whose
+place in the queue changed, or whose case an adviser took.
 
 Channels register how to reach a villager (`add_villager_channel`); adviser
 surfaces such as the Telegram advisers' group register as `AdviserDesk`s. The
@@ -79,6 +80,7 @@ class Relay:
         reminded = await self.service.call(self.service.conversation.remind_overdue, self.handoff_timeout)
         if reminded:
             log.info("handoff: %d waiting case(s) passed the timeout", reminded)
+        await self.service.call(self.service.conversation.tell_case_progress)
         await self._deliver_to_villagers()
         await self._deliver_to_advisers()
 

@@ -43,6 +43,16 @@ def _core_tables(db: Database) -> None:
     db["processed"].create({"key": str, "user_key": str, "created_at": float}, pk="key", if_not_exists=True)
 
 
+@core(name="fragments")
+def _core_fragments(db: Database) -> None:
+    """Messages typed in a burst, stored as they arrive and read together once the villager stops typing
+    (`bot.core.bursts`); a row lives only until its burst is answered."""
+    db["fragments"].create({"id": int, "user_key": str, "message_key": str, "text": str, "created_at": float},
+                           pk="id", if_not_exists=True)
+    db["fragments"].create_index(["user_key", "id"], if_not_exists=True)
+    db["fragments"].create_index(["message_key"], if_not_exists=True)
+
+
 @cases(name="initial_tables")
 def _case_tables(db: Database) -> None:
     db["cases"].create(

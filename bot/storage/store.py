@@ -127,6 +127,28 @@ class Store:
             {"user_key": user_key, "intent": intent, "helpful": int(helpful), "created_at": time.time()}
         )
 
+    # --- fragments typed in a burst (bot.core.bursts) -----------------------------------------
+
+    def add_fragment(self, user_key: str, text: str, message_key: str | None) -> None:
+        """Keep a fragment until its burst is answered; inside the caller's transaction, with its dedupe mark."""
+        self.db.execute("insert into fragments (user_key, message_key, text, created_at) values (?, ?, ?, ?)",
+                        [user_key, message_key, redact(text), time.time()])
+
+    def fragments(self, user_key: str) -> list[str]:
+        """The fragments waiting to be read, oldest first."""
+        rows = self.db.execute("select text from fragments where user_key = ? order by id", [user_key])
+        return [text for (text,) in rows]
+
+    def take_fragments(self, user_key: str) -> list[str]:
+        """The fragments waiting, oldest first, and none left: they are being answered (in the caller's transaction)."""
+        texts = self.fragments(user_key)
+        self.db.execute("delete from fragments where user_key = ?", [user_key])
+        return texts
+
+    def fragment_waiting(self, message_key: str) -> bool:
+        """True when this message was stored as a fragment and not answered yet (a redelivery after a restart)."""
+        return self.db["fragments"].count_where("message_key = ?", [message_key]) > 0
+
     # --- duplicates and deletion -----------------------------------------------------------
 
     def first_time(self, key: str, user_key: str) -> bool:
@@ -148,7 +170,7 @@ class Store:
     def forget(self, user_key: str) -> None:
         """Delete everything stored about one villager (/forget)."""
         with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback", "processed"):
+            for table in ("messages", "unanswered", "feedback", "processed", "fragments"):
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
 
@@ -161,7 +183,7 @@ class Store:
         """Everything stored about one villager, for `mingbai export` (their right to see it)."""
         user = self.user(user_key)
         tables = {}
-        for table in ("messages", "unanswered", "feedback"):
+        for table in ("messages", "unanswered", "feedback", "fragments"):
             tables[table] = list(self.db.query(f"select * from {table} where user_key = ? order by id", [user_key]))
         return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "county": user.county, "flow": user.flow,
                          "last_intent": user.last_intent, "awaiting": user.awaiting, "extra": user.extra}, **tables}
@@ -171,7 +193,7 @@ class Store:
         cutoff = time.time() - days * 86400
         removed = 0
         with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback", "processed"):
+            for table in ("messages", "unanswered", "feedback", "processed", "fragments"):
                 removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff]).rowcount
             # the state of a villager silent for that long still holds their last question: it goes too
             removed += self.db.execute("update users set extra = null where updated_at < ? and extra is not null",

@@ -50,14 +50,18 @@ class ChatOrder(BaseUpdateProcessor):
 
     PTB starts one task per update in the order updates arrive, and each task reaches
     `do_process_update` before its first pause, so chaining each chat's updates here keeps
-    their order without holding other chats up. It is also the one place that sees every
-    update finish, whichever handler stopped it or failed, so it calls `on_done` there
-    (the inbox marks the update handled); an update interrupted by a crash is not marked.
+    their order without holding other chats up. A chat's next update starts when the one
+    before has finished, or earlier when its handler calls `release` (the core has queued the
+    villager's message, so the next cannot overtake it, and a burst of fragments can be read
+    together while the first waits). It is also the one place that sees every update finish,
+    whichever handler stopped it or failed, so it calls `on_done` there (the inbox marks the
+    update handled); an update interrupted by a crash is not marked.
     """
 
     def __init__(self, max_concurrent_updates: int = 256, on_done=None):
         super().__init__(max_concurrent_updates)
         self._last: dict[int, asyncio.Future] = {}
+        self._turns: dict[int, asyncio.Future] = {}  # update id -> its chat's next update may start
         self.on_done = on_done  # async (update), once the Application has finished with it
 
     async def do_process_update(self, update: object, coroutine) -> None:
@@ -67,6 +71,8 @@ class ChatOrder(BaseUpdateProcessor):
         mine = asyncio.get_running_loop().create_future()
         if key is not None:
             self._last[key] = mine
+        if isinstance(update, Update):
+            self._turns[update.update_id] = mine
         try:
             if previous is not None:
                 await previous
@@ -74,9 +80,18 @@ class ChatOrder(BaseUpdateProcessor):
             await self._done(update)
         finally:
             coroutine.close()  # no-op once awaited; silences "never awaited" if we were cancelled while waiting
-            mine.set_result(None)
+            if isinstance(update, Update):
+                self._turns.pop(update.update_id, None)
+            if not mine.done():
+                mine.set_result(None)
             if key is not None and self._last.get(key) is mine:
                 del self._last[key]
+
+    def release(self, update: Update) -> None:
+        """The chat's next update may start now: this one's message is queued in the core."""
+        turn = self._turns.get(update.update_id)
+        if turn is not None and not turn.done():
+            turn.set_result(None)
 
     async def _done(self, update: object) -> None:
         try:
@@ -111,8 +126,8 @@ class RecentIds:
 class VillagerChannel:
     """Hands villagers' updates to the core and queues what it says in the outbox; ignores the advisers' groups."""
 
-    def __init__(self, settings: Settings, shared: TelegramParts):
-        self.service, self.shared = shared.service, shared
+    def __init__(self, settings: Settings, shared: TelegramParts, order: ChatOrder):
+        self.service, self.shared, self.order = shared.service, shared, order
         self.settings = settings
         self.seen = RecentIds()
 
@@ -134,7 +149,7 @@ class VillagerChannel:
         def record(outcome: Outcome) -> None:  # on the core's worker, inside the transaction of the answer
             self.shared.outbox.add(chat.id, thread, to_calls(outcome.replies))
 
-        outcome = await self.service.handle(incoming, record=record)
+        outcome = await self.service.handle(incoming, record=record, received=lambda: self.order.release(update))
         if any(effect.kind == "unsaved" for effect in outcome.effects):  # storage down: no outbox, send directly
             await send_outcome(context.bot, chat.id, outcome, thread)
         elif outcome.replies:
@@ -201,7 +216,7 @@ def build_application(settings: Settings, service: "ChatService") -> Application
     outbox = Outbox(service.store.db)
     shared = TelegramParts(service, Inbox(service.store.db), outbox, Sender(application.bot, service, outbox))
     application.bot_data[PARTS] = shared
-    channel = VillagerChannel(settings, shared)
+    channel = VillagerChannel(settings, shared, order)
     shared.sender.on_undeliverable = channel.undeliverable
     order.on_done = lambda update: service.call(shared.inbox.done, update.update_id)  # handled: marked in the inbox
     application.add_handler(TypeHandler(Update, channel.on_update))

@@ -12,6 +12,8 @@ A pushed message is written to the transcript before it is queued, numbered by
 when it was written, so after a restart the queue is rebuilt from the
 transcript with the same numbers and a page that reconnects still gets what it
 missed. `/forget` empties the villager's queue and everything kept in memory.
+A quick exit (快速离开) keeps the conversation off the page from then on: it
+stays stored, for advisers and for /export, but a reopened page starts empty.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from aiohttp import web
 
 from bot.channels.webchat.limits import VillagerLimits
 from bot.channels.webchat.live import KEEP_SECONDS, MAX_QUEUED, LiveLines
-from bot.channels.webchat.routes import add_routes
+from bot.channels.webchat.routes import DEFAULT_QUICK_EXIT, add_routes
 from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
 
@@ -32,6 +34,7 @@ PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first
 REMEMBERED_ANSWERS = 2000  # enough for retries, which come within minutes
 HISTORY_LIMIT = 100
+HIDDEN_BEFORE = "web_hidden_before"  # UserState.extra: the page shows nothing older (a quick exit)
 PUSHED = "pushed"  # the transcript's `decision` for a message pushed to the villager (an adviser's), not a reply
 
 
@@ -202,10 +205,25 @@ class WebChat:
                 found[user_key].append((text, created_at))
         return {key.split(":", 1)[1]: list(reversed(pushes)) for key, pushes in found.items() if pushes}
 
+    async def leave(self, user_id: str) -> None:
+        """快速离开: from now on a reopened page shows nothing said before; nothing is deleted."""
+        self._seen.pop(user_id, None)
+        await self._run(self._hide_before, f"{PLATFORM}:{user_id}", time.time())
+
+    def _hide_before(self, user_key: str, moment: float) -> None:
+        store = self.service.store
+        if store.count("users", "key = ?", [user_key]):  # a villager who never wrote has nothing to hide
+            user = store.user(user_key)
+            user.extra[HIDDEN_BEFORE] = moment
+            store.save_user(user)
+
     async def history(self, user_id: str) -> dict:
-        """This villager's conversation, for a page that was just (re)loaded."""
+        """This villager's conversation, for a page that was just (re)loaded (since a quick exit, if any:
+        `hidden` says that older messages were left out)."""
         key = f"{PLATFORM}:{user_id}"
-        rows, lang, seq = await self._run(self._read_history, key)
+        rows, lang, seq, hidden_before = await self._run(self._read_history, key)
+        shown = [row for row in rows if row["created_at"] > hidden_before]
+        hidden, rows = len(shown) < len(rows), shown
         if not rows:  # new, or used /forget: keep nothing about them in memory either
             self._seen.pop(user_id, None)
         memory = self._seen.get(user_id) or {"labels": {}, "tail": []}
@@ -223,14 +241,17 @@ class WebChat:
         if tail and len(messages) >= len(tail) and all(m["from"] == "bot" for m in messages[-len(tail):]):
             for message, remembered in zip(messages[-len(tail):], tail):
                 message["buttons"] = remembered["buttons"]
-        return {"messages": messages, "lang": lang, "seq": seq}
+        return {"messages": messages, "lang": lang, "seq": seq, "hidden": hidden}
 
-    def _read_history(self, user_key: str) -> tuple[list[dict], str, int]:
-        """The transcript, the language, and the number of the newest push in it (see `push`)."""
+    def _read_history(self, user_key: str) -> tuple[list[dict], str, int, float]:
+        """The transcript, the language, the number of the newest push in it (see `push`), and the moment of
+        the last quick exit (0: none)."""
         store = self.service.store
         newest = next(store.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
                                        [user_key, PUSHED]))[0]
-        return store.transcript(user_key, HISTORY_LIMIT), self._language(user_key), push_number(newest or 0)
+        hidden_before = float(store.user(user_key).extra.get(HIDDEN_BEFORE, 0))
+        return (store.transcript(user_key, HISTORY_LIMIT), self._language(user_key), push_number(newest or 0),
+                hidden_before)
 
     async def close(self) -> None:
         await self.lines.close()
@@ -239,12 +260,13 @@ class WebChat:
 WEB_CHAT = web.AppKey("web_chat", WebChat)
 
 
-def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str, int] | None = None) -> WebChat:
+def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str, int] | None = None,
+                   quick_exit_url: str = DEFAULT_QUICK_EXIT) -> WebChat:
     """Add the chat page and its API to `app`; the returned WebChat is also stored under `WEB_CHAT`.
-    `limits` overrides the default message limits (see `limits`)."""
+    `limits` overrides the default message limits (see `limits`); 快速离开 leads to `quick_exit_url`."""
     chat = WebChat(service, limits)
     app[WEB_CHAT] = chat
-    add_routes(app, chat)
+    add_routes(app, chat, quick_exit_url)
 
     async def restore(_app: web.Application) -> None:
         await chat.restore_queues()

@@ -9,6 +9,8 @@ as is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import re
 import secrets
@@ -111,7 +113,10 @@ def _after(request: web.Request) -> int:
     return int(value) if value.isdigit() and len(value) < 20 else 0
 
 
-def add_routes(app: web.Application, chat: "WebChat") -> None:
+DEFAULT_QUICK_EXIT = "https://www.baidu.com/"
+
+
+def add_routes(app: web.Application, chat: "WebChat", quick_exit_url: str = DEFAULT_QUICK_EXIT) -> None:
     page = (STATIC / "chat.html").read_bytes()
 
     def page_response(request: web.Request, body: bytes) -> web.Response:
@@ -152,6 +157,20 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
             return refuse(error)
         return web.json_response(await chat.answer(user_id, **message, county=bound_county(request)))
 
+    async def leave(request: web.Request) -> web.Response:
+        """快速离开. The page sends it as a beacon, which carries no custom header: its Origin must be ours."""
+        from_page = request.headers.get(CSRF_HEADER) == "1" or (request.headers.get("Origin") and _same_site(request))
+        user_id = villager(request)
+        if not from_page:
+            return refuse(Refused(403, OTHER_SITE))
+        if user_id is not None:
+            await chat.leave(user_id)
+        return web.json_response({"ok": True})
+
+    async def away(request: web.Request) -> web.Response:
+        """Where 快速离开 lands: straight on to a neutral site, leaving no chat page in the tab's history."""
+        raise web.HTTPSeeOther(quick_exit_url, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
     async def get_history(request: web.Request) -> web.Response:
         user_id = villager(request)
         if user_id is None:
@@ -173,6 +192,13 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=BODY_LIMIT)
         await ws.prepare(request)
         chat.lines.attach(user_id, ws)
+        answering: set[asyncio.Task] = set()
+
+        async def answer(message: dict) -> None:
+            reply = await chat.answer(user_id, **message, county=bound_county(request))
+            with contextlib.suppress(ConnectionError):  # the page went away: it asks again over HTTP, same id
+                await ws.send_json({"type": "replies", "id": message["message_id"], **reply})
+
         try:
             for message in chat.lines.pending(user_id, _after(request)):
                 await ws.send_json(message)
@@ -189,15 +215,21 @@ def add_routes(app: web.Application, chat: "WebChat") -> None:
                     sent_id = data.get("id") if isinstance(data, dict) else None
                     await ws.send_json({"type": "error", "id": sent_id, "error": reason})
                     continue
-                answer = await chat.answer(user_id, **message, county=bound_county(request))
-                await ws.send_json({"type": "replies", "id": message["message_id"], **answer})
+                # Answered side by side, so the next message is read while this one waits for the rest of a
+                # burst; tasks start in the order made and each reaches the core's queue in its first step.
+                task = asyncio.create_task(answer(message))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
         finally:
             chat.lines.detach(user_id, ws)
+            await asyncio.gather(*answering, return_exceptions=True)
         return ws
 
     app.router.add_get("/", show_page)
     app.router.add_get(r"/c/{county:[a-z][a-z0-9_-]{1,31}}/", show_county_page)
     app.router.add_post("/api/message", post_message)
+    app.router.add_post("/api/leave", leave)
+    app.router.add_get("/away", away)
     app.router.add_get("/api/history", get_history)
     app.router.add_get("/api/poll", poll)
     app.router.add_get("/ws", socket)

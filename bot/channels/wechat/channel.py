@@ -55,6 +55,10 @@ def setup_wechat(app: web.Application, service: ChatService, settings: Settings 
     config = settings if isinstance(settings, WeChatSettings) else WeChatSettings.from_settings(settings)
     if not config.token:
         return None
+    if service.bursts.window >= config.reply_seconds:
+        log.warning("wechat: MINGBAI_BURST_SECONDS (%.1f) is not below MINGBAI_WECHAT_REPLY_SECONDS (%.1f): answers "
+                    "will go through the customer-service API instead of the passive reply", service.bursts.window,
+                    config.reply_seconds)
     channel = WeChatChannel(service, config)
     channel.mount(app)
     return channel

@@ -87,10 +87,11 @@ async def running_with_advisers(settings: Settings, budget=None):
 
 
 @contextlib.asynccontextmanager
-async def bot_process(fake: FakeTelegram, data_dir: Path, log_file: Path):
-    """`python -m bot.cli run` in a subprocess, talking to `fake`; killed at exit if the test left it running."""
+async def bot_process(fake: FakeTelegram, data_dir: Path, log_file: Path, burst_seconds: float = 0):
+    """`python -m bot.cli run` in a subprocess, talking to `fake`; killed at exit if the test left it running.
+    Each message is answered at once unless `burst_seconds` sets the burst window."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MINGBAI_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_BASE_URL=fake.base_url,
+    env.update(MINGBAI_BURST_SECONDS=str(burst_seconds), TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_BASE_URL=fake.base_url,
                TELEGRAM_BASE_FILE_URL=fake.base_file_url, MINGBAI_DATA_DIR=str(data_dir),
                MINGBAI_FAQ_DIR=str(ROOT / "faq"), MINGBAI_WEB_PORT=str(free_port()), PYTHONPATH=str(ROOT))
     with log_file.open("ab") as log:

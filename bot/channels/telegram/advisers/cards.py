@@ -230,7 +230,8 @@ def stats_text(figures: dict) -> str:
     return "\n".join([
         "📊 <b>今天 today</b>",
         f"咨询 questions {today['questions']} · 转人工 handoffs {today['handoffs']}",
-        f"等待 waiting {today['waiting']} · 处理中 claimed {today['claimed']} · 今日结案 closed {today['closed']}",
+        f"等待 waiting {today['waiting']} · 处理中 claimed {today['claimed']} · 今日结案 closed {today['closed']} · "
+        f"撤回 withdrawn {today['withdrawn']}",
         f"近 {figures['days']} 天：认领中位 {figures['median_minutes_to_claim'] or '—'} 分钟 · "
         f"结案中位 {figures['median_minutes_to_close'] or '—'} 分钟 · "
         f"满意度 {figures['satisfaction_average'] or '—'}/5",

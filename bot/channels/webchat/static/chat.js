@@ -7,15 +7,26 @@ const T = {
     title: "明白 · 法律小帮手", note: "免费法律常识，不代替律师。遇到危险请马上打 110。",
     placeholder: "在这里打字提问…", send: "发送", other: "English",
     offline: "网络不稳，正在重新连接…", failed: "没发出去，请检查网络。", retry: "再发一次",
-    loadFailed: "打不开聊天记录，请检查网络后刷新页面。"
+    loadFailed: "打不开聊天记录，请检查网络后刷新页面。",
+    sending: "发送中…", delivered: "已送达", leave: "快速离开",
+    hidden: "之前的对话已经从这个页面上拿掉了（顾问那边还保存着）。要彻底删除，请点下面的按钮。",
+    forget: "🗑️ 删除我的全部记录"
   },
   en: {
     title: "Mingbai · legal helper", note: "Free legal information, not a lawyer. In danger, call 110 now.",
     placeholder: "Type your question here…", send: "Send", other: "中文",
     offline: "Connection unstable, reconnecting…", failed: "Not sent. Please check your connection.",
-    retry: "Send again", loadFailed: "Could not load the conversation. Check your connection and reload."
+    retry: "Send again", loadFailed: "Could not load the conversation. Check your connection and reload.",
+    sending: "Sending…", delivered: "Delivered", leave: "Quick exit",
+    hidden: "The earlier conversation was taken off this page (advisers still have it). To delete it for good, press the button below.",
+    forget: "🗑️ Delete all my data"
   }
 };
+
+// 快速离开 goes here at once, replacing this page in the tab's history (Back does not return to the chat);
+// the server sends it on to a neutral site (MINGBAI_QUICK_EXIT_URL).
+const AWAY = "/away";
+const LEFT = "mingbai_left";  // set by a quick exit, until the server has hidden the conversation
 
 const state = { lang: "zh", seq: 0, ws: null, failures: 0, polling: false, waiting: new Map() };
 const $ = (id) => document.getElementById(id);
@@ -53,10 +64,17 @@ function show(node, scrollToStart) {
   return node;
 }
 
-function addMine(text) {
+function addMine(text, sending) {
   const node = el("div", "msg me");
   node.appendChild(el("div", "bubble", text));
+  if (sending) node.appendChild(el("div", "state", t("sending")));
   return show(node, false);
+}
+
+// 发送中… at once, 已送达 when the server has the message (also for a piece it reads with the next one).
+function setState(node, key) {
+  const line = node && node.querySelector(".state");
+  if (line) line.textContent = key ? t(key) : "";
 }
 
 // Hotlines (110, 120, 96110, 12348, 12333 ...) and office phones (0833-2123456) become tap-to-call links.
@@ -129,7 +147,10 @@ function addProblem(text, retry) {
 function showAnswer(answer) {
   if (answer.lang && answer.lang !== state.lang) setLang(answer.lang);
   let first = null;
-  for (const reply of answer.replies || []) first = first || addBot(reply);
+  for (const reply of answer.replies || []) {
+    const node = addBot(reply);  // every reply: a short-circuit here once showed only the first
+    first = first || node;
+  }
   if (first) first.scrollIntoView({ block: "start" });
 }
 
@@ -139,11 +160,13 @@ function press(label, action, button) {
   send({ action: action }, label);
 }
 
-function send(payload, shown) {
+function send(payload, shown, mine, after) {
   payload.id = payload.id || newId();
-  if (shown) addMine(shown);
-  deliver(payload).then(showAnswer, (error) => {
-    addProblem(error.readable || t("failed"), error.readable ? null : () => send(payload, null));
+  const node = mine || (shown ? addMine(shown, true) : null);
+  setState(node, "sending");
+  deliver(payload).then((answer) => { setState(node, "delivered"); showAnswer(answer); if (after) after(); }, (error) => {
+    setState(node, null);
+    addProblem(error.readable || t("failed"), error.readable ? null : () => send(payload, null, node));
   });
 }
 
@@ -241,7 +264,30 @@ async function poll() {
   }
 }
 
+// 快速离开: for someone whose abuser may take the phone. Nothing waits: the screen is emptied, the server is
+// told (a beacon outlives the page) to keep the conversation off this page, and the tab goes elsewhere.
+function leave() {
+  localStorage.setItem(LEFT, "1");
+  log.replaceChildren();
+  document.title = "";
+  navigator.sendBeacon("/api/leave");
+  location.replace(AWAY);
+}
+
+// A quick exit whose beacon may not have arrived (offline): ask again before showing anything.
+async function confirmLeft() {
+  if (!localStorage.getItem(LEFT)) return;
+  const response = await fetch("/api/leave", { method: "POST", credentials: "same-origin", headers: { "X-Mingbai": "1" } });
+  if (response.ok) localStorage.removeItem(LEFT);
+}
+
+function showHidden() {
+  const node = addBot({ text: t("hidden"), buttons: [[{ label: t("forget"), action: "cmd:forget" }]] }, "system");
+  node.scrollIntoView({ block: "end" });
+}
+
 async function start() {
+  $("leave").addEventListener("click", leave);
   $("lang").addEventListener("click", () => press(t("other"), state.lang === "zh" ? "lang:en" : "lang:zh", null));
   $("ask").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -258,6 +304,7 @@ async function start() {
   });
   let history;
   try {
+    await confirmLeft();
     const response = await fetch("/api/history", { credentials: "same-origin" });
     if (!response.ok) throw new Error("history failed");
     history = await response.json();
@@ -272,7 +319,9 @@ async function start() {
     else addBot(message);
   }
   if (log.lastElementChild) log.lastElementChild.scrollIntoView({ block: "end" });
-  if (!history.messages.length) send({ text: "/start" }, null);
+  const hidden = history.hidden ? showHidden : null;  // after the welcome, so it is what the villager sees
+  if (!history.messages.length) send({ text: "/start" }, null, null, hidden);
+  else if (hidden) hidden();
   connect();
 }
 
