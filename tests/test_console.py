@@ -110,6 +110,7 @@ async def test_claim_and_reply_reach_the_web_villager_live_under_the_advisers_na
 
     status, state = await adviser.act(1, "claim")
     assert status == 200 and state["case"]["status"] == "claimed" and state["case"]["mine"]
+    assert [r["text"] for r in await villager.pushed()] == ["👩‍⚖️ alice已经接手您的问题，会在这里回复您。"]
     await adviser.act(1, "reply", {"text": "您好，请问您有欠条吗？"})
     assert [r["text"] for r in await villager.pushed()] == ["👩‍⚖️ alice：您好，请问您有欠条吗？"]
     await adviser.post("/adviser/api/name", {"name": "张律师"})
@@ -156,6 +157,7 @@ async def test_closing_with_a_summary_asks_the_villager_for_a_rating(site, brows
     await villager.says(action="handoff")
     adviser = await browsers("alice")
     await adviser.act(1, "claim")
+    assert "已经接手" in (await villager.pushed())[0]["text"]
     status, state = await adviser.act(1, "close", {"summary": "已告知去劳动仲裁"})
     assert status == 200 and state["case"]["status"] == "closed" and state["case"]["summary"] == "已告知去劳动仲裁"
     [rating] = await villager.pushed()

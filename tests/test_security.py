@@ -214,14 +214,16 @@ async def test_F9_only_the_claimer_or_an_admin_transfers_or_closes_and_every_act
         assert status == 200
         case = state["case"]
         assert case["adviser"] == "alice" and not case["mine"] and not case["may_manage"]  # bob sees who holds it
-        assert site.telegram.sent == []  # nothing of bob's reached the villager
+        # nothing of bob's reached the villager: only that alice took the case
+        assert [reply.text for _, reply in site.telegram.sent] in ([], ["👩‍⚖️ alice已经接手您的问题，会在这里回复您。"])
 
         status, state = await root.act(1, "transfer")  # an admin may
         assert status == 200 and state["case"]["status"] == "waiting"
         assert (await bob.act(1, "claim"))[0] == 200
         assert (await alice.act(1, "close", {}))[0] == 409
         assert (await bob.act(1, "close", {"summary": "已解答"}))[0] == 200
-        log = [(event["who"], event["text"]) for event in (await alice.state(1))["events"]]
+        log = [(event["who"], event["text"]) for event in (await alice.state(1))["events"]
+               if "已经接手您的问题" not in event["text"]]  # what the villager was told, when the relay passed
     assert log == [
         ("系统", "村民请求人工帮助"), ("alice", "接手了这个求助"), ("bob", "我认识这个村民，可以帮忙"),
         ("root", "已转回队列，等待其他顾问接手（原由 alice 接手）"), ("bob", "接手了这个求助"), ("bob", "结案：已解答"),
@@ -351,12 +353,19 @@ async def _queued(villager: Browser, count: int) -> bool:
     return len(await villager.poll(0)) == count
 
 
+async def _pushes(villager: Browser, count: int) -> list[dict] | None:
+    """The messages pushed to the villager, once there are `count` of them."""
+    messages = await villager.poll(0)
+    return messages if len(messages) >= count else None
+
+
 async def test_F12_a_page_reconnecting_after_a_restart_gets_the_adviser_message_it_missed(tmp_path, browsers):
     data, cookie = tmp_path / "data", "restartvillager01"
     async with running(data) as site:
         villager, alice = await _claimed_web_case(site, browsers, cookie)
         await alice.act(1, "reply", {"text": "第一条回复"})
-        [first] = await eventually(lambda: villager.poll(0))
+        joined, first = await eventually(lambda: _pushes(villager, 2))
+        assert "alice已经接手" in joined["reply"]["text"] and first["reply"]["text"] == "👩‍⚖️ alice：第一条回复"
         seen = first["seq"]
         await alice.act(1, "reply", {"text": "第二条回复"})
         assert await eventually(lambda: _delivered(alice, 2))  # the console says 已送达 ...
@@ -378,9 +387,9 @@ async def test_F13_forget_empties_the_live_queue_and_memory_and_leaves_no_text_i
         for text in ("您好，第一条", "请准备好欠条", "明天给您打电话"):
             await alice.act(1, "reply", {"text": text})
         assert await eventually(lambda: _delivered(alice, 3))
-        assert len(await villager.poll(0)) == 3
+        assert len(await villager.poll(0)) == 4  # that alice took the case, then her three messages
         await alice.act(1, "close", {"summary": "已解答"})
-        assert await eventually(lambda: _queued(villager, 4))  # the request for a rating went out too
+        assert await eventually(lambda: _queued(villager, 5))  # the request for a rating went out too
         assert (await villager.says("/forget"))[0] == 200
         status, body = await villager.says("是")
         assert status == 200 and "删除" in body["replies"][0]["text"]
