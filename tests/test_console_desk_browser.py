@@ -203,7 +203,8 @@ async def test_only_the_claimer_transfers_to_a_named_colleague_with_a_note_and_t
         await expect(bob.locator("#transfer")).to_be_visible()  # now bob's
         await expect(bob.locator("#case-meta")).to_contain_text("顾问：王律师")
         who = await log.locator(".event.system .who strong, .event.note .who strong").all_inner_texts()
-        assert who == ["alice", "alice", "alice"]  # claimed, transferred, the note: each by who did it
+        # claimed, the villager told an adviser joined (by the system), transferred, the note: each by who did it
+        assert who == ["alice", "系统", "alice", "alice"]
         await bob.click("#transfer")
         await bob.select_option("#transfer-to", value="")
         await bob.click("#confirm-transfer")

@@ -175,7 +175,7 @@ async def test_without_county_files_a_handoff_asks_nothing_and_answers_give_no_c
     try:
         villager = Villager(service)
         [answer] = await villager.presses("intent:legal_aid.apply")
-        assert "/where" not in answer.text
+        assert "哪个县" not in answer.text and "cmd:where" not in [b.action for b in answer.all_buttons()]
         replies = await villager.says("/human")
         assert "哪个县" not in replies[0].text
         assert service.conversation.desk.open_case_for(villager.key).county is None
@@ -184,8 +184,12 @@ async def test_without_county_files_a_handoff_asks_nothing_and_answers_give_no_c
 
 
 async def test_with_counties_an_unknown_county_gets_a_hint_where_the_office_would_be_named(service):
-    [answer] = await Villager(service).presses("intent:legal_aid.apply")
-    assert "/where" in answer.text
+    villager = Villager(service)
+    [answer] = await villager.presses("intent:legal_aid.apply")
+    assert "哪个县" in answer.text and "/where" not in answer.text
+    assert "cmd:where" in [b.action for b in answer.all_buttons()]
+    [asked] = await villager.presses("cmd:where")  # the button asks where, as /where does
+    assert "县" in asked.text
 
 
 # --- storage: the queue per county, statistics per county and together ------------------------

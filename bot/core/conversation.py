@@ -293,7 +293,8 @@ class Conversation:
         turn.user.extra["answered"] = {"intent": intent_id, "question": question or intent.title(turn.lang)}
         place_line = local.place_line(self, turn.user, intent_id, turn.lang)
         addition = local.addition(self, turn.user, intent_id, turn.lang)
-        turn.say(replies.answer(self.faq, intent, turn.lang, place_line, addition))
+        turn.say(replies.answer(self.faq, intent, turn.lang, place_line, addition,
+                                ask_where=local.asks_for_county(self, turn.user, intent_id)))
 
     def start_handoff(self, turn: Turn, urgent: bool, ask_county: bool = True) -> None:
         """Open (or rejoin) a case; right after an emergency or an urgent answer it is urgent whatever was pressed.

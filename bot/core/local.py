@@ -81,3 +81,9 @@ def place_line(conversation: "Conversation", user: "UserState", intent_id: str, 
     if place:
         return conversation.places.describe(place, "legal_aid_centre", lang)
     return text("county_hint", lang) if conversation.counties else None
+
+
+def asks_for_county(conversation: "Conversation", user: "UserState", intent_id: str) -> bool:
+    """The answer names the local office, counties are configured, and where the villager is is not known."""
+    return (intent_id in LEGAL_AID_CENTRE_INTENTS and bool(conversation.counties)
+            and not (user.place or county_of(conversation, user)))

@@ -28,9 +28,11 @@ def human_row(lang: str, urgent: bool = False) -> tuple[Button, ...]:
     return (Button(label("human", lang), "handoff"),)
 
 
-def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, local: str | None = None) -> Reply:
+def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, local: str | None = None,
+           ask_where: bool = False) -> Reply:
     """The first bubble (`short`, one basis line, the 12348 reminder), then 「📖 详细说明」 for the full answer,
-    follow-ups, feedback and the way to a person. `local` is the villager's county's addition to this answer."""
+    follow-ups, feedback and the way to a person. `local` is the villager's county's addition to this answer;
+    `ask_where` adds the 「📍 告诉我您在哪个县」 button when the answer needs the county and it is unknown."""
     body = with_local(intent.first_bubble(lang), local)
     if place_line:
         body = f"{body}\n\n📍 {place_line}"
@@ -39,6 +41,8 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, l
         rows.append(human_row(lang, urgent=True))
     if intent.short is not None:
         rows.append(more_row(intent, lang))
+    if ask_where:
+        rows.append((Button(label("where", lang), "cmd:where"),))
     if intent.id == ELIGIBILITY_INTENT:
         rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
     if intent.deadline:
