@@ -89,8 +89,14 @@ def test_each_platform_library_is_imported_by_its_own_channel_only():
 
 
 def test_only_the_cli_starts_the_app():
-    importers = sorted(module for module, names in IMPORTS.items() if "bot.app" in names and module != "bot.cli")
+    importers = sorted(module for module, names in IMPORTS.items() if "bot.app" in names and not _within(module, "bot.cli"))
     assert not importers, f"only bot.cli may import bot.app (the composition root); found in {importers}"
+
+
+def test_nothing_but_the_cli_itself_imports_the_cli():
+    importers = sorted(module for module, names in IMPORTS.items()
+                       if any(_within(name, "bot.cli") for name in names) and not _within(module, "bot.cli"))
+    assert not importers, f"bot.cli is the entry point, not a library; imported by {importers}"
 
 
 def test_the_ratchet_only_lists_crossings_that_still_exist():
