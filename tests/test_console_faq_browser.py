@@ -18,7 +18,7 @@ WAGE_TITLE = "工资被拖欠、包工头跑了怎么办？"
 
 def intent_block(page: str, intent_id: str) -> str:
     """The HTML of one intent's entry in the browser (its <details> element)."""
-    match = re.search(rf'<details class="intent[^"]*" id="intent-{re.escape(intent_id)}">.*?</details>', page, re.S)
+    match = re.search(rf'<details class="intent[^"]*" id="intent-{re.escape(intent_id)}"[^>]*>.*?</details>', page, re.S)
     assert match, f"{intent_id} is not on the page"
     return match.group(0)
 
@@ -37,6 +37,8 @@ async def test_search_finds_intents_by_title_example_and_id(site, browsers):
     assert "找到 " in by_title and "（「包工头」）" in by_title
     by_example = (await admin.get("/admin/faq?q=" + "欠薪打啥子电话"))[1]  # one of labor.wage's examples
     assert 'id="intent-labor.wage"' in by_example and 'id="intent-fraud.scammed"' not in by_example
+    assert intent_block(by_example, "labor.wage").split(">", 1)[0].endswith(" open")  # a narrow search opens it
+    assert by_title.count('<details class="intent') > 3 and '" open>' not in by_title  # a wide one stays folded
     by_id = (await admin.get("/admin/faq?q=family.divorce"))[1]
     assert 'id="intent-family.divorce"' in by_id and 'id="intent-labor.wage"' not in by_id
     nothing = (await admin.get("/admin/faq?q=火星移民"))[1]

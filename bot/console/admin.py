@@ -101,7 +101,8 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         if not attempt.ok:  # another file changed since the check: leave the files as they were
             await asyncio.to_thread(added.undo)
             return json_response({"ok": False, "problems": ["重新载入被拒绝，例句没有写入："] +
-                                  [describe(console.faq_dir, problem) for problem in attempt.errors]})
+                                  [f"{explain(problem)} {describe(console.faq_dir, problem)}"
+                                   for problem in attempt.errors]})
         await service.call(learning.review, service.store.db, ids, learning.ADDED, account.name, intent,
                            " ".join(text.split()))
         log.info("console: %s added an example to %s (%s:%d)", account.name, intent, added.file, added.line)

@@ -21,6 +21,7 @@ from intents.faq_loader import Problem
 PERIODS = (7, 30, 90)
 #: How an intent hands a villager to a person (`handoff:` in the FAQ files), as the admins say it.
 HANDOFF_LABELS = {"offer": "可转人工", "priority": "紧急时优先转人工", "start": "直接转人工"}
+OPEN_WHEN_FOUND = 3
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
@@ -124,7 +125,8 @@ def _usage(figures: dict[str, int] | None, days: int) -> str:
             f'👍 {figures["up"]} · 👎 {figures["down"]}</span>')
 
 
-def _intent(intent: Intent, titles: dict[str, str], usage: dict | None, days: int, today: dt.date) -> str:
+def _intent(intent: Intent, titles: dict[str, str], usage: dict | None, days: int, today: dt.date,
+            opened: bool = False) -> str:
     overdue = intent.review_due is not None and intent.review_due < today
     overdue_badge = "<span class='badge overdue'>审核已过期</span>" if overdue else ""
     badges = ("<span class=badge>紧急</span>" if intent.urgent else "") + (
@@ -136,7 +138,7 @@ def _intent(intent: Intent, titles: dict[str, str], usage: dict | None, days: in
     follow = "、".join(f'<a href="#intent-{esc(other)}">{esc(titles.get(other, other))}</a>'
                       for other in intent.follow_ups) or "无"
     return (
-        f'<details class="intent{" overdue" if overdue else ""}" id="intent-{esc(intent.id)}">'
+        f'<details class="intent{" overdue" if overdue else ""}" id="intent-{esc(intent.id)}"{" open" if opened else ""}>'
         f'<summary><strong>{esc(intent.title.zh)}</strong> {badges} {_usage(usage, days)}'
         f'{overdue_badge}'
         f'<small><code>{esc(intent.id)}</code> 第 {intent.line} 行</small></summary>'
@@ -188,15 +190,17 @@ def _intent_list(report: FaqReport, usage: dict[str, dict[str, int]], days: int,
                  today: dt.date) -> str:
     """The intents by topic, only those matching the search when there is one."""
     titles = {intent.id: intent.title.zh for _, intents in report.groups for intent in intents}
-    sections, found = [], 0
-    for group, intents in report.groups:
-        chosen = [intent for intent in intents if not query or _matches(intent, query)]
-        found += len(chosen)
+    chosen_of = [(group, intents, [intent for intent in intents if not query or _matches(intent, query)])
+                 for group, intents in report.groups]
+    found = sum(len(chosen) for _, _, chosen in chosen_of)
+    opened = bool(query) and found <= OPEN_WHEN_FOUND  # a narrow search shows its answers without another tap
+    sections = []
+    for group, intents, chosen in chosen_of:
         if chosen:
             sections.append(
                 f'<section class="group"><h3>{esc(group.title.zh)} <small><code>{esc(group.file.rsplit("/", 1)[-1])}'
                 f'</code>，{len(intents)} 个问题</small></h3>'
-                f'{"".join(_intent(intent, titles, usage.get(intent.id), days, today) for intent in chosen)}</section>')
+                f'{"".join(_intent(intent, titles, usage.get(intent.id), days, today, opened) for intent in chosen)}</section>')
     if not query:
         return "".join(sections)
     summary = f'<p class="found" id="found">找到 {found} 个问题（「{esc(query)}」）。</p>'
