@@ -139,6 +139,9 @@ async def test_admin_pages_fit_a_phone_and_the_search_works_there(site):
             await phone.goto(url(path))
             width = await phone.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"{path} scrolls sideways: {width}px wide"
+            for link in await phone.locator(".top nav a").all():  # every section in sight, none cut off
+                box = await link.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 360, f"{path}: {await link.inner_text()} cut off"
         await phone.goto(url("/admin/faq"))
         cell = phone.locator("table.files td").first
         row = phone.locator("table.files tr").nth(1)
