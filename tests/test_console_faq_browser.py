@@ -57,6 +57,10 @@ async def test_each_intent_shows_its_reviewer_and_due_date_and_an_overdue_one_st
     wage = intent_block(page, "labor.wage")
     assert wage.startswith('<details class="intent overdue"') and "下次审核：2020-01-31（已过期" in wage
     assert "审核已过期" in wage and "审核已过期" not in intent_block(page, "labor.contract")
+    files = html.unescape(page[page.index('<table class="files">'):page.index("</table>")])
+    warning = files[files.index("<code>labor.yaml</code>"):]
+    assert "⚠ 1 个提醒" in warning  # the check warns too, Chinese first
+    assert warning.index("审核日期已经过了") < warning.index("labor.yaml:142: labor.wage.review_due: 2020-01-31 has passed")
 
 
 async def test_answers_and_votes_are_counted_per_intent_for_the_chosen_period(site, browsers):
