@@ -146,6 +146,9 @@ async def test_admin_pages_fit_a_phone_and_the_search_works_there(site):
             for link in await phone.locator(".top nav a").all():  # every section in sight, none cut off
                 box = await link.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= 360, f"{path}: {await link.inner_text()} cut off"
+        await phone.goto(url("/admin"))
+        first, second = [await card.bounding_box() for card in await phone.locator(".cards div").all()][:2]
+        assert first["y"] == second["y"]  # the statistics' figures two to a row, not one long column
         await phone.goto(url("/admin/faq"))
         cell = phone.locator("table.files td").first
         row = phone.locator("table.files tr").nth(1)
