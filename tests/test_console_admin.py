@@ -42,7 +42,7 @@ async def test_a_broken_faq_edit_is_refused_with_file_and_line_while_the_old_faq
     assert any(p["text"].startswith("labor.yaml:6: intent id 'Labor Wage'") for p in body["problems"])
     page = html.unescape((await admin.get("/admin/faq"))[1])
     assert "重新载入被拒绝" in page and "仍在用上一版" in page and "labor.yaml:6: intent id 'Labor Wage'" in page
-    assert "✗ 1 个错误" in page and "required intent labor.wage is defined in no file" in page
+    assert "✗ 3 个错误" in page and "因为 labor.yaml 出错" in page and "required intent labor.wage is defined in no file" in page
     assert "12333" in await answer_to(site, WAGES)  # the old FAQ keeps answering
 
     edit(site, (BROKEN_ID[1], BROKEN_ID[0]))

@@ -105,7 +105,7 @@ async def test_a_villager_asks_for_a_human_and_is_answered_live_from_the_console
         labor.write_text(labor.read_text(encoding="utf-8").replace("  - id: labor.wage", "  - id: Labor Wage", 1),
                          encoding="utf-8")
         await admin.click("text=问答库")
-        await expect(admin.locator(".files")).to_contain_text("✗ 1 个错误")
+        await expect(admin.locator(".files")).to_contain_text("✗ 3 个错误")
         await admin.click("#reload")
         result = admin.locator("#reload-result")
         await expect(result).to_contain_text("重新载入被拒绝")

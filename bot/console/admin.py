@@ -20,7 +20,8 @@ from bot.console.accounts import ADMIN, Account
 from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
 from bot.console import learning, reports
 from bot.console.auth import Refused, guarded, read_json
-from bot.console.faq_files import describe, inspect
+from bot.console.faq_files import describe, explain, inspect
+from bot.console.faq_usage import intent_usage
 from bot.console.pages import json_response, page
 from bot.console.unanswered import group_questions
 
@@ -54,9 +55,12 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
 
     @guarded(console, ADMIN, api=False)
     async def faq(request: web.Request, account: Account) -> web.Response:
+        days, query = _days(request), request.query.get("q", "")[:100]
         report = await asyncio.to_thread(inspect, console.faq_dir)
+        usage = await service.call(intent_usage, service.store.db, days)
         reloader = console.reloader
-        body = faq_body(report, console.faq_dir, len(service.conversation.faq), reloader.loaded_at, reloader.last)
+        body = faq_body(report, console.faq_dir, len(service.conversation.faq), reloader.loaded_at, reloader.last,
+                        usage, days, query)
         return page("问答库", account, "/admin/faq", body)
 
     @guarded(console, ADMIN, api=True)
@@ -66,7 +70,8 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         return json_response({
             "ok": attempt.ok, "intents": len(service.conversation.faq),
             "problems": [{"file": p.file, "line": p.line, "message": p.message, "severity": p.severity,
-                          "text": describe(console.faq_dir, p)}
+                          "text": describe(console.faq_dir, p),
+                          "explanation": explain(p)}
                          for p in attempt.problems],
         })  # a refused reload is an answer, not a failed request: "ok" says which
 
@@ -96,7 +101,8 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         if not attempt.ok:  # another file changed since the check: leave the files as they were
             await asyncio.to_thread(added.undo)
             return json_response({"ok": False, "problems": ["重新载入被拒绝，例句没有写入："] +
-                                  [describe(console.faq_dir, problem) for problem in attempt.errors]})
+                                  [f"{explain(problem)} {describe(console.faq_dir, problem)}"
+                                   for problem in attempt.errors]})
         await service.call(learning.review, service.store.db, ids, learning.ADDED, account.name, intent,
                            " ".join(text.split()))
         log.info("console: %s added an example to %s (%s:%d)", account.name, intent, added.file, added.line)

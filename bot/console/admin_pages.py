@@ -7,15 +7,22 @@ script only adds the buttons (reload, and the learning loop's 加为例句, 忽�
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 from bot.console.charts import bars, columns, every_day
-from bot.console.faq_files import FaqReport, describe
+from bot.console.faq_files import FaqReport, FileStatus, describe, explain
 from bot.console.pages import esc
 from bot.console.reload import Attempt
 from bot.console.unanswered import REASONS, QuestionGroup
 from intents.faq import Faq, Intent
+from intents.faq_loader import Problem
 
 PERIODS = (7, 30, 90)
+#: How an intent hands a villager to a person (`handoff:` in the FAQ files), as the admins say it.
+HANDOFF_LABELS = {"offer": "可转人工", "priority": "紧急时优先转人工", "start": "直接转人工"}
+OPEN_WHEN_FOUND = 3
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
 def _when(timestamp: float) -> str:
@@ -71,57 +78,145 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date) -> str:
     )
 
 
+def _problem(directory, problem: Problem) -> str:
+    """One problem, Chinese first: what kind of mistake it is, then the technical `file:line: message`."""
+    return (f'<li><span class="explain">{esc(explain(problem))}</span>'
+            f'<code class="technical">{esc(describe(directory, problem))}</code></li>')
+
+
 def _attempt(attempt: Attempt | None, directory) -> str:
     if attempt is None:
         return ""
     if attempt.ok:
         return f'<p class="ok" id="reload-result">{esc(_when(attempt.at))} 重新载入成功（{esc(attempt.source)}）。</p>'
-    problems = "".join(f"<li>{esc(describe(directory, problem))}</li>" for problem in attempt.errors)
+    problems = "".join(_problem(directory, problem) for problem in attempt.errors)
     return (f'<div class="problem" id="reload-result"><p>{esc(_when(attempt.at))} 重新载入被拒绝（{esc(attempt.source)}）：'
-            f'文件有错误，机器人仍在用上一版。请改正下面的错误：</p><ul>{problems}</ul></div>')
+            f'文件有错误，机器人仍在用上一版。请改正下面的错误：</p><ul class="problems">{problems}</ul></div>')
 
 
-def _intent(intent: Intent) -> str:
+def rich(text: str) -> str:
+    """FAQ text as HTML: escaped first, then its `**bold**` drawn bold, as villagers see it in the chat."""
+    return BOLD.sub(r"<strong>\1</strong>", esc(text.strip()))
+
+
+def _period_links(days: int, query: str) -> str:
+    search = f"&amp;q={esc(quote(query))}" if query else ""
+    return " ".join(f'<a href="/admin/faq?days={n}{search}"{" aria-current=page" if n == days else ""}>最近 {n} 天</a>'
+                    for n in PERIODS)
+
+
+def _matches(intent: Intent, query: str) -> bool:
+    """The search: the words anywhere in the id, the Chinese title or an example (any language)."""
+    haystack = " ".join([intent.id, intent.title.zh, *(t for texts in intent.examples.values() for t in texts)]).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
+def _review(intent: Intent, today: dt.date) -> str:
+    due = intent.review_due
+    overdue = due is not None and due < today
+    when = "没写" if due is None else due.isoformat()
+    return (f'<p class="review{" overdue" if overdue else ""}">审核人：{esc(intent.reviewed_by or "没写")} · '
+            f'下次审核：{esc(when)}{"（已过期，请尽快重新审核）" if overdue else ""}</p>')
+
+
+def _usage(figures: dict[str, int] | None, days: int) -> str:
+    figures = figures or {"answered": 0, "up": 0, "down": 0}
+    return (f'<span class="usage">最近 {days} 天回答 {figures["answered"]} 次 · '
+            f'👍 {figures["up"]} · 👎 {figures["down"]}</span>')
+
+
+def _intent(intent: Intent, titles: dict[str, str], usage: dict | None, days: int, today: dt.date,
+            opened: bool = False) -> str:
+    overdue = intent.review_due is not None and intent.review_due < today
+    overdue_badge = "<span class='badge overdue'>审核已过期</span>" if overdue else ""
     badges = ("<span class=badge>紧急</span>" if intent.urgent else "") + (
-        f"<span class=badge>转人工：{esc(intent.handoff)}</span>" if intent.handoff != "offer" else "")
-    examples = "".join(f"<h4>问法（{lang}，{len(texts)} 条）</h4><ul>{''.join(f'<li>{esc(t)}</li>' for t in texts)}</ul>"
+        f"<span class=badge>{esc(HANDOFF_LABELS.get(intent.handoff, intent.handoff))}</span>")
+    examples = "".join(f"<h4>{'中文问法' if lang == 'zh' else '英文问法'}（{len(texts)} 条）</h4>"
+                       f"<ul>{''.join(f'<li>{esc(t)}</li>' for t in texts)}</ul>"
                        for lang, texts in intent.examples.items())
     sources = "".join(f"<li>{esc(source.zh)}</li>" for source in intent.sources)
-    follow = "、".join(intent.follow_ups) or "无"
+    follow = "、".join(f'<a href="#intent-{esc(other)}">{esc(titles.get(other, other))}</a>'
+                      for other in intent.follow_ups) or "无"
     return (
-        f'<details class="intent" id="intent-{esc(intent.id)}"><summary><code>{esc(intent.id)}</code> {esc(intent.title.zh)} {badges}'
-        f'<small>第 {intent.line} 行</small></summary>'
-        f'<h4>回答（中文）</h4><pre class="answer">{esc(intent.answer.zh.strip())}</pre>'
-        f'<h4>Answer (English)</h4><pre class="answer">{esc(intent.answer.en.strip())}</pre>'
-        f'<h4>依据</h4><ul>{sources or "<li>无</li>"}</ul>{examples}<p>接着可以问：{esc(follow)}</p></details>'
+        f'<details class="intent{" overdue" if overdue else ""}" id="intent-{esc(intent.id)}"{" open" if opened else ""}>'
+        f'<summary><strong>{esc(intent.title.zh)}</strong> {badges} {_usage(usage, days)}'
+        f'{overdue_badge}'
+        f'<small><code>{esc(intent.id)}</code> 第 {intent.line} 行</small></summary>'
+        f'{_review(intent, today)}'
+        f'<h4>回答（中文）</h4><div class="answer">{rich(intent.answer.zh)}</div>'
+        f'<h4>Answer (English)</h4><div class="answer">{rich(intent.answer.en)}</div>'
+        f'<h4>依据</h4><ul>{sources or "<li>无</li>"}</ul>{examples}<p>接着可以问：{follow}</p></details>'
     )
 
 
-def faq_body(report: FaqReport, directory, serving: int, loaded_at: float, last: Attempt | None) -> str:
+def _file_state(status: FileStatus, broken: list[str]) -> str:
+    if status.own_errors:
+        return f'<span class="bad">✗ {len(status.errors)} 个错误</span>'
+    if status.errors and broken:
+        return f'<span class="warn">⚠ 因为 {esc("、".join(broken))} 出错，这里受影响（先改那个文件）</span>'
+    if status.errors:
+        return f'<span class="bad">✗ {len(status.errors)} 个错误</span>'
+    if status.warnings:
+        return f'<span class="warn">⚠ {len(status.warnings)} 个提醒</span>'
+    return '<span class="good">✓ 通过</span>'
+
+
+def _file_table(report: FaqReport, directory) -> str:
+    """Every file with its state: the broken ones first, each problem Chinese first (review bug 14)."""
+    broken = report.broken
     rows = []
     for status in report.files:
-        if status.errors:
-            state = f'<span class="bad">✗ {len(status.errors)} 个错误</span>'
-        elif status.warnings:
-            state = f'<span class="warn">⚠ {len(status.warnings)} 个提醒</span>'
-        else:
-            state = '<span class="good">✓ 通过</span>'
-        listed = "".join(f"<li>{esc(describe(directory, problem))}</li>" for problem in status.problems)
-        rows.append(f'<tr><td><code>{esc(status.name)}</code></td><td>{state}'
-                    f'{f"<ul class=problems>{listed}</ul>" if listed else ""}</td></tr>')
-    verdict = ('<p class="bad">文件里有错误：现在重新载入会被拒绝。</p>' if report.errors
+        listed = "".join(_problem(directory, problem) for problem in status.problems)
+        rows.append(f'<tr><td><code>{esc(status.name)}</code></td><td>'
+                    f'{_file_state(status, broken)}{f"<ul class=problems>{listed}</ul>" if listed else ""}</td></tr>')
+    fix_first = f'请先改 <code>{esc("、".join(broken))}</code>。' if broken else ""
+    verdict = (f'<p class="bad">文件里有错误：现在重新载入会被拒绝。{fix_first}</p>' if report.errors
                else '<p class="good">所有文件都通过检查，可以重新载入。</p>')
-    groups = "".join(
-        f'<section class="group"><h3>{esc(group.title.zh)} <small><code>{esc(group.file.rsplit("/", 1)[-1])}</code>，'
-        f'{len(intents)} 个问题</small></h3>{"".join(_intent(intent) for intent in intents)}</section>'
-        for group, intents in report.groups)
+    return (f'{verdict}<table class="files"><thead><tr><th>文件</th><th>状态</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _search_form(days: int, query: str) -> str:
+    """A plain GET form, so the search works without script; the period links keep the search."""
+    clear = f' <a href="/admin/faq?days={days}">清除</a>' if query else ""
+    return (f'<form class="faq-search" method="get" action="/admin/faq" role="search">'
+            f'<input type="hidden" name="days" value="{days}">'
+            f'<label for="faq-query">找问题：</label><input type="search" id="faq-query" name="q" value="{esc(query)}" '
+            'placeholder="编号、标题或问法，比如 工资"><button type="submit">搜索</button>'
+            f'{clear}</form><p class="periods">次数和 👍/👎 的时间：{_period_links(days, query)}</p>')
+
+
+def _intent_list(report: FaqReport, usage: dict[str, dict[str, int]], days: int, query: str,
+                 today: dt.date) -> str:
+    """The intents by topic, only those matching the search when there is one."""
+    titles = {intent.id: intent.title.zh for _, intents in report.groups for intent in intents}
+    chosen_of = [(group, intents, [intent for intent in intents if not query or _matches(intent, query)])
+                 for group, intents in report.groups]
+    found = sum(len(chosen) for _, _, chosen in chosen_of)
+    opened = bool(query) and found <= OPEN_WHEN_FOUND  # a narrow search shows its answers without another tap
+    sections = []
+    for group, intents, chosen in chosen_of:
+        if chosen:
+            sections.append(
+                f'<section class="group"><h3>{esc(group.title.zh)} <small><code>{esc(group.file.rsplit("/", 1)[-1])}'
+                f'</code>，{len(intents)} 个问题</small></h3>'
+                f'{"".join(_intent(intent, titles, usage.get(intent.id), days, today, opened) for intent in chosen)}</section>')
+    if not query:
+        return "".join(sections)
+    summary = f'<p class="found" id="found">找到 {found} 个问题（「{esc(query)}」）。</p>'
+    empty = "" if found else '<p class="quiet">没有找到这样的问题。换个说法试试。</p>'
+    return summary + empty + "".join(sections)
+
+
+def faq_body(report: FaqReport, directory, serving: int, loaded_at: float, last: Attempt | None,
+             usage: dict[str, dict[str, int]], days: int, query: str, today: dt.date | None = None) -> str:
+    today, query = today or dt.date.today(), query.strip()
     return (
         '<h1>问答库</h1><section class="serving">'
         f'<p>机器人正在用的问答库：<strong>{serving}</strong> 个问题，载入于 {esc(_when(loaded_at))}。</p>'
         '<button type="button" id="reload">重新载入问答库</button>'
-        f'{_attempt(last, directory)}</section><h2>文件检查</h2>{verdict}'
-        f'<table class="files"><thead><tr><th>文件</th><th>状态</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        f'<h2>文件里的问题和回答</h2>{groups}'
+        f'{_attempt(last, directory)}</section><h2>文件检查</h2>{_file_table(report, directory)}'
+        f'<h2>文件里的问题和回答</h2>{_search_form(days, query)}{_intent_list(report, usage, days, query, today)}'
     )
 
 
@@ -210,11 +305,11 @@ def advisers_body(rows: list[dict], start: dt.date, end: dt.date) -> str:
             f'<a href="/admin/export/advisers.csv?{query}" download>顾问统计</a></p>')
     if not rows:
         return f'<h1>顾问统计</h1>{form}<p class="quiet">这段时间没有顾问接手过求助。</p>'
-    head = "".join(f"<th>{esc(column)}</th>" for column in ("顾问", "案件", "已结案", "接手用时（中位数）",
-                                                            "结案用时（中位数）", "评分"))
+    columns = ("顾问", "案件", "已结案", "接手用时（中位数）", "结案用时（中位数）", "评分")
+    head = "".join(f"<th>{esc(column)}</th>" for column in columns)
     body = "".join(
-        f'<tr><td>{esc(row["name"])}</td><td>{row["cases"]}</td><td>{row["closed"]}</td>'
-        f'<td>{esc(_minutes(row["minutes_to_claim"]))}</td><td>{esc(_minutes(row["minutes_to_close"]))}</td>'
-        f'<td>{esc(_rating(row))}</td></tr>' for row in rows)
+        "<tr>" + "".join(f'<td data-label="{esc(column)}">{esc(value)}</td>' for column, value in zip(columns, (
+            row["name"], row["cases"], row["closed"], _minutes(row["minutes_to_claim"]),
+            _minutes(row["minutes_to_close"]), _rating(row)))) + "</tr>" for row in rows)
     return (f'<h1>顾问统计</h1>{form}<p>{esc(start.isoformat())} 至 {esc(end.isoformat())} 开始的求助。</p>'
             f'<table class="files advisers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
