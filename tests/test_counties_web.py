@@ -4,50 +4,23 @@ Accounts are made with the real `mingbai user add --county`."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 import subprocess
 import sys
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.console import setup_console
-from bot.console.accounts import Accounts
-from bot.core.service import ChatService
-from bot.handoff.relay import Relay
-from bot.settings import Settings
 from tests.support import ROOT
-from tests.support.console import HASH, PASSWORD, Client, Site, TelegramBoundary, WebVillager, eventually
+from tests.support.console import PASSWORD, Client, WebVillager, eventually, served_console
 from tests.support.counties import faq_with_counties
 
 
 @pytest.fixture
 async def county_site(tmp_path):
-    faq_dir, data_dir = faq_with_counties(tmp_path / "faq"), tmp_path / "data"
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir)})
-    service = ChatService.open(settings)
-    relay = Relay(service, settings.handoff_timeout)
-    service.effect_listeners.append(lambda outcome: relay.wake())
-    app = web.Application(client_max_size=64 * 1024)
-    relay.add_villager_channel("web", setup_web_chat(app, service).push, keeps_transcript=True)
-    console = setup_console(app, service, relay, faq_dir, watch_seconds=None)
-    server = TestServer(app)
-    await server.start_server()
-    accounts = Accounts(service.store.db)
-    await service.call(accounts.save, "qw", "adviser", HASH, ("qianwei",))
-    await service.call(accounts.save, "jy", "adviser", HASH, ("jingyan",))
-    await service.call(accounts.save, "city", "admin", HASH)
-    running = asyncio.create_task(relay.run())
-    yield Site(server, service, console, TelegramBoundary(), faq_dir, data_dir)
-    running.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await running
-    await server.close()
-    await service.close()
+    accounts = (("qw", "adviser", ("qianwei",)), ("jy", "adviser", ("jingyan",)), ("city", "admin", ()))
+    async with served_console(faq_with_counties(tmp_path / "faq"), tmp_path / "data", accounts) as served:
+        yield served
 
 
 @pytest.fixture

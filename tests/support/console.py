@@ -54,9 +54,11 @@ class Site:
     data_dir: Path
 
 
-@pytest.fixture
-async def site(tmp_path):
-    faq_dir, data_dir = copy_shipped_faq(tmp_path / "faq"), tmp_path / "data"
+@contextlib.asynccontextmanager
+async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adviser", ()), ("bob", "adviser", ()),
+                                                                  ("root", "admin", ()))):
+    """The web chat, the console and the relay on one test server, as `mingbai run` mounts them, with `accounts`
+    (name, role, counties) that log in with PASSWORD; a fake Telegram villager channel records what it is given."""
     settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir)})
     service = ChatService.open(settings)
     relay = Relay(service, settings.handoff_timeout)
@@ -68,15 +70,23 @@ async def site(tmp_path):
     console = setup_console(app, service, relay, faq_dir, watch_seconds=None)
     server = TestServer(app)
     await server.start_server()
-    for name, role in (("alice", "adviser"), ("bob", "adviser"), ("root", "admin")):
-        await service.call(console.accounts.save, name, role, HASH)
+    for name, role, counties in accounts:
+        await service.call(console.accounts.save, name, role, HASH, counties)
     running = asyncio.create_task(relay.run())
-    yield Site(server, service, console, telegram, faq_dir, data_dir)
-    running.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await running
-    await server.close()
-    await service.close()
+    try:
+        yield Site(server, service, console, telegram, faq_dir, data_dir)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await server.close()
+        await service.close()
+
+
+@pytest.fixture
+async def site(tmp_path):
+    async with served_console(copy_shipped_faq(tmp_path / "faq"), tmp_path / "data") as served:
+        yield served
 
 
 class Client:
