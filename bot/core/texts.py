@@ -96,6 +96,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "{days}天后自动删除。\n"
               "2. 转人工的记录（您和顾问说的话、顾问的备注和小结、您的评分）和您选的语言、所在地区："
               "不会自动删除，一直保存到您自己删除。\n"
+              "3. 您说「请打给我」时留下的手机号：只有接手的顾问能看到，结案或您删除记录时就删掉。\n"
               "这些只用于回答您和改进服务。点下面的「删除我的全部记录」可以随时删除：对话全部删掉，"
               "转人工的记录只留下不带内容、和您无关的统计数字。",
         "en": "We store:\n"
@@ -103,6 +104,8 @@ TEXTS: dict[str, dict[str, str]] = {
               "helpful/not-helpful votes: deleted automatically after {days} days.\n"
               "2. Handoff records (what you and the advisers wrote, their notes and summary, your rating) and your "
               "language and area: not deleted automatically; kept until you delete them.\n"
+              "3. A phone number you leave when you ask to be called back: shown only to the adviser handling your "
+              "case, deleted when the case closes or when you delete your data.\n"
               "All of it is used only to answer you and improve the service. Press \"Delete all my data\" below to "
               "delete it at any time: the conversation goes, and of your handoffs only figures without their content, "
               "not linked to you, remain.",
