@@ -78,6 +78,7 @@ class Intent:
     deadline: Deadline | None = None
     short: Text | None = None  # the first bubble: what to do now and who to call (faq/README.md)
     bring: Text | None = None  # 「要带什么」: the papers and evidence the answer names, as one list (faq/README.md)
+    office: str | None = None  # the kind of office the answer sends the villager to (faq/places.yaml), named after it
     file: str = ""
     line: int = 0
 

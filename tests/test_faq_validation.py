@@ -160,3 +160,12 @@ def test_cli_check_passes_the_shipped_faq_strictly():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert ": ok" in result.stdout
+
+
+def test_an_office_that_is_not_a_kind_of_office_is_refused_with_its_line(faq_dir):
+    from bot.core.service import check_folder
+
+    path = write_group(faq_dir, "extra", [valid_intent("extra.one", office="legal_aid_center")])
+    _, problems = check_folder(faq_dir)
+    [problem] = [p for p in problems if "extra.one.office" in p.message]
+    assert problem.file == str(path) and problem.line > 0 and "legal_aid_centre" in problem.message

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.replies import LEGAL_AID_CENTRE_INTENTS
+from bot.content.places import KINDS
 from bot.core.texts import label, text
 from bot.messages import Button, Reply
 
@@ -72,18 +72,20 @@ def addition(conversation: "Conversation", user: "UserState", intent_id: str, la
 
 
 def place_line(conversation: "Conversation", user: "UserState", intent_id: str, lang: str) -> str | None:
-    """Where to go, for answers that send the villager to the legal aid centre: the office for their place (or
-    county), or, when counties are configured and neither is known, how to tell us."""
-    if intent_id not in LEGAL_AID_CENTRE_INTENTS:
+    """Where to go, for answers that send the villager to an office (the intent's `office:`, e.g. the legal aid
+    centre): that office for their place (or county), or, when counties are configured and neither is known,
+    how to tell us."""
+    office = conversation.faq[intent_id].office if intent_id in conversation.faq else None
+    if office is None:
         return None
     county = county_of(conversation, user)
     place = user.place or (county.name if county else None)
     if place:
-        return conversation.places.describe(place, "legal_aid_centre", lang)
-    return text("county_hint", lang) if conversation.counties else None
+        return conversation.places.describe(place, office, lang)
+    return text("county_hint", lang, office=KINDS[office](lang)) if conversation.counties else None
 
 
 def asks_for_county(conversation: "Conversation", user: "UserState", intent_id: str) -> bool:
-    """The answer names the local office, counties are configured, and where the villager is is not known."""
-    return (intent_id in LEGAL_AID_CENTRE_INTENTS and bool(conversation.counties)
-            and not (user.place or county_of(conversation, user)))
+    """The answer names a local office, counties are configured, and where the villager is is not known."""
+    office = conversation.faq[intent_id].office if intent_id in conversation.faq else None
+    return office is not None and bool(conversation.counties) and not (user.place or county_of(conversation, user))

@@ -18,8 +18,6 @@ from intents.faq import Faq, Intent
 ELIGIBILITY_FLOW = "legal_aid_eligibility"
 ELIGIBILITY_INTENT = "legal_aid.eligibility"
 HANDOFF_INTENT = "handoff.request"  # its answer's steps are shown when a case opens
-#: Intents whose answer sends the villager to the legal aid centre, so the nearest one is named.
-LEGAL_AID_CENTRE_INTENTS = frozenset({"legal_aid.eligibility", "legal_aid.apply", "legal_aid.criminal", "legal_aid.refused"})
 
 
 def human_row(lang: str, urgent: bool = False) -> tuple[Button, ...]:

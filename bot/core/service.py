@@ -32,12 +32,13 @@ from bot.flows.engine import Flows
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.content.templates import Templates
+from bot.content.places import KINDS as PLACE_KINDS
 from bot.content.places import Places
 from bot.content.counties import FOLDER as COUNTIES, Counties, standard_conflicts, with_offices, with_standards
 from bot.settings import Settings
 from bot.storage.store import Store
 from intents.faq import Faq
-from intents.faq_loader import FaqError, load_faq
+from intents.faq_loader import FaqError, Problem, load_faq
 from intents.matcher import Matcher
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,13 @@ def _places_and_counties(faq_dir: Path, faq: Faq, flows: Flows | None = None) ->
     counties, county_problems = Counties.load(faq_dir / COUNTIES, places, faq)
     county_problems += standard_conflicts(flows.standards, counties, faq_dir / COUNTIES)
     flows.standards = with_standards(flows.standards, counties)
-    return with_offices(places, counties), counties, problems + place_problems + county_problems
+    return with_offices(places, counties), counties, problems + place_problems + county_problems + _offices_named(faq)
+
+
+def _offices_named(faq: Faq) -> list[Problem]:
+    """An intent's `office:` must be a kind of office the places directory knows, or no office could be named."""
+    return [Problem(intent.file, intent.line, f"{intent.id}.office: {intent.office!r} is not a kind of office "
+                    f"(one of: {', '.join(PLACE_KINDS)})") for intent in faq if intent.office and intent.office not in PLACE_KINDS]
 
 
 def load_content(faq_dir: Path) -> tuple[tuple | None, list]:

@@ -130,8 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Which county or district are you in? Choose one and your request goes to the advisers there.",
     },
     "county_hint": {
-        "zh": "告诉我您在哪个县（区、市）（点下面的「📍 告诉我您在哪个县」），我就能告诉您当地法律援助中心在哪里。",
-        "en": "Tell me your county or district (tap 「📍 Tell me your county」 below) and I can tell you where your local legal aid centre is.",
+        "zh": "告诉我您在哪个县（区、市）（点下面的「📍 告诉我您在哪个县」），我就能告诉您当地{office}在哪里。",
+        "en": "Tell me your county or district (tap 「📍 Tell me your county」 below) and I can tell you where your local {office} is.",
     },
     "handoff_waiting": {"zh": "您的请求已经在排队了，顾问会在这里回复您。", "en": "Your request is already in the queue; an adviser will reply here."},
     "queue_next": {"zh": "您排在第1位，下一个就轮到您。", "en": "You are next in the queue."},
