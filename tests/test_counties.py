@@ -5,6 +5,7 @@ cases carrying the county, and statistics per county. Real SQLite files, the rea
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -267,3 +268,23 @@ async def test_a_place_given_before_the_counties_existed_still_finds_its_county(
     replies = await villager.says("/human")
     assert "哪个县" not in replies[0].text
     assert service.conversation.desk.open_case_for(villager.key).county == "qianwei"
+
+
+@pytest.mark.parametrize("utc_hour, off_duty", [(10, False), (20, True)])  # London time in December: UTC
+async def test_a_countys_own_hours_are_read_in_the_service_time_zone(tmp_path, utc_hour, off_duty):
+    faq_dir = faq_with_counties(tmp_path / "faq")
+    path = faq_dir / "counties" / "qianwei.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("hours: Mon-Sun 00:00-23:59", "hours: Mon-Sun 09:00-17:00"),
+                    encoding="utf-8")
+    moment = dt.datetime(2026, 12, 2, utc_hour, 0, tzinfo=dt.timezone.utc).timestamp()
+    settings = dataclasses.replace(_settings(faq_dir, tmp_path / "data"), timezone="Europe/London")
+    service = ChatService.open(settings, clock=lambda: moment)
+    try:
+        villager = Villager(service)
+        await villager.says("/where 犍为")
+        replies = await villager.says("/human")
+        said = replies[0].text
+        assert ("下班时间" in said) is off_duty
+        assert not off_duty or "09:00-17:00" in said  # the county's hours, not MINGBAI_OFFICE_HOURS
+    finally:
+        await service.close()

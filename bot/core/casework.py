@@ -10,6 +10,7 @@ written down, before anything is sent.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from bot.messages import Button, Effect, Reply
@@ -53,7 +54,7 @@ class CaseWork:
         waiting) comes with a new case. A `county` case goes to that county's advisers, with their hours."""
         user = turn.user
         case, new = self.desk.open_case(user.key, user.last_intent, urgent, danger, county.id if county else None)
-        hours = county.hours if county and county.hours else self.hours
+        hours = self._hours_of(county)
         turn.effects.append(Effect("handoff", {"case": case.id, "urgent": case.urgent}))
         key = "handoff_urgent" if urgent else ("handoff_started" if new else "handoff_waiting")
         position = self.desk.position(case.id)
@@ -67,6 +68,12 @@ class CaseWork:
         if new and advice:
             message += "\n\n" + advice
         turn.say(Reply(message, (_end_row(turn.lang),)))
+
+    def _hours_of(self, county: "County | None") -> OfficeHours | None:
+        """A county's own advisers' hours when its file gives them, read like the service's in MINGBAI_TIMEZONE."""
+        if county is None or county.hours is None:
+            return self.hours
+        return dataclasses.replace(county.hours, zone=self.hours.zone) if self.hours else county.hours
 
     def _open_at(self, moment: float) -> bool:
         return self.hours is None or self.hours.open_at(moment)
