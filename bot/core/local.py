@@ -75,17 +75,25 @@ def place_line(conversation: "Conversation", user: "UserState", intent_id: str, 
     """Where to go, for answers that send the villager to an office (the intent's `office:`, e.g. the legal aid
     centre): that office for their place (or county), or, when counties are configured and neither is known,
     how to tell us."""
-    office = conversation.faq[intent_id].office if intent_id in conversation.faq else None
+    office = _office_of(conversation, intent_id)
     if office is None:
         return None
-    county = county_of(conversation, user)
-    place = user.place or (county.name if county else None)
-    if place:
+    if place := _place_of(conversation, user):
         return conversation.places.describe(place, office, lang)
     return text("county_hint", lang, office=KINDS[office](lang)) if conversation.counties else None
 
 
 def asks_for_county(conversation: "Conversation", user: "UserState", intent_id: str) -> bool:
     """The answer names a local office, counties are configured, and where the villager is is not known."""
-    office = conversation.faq[intent_id].office if intent_id in conversation.faq else None
-    return office is not None and bool(conversation.counties) and not (user.place or county_of(conversation, user))
+    return (_office_of(conversation, intent_id) is not None and bool(conversation.counties)
+            and not _place_of(conversation, user))
+
+
+def _office_of(conversation: "Conversation", intent_id: str) -> str | None:
+    return conversation.faq[intent_id].office if intent_id in conversation.faq else None
+
+
+def _place_of(conversation: "Conversation", user: "UserState") -> str | None:
+    """Where the villager said they are (/where), else their county's name."""
+    county = county_of(conversation, user)
+    return user.place or (county.name if county else None)
