@@ -63,8 +63,7 @@ class CaseWork:
             message += "\n" + queue_line(position, turn.lang)
             user.extra["queue_told"] = {"case": case.id, "position": position}
         if new and hours and not hours.open_at(self.clock()):
-            shown = hours.chinese() if turn.lang != "en" else hours.label
-            message += "\n\n" + text("out_of_hours", turn.lang, hours=shown)
+            message += "\n\n" + _off_duty(hours, turn.lang)
         if new and advice:
             message += "\n\n" + advice
         turn.say(Reply(message, (_end_row(turn.lang),)))
@@ -78,9 +77,6 @@ class CaseWork:
     def _open_at(self, moment: float) -> bool:
         return self.hours is None or self.hours.open_at(moment)
 
-    def _hours_text(self, lang: str) -> str:
-        return text("out_of_hours", lang, hours=self.hours.chinese() if lang != "en" else self.hours.label)
-
     def remind_overdue(self, case: Case, lang: str) -> None:
         """Nobody took the case in time: remind advisers, and tell the villager honestly. In office hours that
         everyone is busy (12348, leave details); after hours that advisers are off duty, unless the villager
@@ -88,7 +84,7 @@ class CaseWork:
         if self._open_at(self.clock()):
             self.desk.system_message(case.id, text("timeout", lang), TO_VILLAGER)
         elif self._open_at(case.created_at):
-            self.desk.system_message(case.id, self._hours_text(lang), TO_VILLAGER)
+            self.desk.system_message(case.id, _off_duty(self.hours, lang), TO_VILLAGER)
         self.desk.system_message(case.id, "reminder: still waiting", "advisers")
         self.desk.mark_reminded(case.id)
 
@@ -200,3 +196,7 @@ def villager_reply(event: Event, adviser_name: str, lang: str) -> Reply:
 def _end_row(lang: str) -> tuple[Button, ...]:
     return (Button(text("end_button", lang), "end"),)
 
+
+def _off_duty(hours: OfficeHours, lang: str) -> str:
+    """Advisers are off duty now, and their hours, in the villager's language."""
+    return text("out_of_hours", lang, hours=hours.chinese() if lang != "en" else hours.label)
