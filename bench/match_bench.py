@@ -26,7 +26,8 @@ from measure import percentile  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
 EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl",
-              ROOT / "tests" / "data" / "heldout_colloquial.jsonl", SHARED / "eval" / "real_questions.jsonl"]
+              ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
+              ROOT / "tests" / "data" / "heldout_hard.jsonl", SHARED / "eval" / "real_questions.jsonl"]
 
 
 def _questions() -> list[str]:

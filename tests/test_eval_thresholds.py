@@ -16,11 +16,13 @@ TARGETS = {
     "dev": {"top1": 0.98, "oos_rejection": 0.87, "false_fallback": 0.01},
     "heldout": {"top1": 0.98, "oos_rejection": 0.93, "false_fallback": 0.005},
     "colloquial": {"top1": 0.95, "oos_rejection": 0.94, "false_fallback": 0.015},
+    "hard": {"top1": 0.96, "oos_rejection": 0.93, "false_fallback": 0.005},
     "real": {"top1": 0.74, "oos_rejection": 0.57, "false_fallback": 0.125},
     "real, high-confidence labels": {"top1": 0.85, "oos_rejection": 0.75, "false_fallback": 0.06},
 }
 FILES = {"dev": SHARED / "eval" / "dev_cases.jsonl", "heldout": ROOT / "tests" / "data" / "heldout.jsonl",
-         "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
+         "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
+         "hard": ROOT / "tests" / "data" / "heldout_hard.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
 FILES["real, high-confidence labels"] = FILES["real"]
 
 
