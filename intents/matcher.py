@@ -175,6 +175,24 @@ class Matcher:
     def scores(self, text: str) -> tuple[tuple[Candidate, ...], float, float, str, str] | None:
         """(candidates best first, P(none.legal), P(none.other), normalised text, best clause) before any
         threshold, or None for a message with nothing to match (`bench/calibrate.py` reads these)."""
+        read = self.label_probabilities(text)
+        if read is None:
+            return None
+        probabilities, normalised, clause = read
+        order = self._intent_columns[np.argsort(-probabilities[self._intent_columns], kind="stable")][:5]
+        candidates = tuple(Candidate(self._model_labels[i], float(probabilities[i])) for i in order)
+        legal = float(probabilities[self._legal_column]) if self._legal_column is not None else 0.0
+        other = float(probabilities[self._other_column]) if self._other_column is not None else 0.0
+        return candidates, legal, other, normalised, clause
+
+    @property
+    def labels(self) -> list[str]:
+        """The model's labels, the intents' and the "not ours" ones, in the columns' order."""
+        return self._model_labels
+
+    def label_probabilities(self, text: str) -> tuple[np.ndarray, str, str] | None:
+        """(one probability per label in `labels` order, normalised text, best clause), or None for a message with
+        nothing to match: what `scores` ranks, whole (bench/semantic_stage.py blends it with another model's)."""
         message = text[:MAX_QUERY_CHARS]
         normalised = self.normalise(message)
         if self._model is None or not normalised:
@@ -183,11 +201,7 @@ class Matcher:
         if normalised in self._exact:  # an admin's own example is answered as they labelled it
             probabilities = np.zeros_like(probabilities)
             probabilities[self._model_labels.index(self._exact[normalised])] = 1.0
-        order = self._intent_columns[np.argsort(-probabilities[self._intent_columns], kind="stable")][:5]
-        candidates = tuple(Candidate(self._model_labels[i], float(probabilities[i])) for i in order)
-        legal = float(probabilities[self._legal_column]) if self._legal_column is not None else 0.0
-        other = float(probabilities[self._other_column]) if self._other_column is not None else 0.0
-        return candidates, legal, other, normalised, clause
+        return probabilities, normalised, clause
 
     def _probabilities(self, message: str, normalised: str) -> tuple[np.ndarray, str]:
         """The whole message's probabilities, blended with its best asking clause's when it has several."""
