@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from intents.decision import THRESHOLDS_FILE
 from intents.faq import Faq, OutOfScope
 
-THRESHOLDS_FILE = Path(__file__).resolve().parent / "data" / "thresholds.json"
 FALLBACK_BELOW = (0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.18, 0.2, 0.25)
 NOT_OURS_FROM = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 FOLDS, REJECTION = 5, 0.9

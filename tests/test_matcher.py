@@ -53,12 +53,11 @@ def test_empty_message_falls_back(matcher):
     assert matcher.match("").kind == "fallback"
 
 
-def test_close_candidates_are_offered_as_choices(shipped_faq):
-    decision = Matcher(shipped_faq)._decide(
-        tuple(__import__("intents.matcher", fromlist=["Candidate"]).Candidate(i, s)
-              for i, s in [("fraud.scammed", 0.61), ("fraud.loan", 0.6), ("chat.help", 0.2)]),
-        0.0, 0.0, None,
-    )
+def test_close_candidates_are_offered_as_choices():
+    from intents.decision import Candidate, Thresholds, decide
+
+    decision = decide(tuple(Candidate(i, s) for i, s in [("fraud.scammed", 0.61), ("fraud.loan", 0.6), ("chat.help", 0.2)]),
+                      0.0, 0.0, Thresholds())
     assert decision.kind == "clarify" and decision.choices == ("fraud.scammed", "fraud.loan")
 
 
@@ -97,7 +96,7 @@ def test_shipped_thresholds_are_what_calibration_chooses(shipped_faq):
     """intents/data/thresholds.json is data written by `bench/calibrate.py --write`: an FAQ edit that moves the
     cross-validated choice must come with a recalibration (about 15 s)."""
     from intents.calibration import calibrate
-    from intents.matcher import calibrated
+    from intents.decision import calibrated
 
     chosen, shipped = calibrate(shipped_faq), calibrated()
     assert (chosen["fallback_below"], chosen["not_ours_from"]) == (shipped["fallback_below"], shipped["not_ours_from"]), \
@@ -145,7 +144,7 @@ def test_a_cached_model_answers_exactly_as_a_fresh_fit(shipped_faq, tmp_path, mo
     cached = Matcher(shipped_faq)
     for question in questions:
         assert cached.match(question) == fresh.match(question)
-        assert np.array_equal(cached._model.probabilities([question]), fresh._model.probabilities([question]))
+        assert np.array_equal(cached.label_probabilities(question)[0], fresh.label_probabilities(question)[0])
         assert cached.triage(question) == fresh.triage(question)
     assert cached.match("遭骗了咋个办", explain=True).evidence == fresh.match("遭骗了咋个办", explain=True).evidence
 
@@ -182,3 +181,15 @@ def test_libyaml_reads_the_shipped_faq_as_the_pure_loader_does():
     for path in sorted(root.rglob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert shape(yaml.load(text, Loader=yaml_lines._FastLineLoader)) == shape(yaml.load(text, Loader=yaml_lines._LineLoader)), path
+
+
+def test_the_scorers_weights_are_checked_data():
+    """intents/data/matcher.json names each scorer's weight; a file that does not is refused with what to write."""
+    from intents.decision import settings
+    from intents.scorers import checked_weights
+
+    assert checked_weights(settings()["scorers"]) == {"whole_message": 0.8, "asking_clause": 0.2}
+    with pytest.raises(ValueError, match="asking_clause"):
+        checked_weights({"whole_message": 1.0, "last_sentence": 0.0})
+    with pytest.raises(ValueError, match="summing to 1"):
+        checked_weights({"whole_message": 0.8, "asking_clause": 0.8})
