@@ -35,7 +35,13 @@ _ASKING = re.compile(r"吗|么|怎|咋|能不能|可不可以|可以|会不会|�
 
 
 def clauses(text: str) -> list[str]:
-    """The clauses of a message worth scoring alone (only when it has more than one)."""
+    """The clauses of a message worth scoring alone (only when it has more than one).
+
+    >>> clauses("老板跑了三个月了，欠我八千块工钱，我该咋个办")
+    ['老板跑了三个月了', '欠我八千块工钱', '我该咋个办']
+    >>> clauses("工钱不给咋办")
+    []
+    """
     parts = [part.strip() for part in _CLAUSE_END.split(text) if len(part.strip()) >= MIN_CLAUSE_CHARS]
     return parts if len(parts) > 1 else []
 
