@@ -70,6 +70,11 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
+    def transaction(self):
+        """`with store.transaction():` everything written inside commits together or not at all; nested, it is a
+        savepoint inside the caller's transaction. The one way code outside bot/storage asks for atomicity."""
+        return self.db.atomic()
+
     # --- users -----------------------------------------------------------------------------
 
     def user(self, key: str) -> UserState:
@@ -151,18 +156,11 @@ class Store:
 
     # --- duplicates and deletion -----------------------------------------------------------
 
-    def first_time(self, key: str, user_key: str) -> bool:
-        """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes it."""
-        cursor = self.db.conn.execute(
-            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
-        )
-        self.db.conn.commit()
-        return cursor.rowcount == 1
-
     def claim_message(self, key: str, user_key: str) -> bool:
-        """`first_time` without a commit of its own: inside the caller's transaction the claim commits or rolls
-        back together with the handling of the message, so a crash never leaves a message claimed but unanswered."""
-        cursor = self.db.execute(
+        """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes
+        it. Call it inside the caller's transaction: the claim commits or rolls back together with the handling of
+        the message, so a crash never leaves a message claimed but unanswered."""
+        cursor = self.db.execute(  # SQLite's "insert or ignore" (PostgreSQL: "on conflict do nothing")
             "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
         )
         return cursor.rowcount == 1
