@@ -19,6 +19,7 @@ import sqlite_utils
 
 from bot.privacy import redact, redact_values
 from bot.storage.migrations import apply_all
+from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
@@ -66,6 +67,8 @@ class Store:
         if str(path) != ":memory:":
             self.db.enable_wal()
         apply_all(self.db)
+        self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
+        self.telegram_ledger = TelegramLedger(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
