@@ -175,7 +175,5 @@ def _unanswered_rows(store) -> tuple[list[dict], dict[int, str], list[dict]]:
     """The latest unanswered questions, each with the few messages before it; what was done with them; the log."""
     rows = store.unanswered(UNANSWERED_SHOWN)
     for row in rows[:CONTEXT_SHOWN]:
-        row["context"] = list(reversed(list(store.db.query(
-            "select direction, text from messages where user_key = ? and created_at < ? order by id desc limit ?",
-            [row["user_key"], row["created_at"], CONTEXT_BEFORE]))))
+        row["context"] = store.messages_before(row["user_key"], row["created_at"], CONTEXT_BEFORE)
     return rows, learning.reviewed(store.db), learning.history(store.db)

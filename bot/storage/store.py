@@ -90,6 +90,10 @@ class Store:
             county=row.get("county"), extra=json.loads(row["extra"]) if row["extra"] else {},
         )
 
+    def has_user(self, key: str) -> bool:
+        """True once the villager's state was saved (they wrote), until /forget."""
+        return self.db["users"].count_where("key = ?", [key]) > 0
+
     def save_user(self, state: UserState) -> None:
         now = time.time()
         record = {
@@ -119,6 +123,31 @@ class Store:
             "select direction, text, intent, decision, created_at from messages where user_key = ? "
             "order by id desc limit ?", [user_key, limit]
         )
+        return list(reversed(list(rows)))
+
+    def message_time(self, message_id: int) -> float:
+        """When the message `log_message` numbered `message_id` was stored."""
+        return self.db["messages"].get(message_id)["created_at"]
+
+    def last_message_time(self, user_key: str, decision: str) -> float | None:
+        """When the villager's newest message with this `decision` was stored; None when they have none."""
+        return next(self.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
+                                    [user_key, decision]))[0]
+
+    def recent_messages(self, since: float) -> list[tuple[str, str, float, str | None]]:
+        """(user_key, text, created_at, decision) of everyone's messages, newest first by row id, up to the first
+        one older than `since`: only the last stretch of the table is read."""
+        recent = []
+        for row in self.db.execute("select user_key, text, created_at, decision from messages order by id desc"):
+            if row[2] < since:
+                break
+            recent.append(tuple(row))
+        return recent
+
+    def messages_before(self, user_key: str, moment: float, limit: int) -> list[dict]:
+        """The villager's last `limit` messages (direction and text) before `moment`, oldest first."""
+        rows = self.db.query("select direction, text from messages where user_key = ? and created_at < ? "
+                             "order by id desc limit ?", [user_key, moment, limit])
         return list(reversed(list(rows)))
 
     def record_unanswered(self, user_key: str, text: str, best_intent: str | None, score: float, reason: str) -> None:
