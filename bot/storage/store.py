@@ -19,6 +19,8 @@ import sqlite_utils
 
 from bot.privacy import redact, redact_values
 from bot.storage.migrations import apply_all
+from bot.storage.reviews import Reviews
+from bot.storage.stats import Statistics
 from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
@@ -69,6 +71,7 @@ class Store:
         apply_all(self.db)
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
+        self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
