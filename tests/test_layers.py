@@ -21,7 +21,6 @@ PLATFORM_LIBRARIES = {"telegram": "bot.channels.telegram", "httpx": "bot.channel
 RATCHET = {
     ("bot.handoff.relay", "bot.core.service"): "the relay takes narrow dependencies instead of ChatService",
     ("bot.channels.wechat.api", "bot.storage.store"): "WeChat's reachability bookkeeping moves behind the core",
-    ("bot.console.accounts", "bot.storage.store"): "the storage half of accounts moves to bot/storage",
 }
 
 

@@ -46,7 +46,7 @@ def command_purge(args) -> int:
 
 
 def command_user_add(args) -> int:
-    from bot.console.accounts import add_user_command
+    from bot.cli.users import add_user_command
 
     settings, database = settings_of(args), database_of(args)
     counties = None
@@ -60,13 +60,13 @@ def command_user_add(args) -> int:
 
 
 def command_user_name(args) -> int:
-    from bot.console.accounts import name_user_command
+    from bot.cli.users import name_user_command
 
     return name_user_command(settings_of(args).database, args.name, args.display_name)
 
 
 def command_user_remove(args) -> int:
-    from bot.console.accounts import remove_user_command
+    from bot.cli.users import remove_user_command
 
     return remove_user_command(database_of(args), args.name)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.privacy import redact, redact_values
+from bot.storage.accounts import AccountStore
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
@@ -72,6 +73,7 @@ class Store:
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
+        self.accounts = AccountStore(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
