@@ -7,21 +7,18 @@ thread, like every store.
 
 from __future__ import annotations
 
-import sqlite_utils
+from bot.storage.tables import Tables
 
 
-class AccountStore:
+class AccountStore(Tables):
     """Accounts and sessions, as rows."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
 
     def exists(self, name: str) -> bool:
         return self.db["console_accounts"].count_where("name = ?", [name]) > 0
 
     def any(self) -> bool:
         """True once a first account was made."""
-        return self.db["console_accounts"].count() > 0
+        return self.db["console_accounts"].count > 0
 
     def names(self) -> list[str]:
         """Every account's name, in alphabetical order."""
