@@ -42,8 +42,8 @@ def add_user_command(database: Path, name: str, role: str, prompt=getpass.getpas
     try:
         new = Accounts(store.accounts).save(name, role, hash_password(password), tuple(counties))
         if display_name:
-            HandoffDesk(store.db).set_display_name(Account(name, role).adviser_id, display_name)
-        shown = HandoffDesk(store.db).holder_name(Account(name, role).adviser_id)
+            HandoffDesk(store.cases).set_display_name(Account(name, role).adviser_id, display_name)
+        shown = HandoffDesk(store.cases).holder_name(Account(name, role).adviser_id)
     except AccountError as error:
         print(f"mingbai user add: {error}", file=sys.stderr)
         return 2
@@ -62,7 +62,7 @@ def name_user_command(database: Path, name: str, display_name: str) -> int:
     try:
         found = Accounts(store.accounts).credentials(name)
         if found and display_name.strip():
-            HandoffDesk(store.db).set_display_name(found[0].adviser_id, display_name)
+            HandoffDesk(store.cases).set_display_name(found[0].adviser_id, display_name)
     finally:
         store.close()
     if not found or not display_name.strip():

@@ -121,18 +121,18 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     @guarded(console, ADMIN, api=False)
     async def advisers(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        rows = await service.call(reports.adviser_statistics, service.store.db, start, end, console.desk.holder_name)
+        rows = await service.call(reports.adviser_statistics, service.store.cases, start, end, console.desk.holder_name)
         return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end))
 
     @guarded(console, ADMIN, api=False)
     async def export(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        db, faq = service.store.db, service.conversation.faq
+        cases, faq = service.store.cases, service.conversation.faq
         if request.match_info["what"] == "cases":
             topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
-            text = await service.call(reports.cases_csv, db, start, end, console.desk.holder_name, topic)
+            text = await service.call(reports.cases_csv, cases, start, end, console.desk.holder_name, topic)
         else:
-            rows = await service.call(reports.adviser_statistics, db, start, end, console.desk.holder_name)
+            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name)
             text = reports.advisers_csv(rows)
         log.info("console: %s exported %s for %s..%s", account.name, request.match_info["what"], start, end)
         name = f"mingbai-{request.match_info['what']}-{start}-{end}.csv"

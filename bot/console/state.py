@@ -41,7 +41,7 @@ class Console:
 
     def default_display_name(self, account: Account) -> None:
         """Villagers see the username until the adviser chooses a name in the console (worker thread)."""
-        if not self.desk.db["advisers"].count_where("id = ?", [account.adviser_id]):
+        if not self.desk.has_display_name(account.adviser_id):
             self.desk.set_display_name(account.adviser_id, account.name)
 
 

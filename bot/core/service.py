@@ -176,7 +176,7 @@ class ChatService:
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
-        desk = HandoffDesk(store.db, clock)
+        desk = HandoffDesk(store.cases, clock)
         hours = OfficeHours.parse(settings.office_hours, settings.timezone)
         conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
                                     hours=hours, today=hours.today, counties=counties)

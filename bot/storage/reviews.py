@@ -7,12 +7,14 @@ import time
 
 import sqlite_utils
 
+from bot.storage.tables import Tables
 
-class Reviews:
+
+class Reviews(Tables):
     """The review log, on the core's worker thread."""
 
     def __init__(self, db: sqlite_utils.Database, clock=time.time):
-        self.db = db
+        super().__init__(db)
         self.clock = clock
 
     def add(self, ids: list[int], action: str, by: str, intent: str | None = None, example: str | None = None) -> None:

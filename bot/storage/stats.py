@@ -11,14 +11,13 @@ from collections import Counter
 
 import sqlite_utils
 
+from bot.storage.tables import Tables
+
 DECISIONS = ("answer", "clarify", "fallback")
 
 
-class Statistics:
+class Statistics(Tables):
     """The figures the surfaces show, read on the core's worker thread."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
 
     def service(self, days: int = 30, now: float | None = None, county: str | None = None) -> dict:
         """`service_statistics` of this database."""

@@ -19,9 +19,11 @@ import sqlite_utils
 
 from bot.privacy import redact, redact_values
 from bot.storage.accounts import AccountStore
+from bot.storage.cases import CaseStore
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
+from bot.storage.tables import Tables
 from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
@@ -52,7 +54,7 @@ class UserState:
     extra: dict = field(default_factory=dict)
 
 
-class Store:
+class Store(Tables):
     """Everything mingbai remembers, in one SQLite file (WAL mode)."""
 
     def __init__(self, path: Path | str):
@@ -65,7 +67,7 @@ class Store:
                 if file == self.path or file.exists():
                     private_file(file)
         connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        self.db = sqlite_utils.Database(connection)
+        super().__init__(sqlite_utils.Database(connection))
         self.db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
         if str(path) != ":memory:":
             self.db.enable_wal()
@@ -73,15 +75,11 @@ class Store:
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
-        self.accounts = AccountStore(self.db)
+        self.accounts, self.cases = AccountStore(self.db), CaseStore(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
 
-    def transaction(self):
-        """`with store.transaction():` everything written inside commits together or not at all; nested, it is a
-        savepoint inside the caller's transaction. The one way code outside bot/storage asks for atomicity."""
-        return self.db.atomic()
 
     # --- users -----------------------------------------------------------------------------
 

@@ -11,16 +11,13 @@ from __future__ import annotations
 import json
 import time
 
-import sqlite_utils
+from bot.storage.tables import Tables
 
 KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
 
 
-class TelegramInbox:
+class TelegramInbox(Tables):
     """Updates received, in table `telegram_inbox`."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
 
     def store(self, raws: list[dict]) -> list[int]:
         """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
@@ -47,11 +44,8 @@ class TelegramInbox:
                                [time.time() - days * 86400]).rowcount
 
 
-class TelegramOutbox:
+class TelegramOutbox(Tables):
     """The messages still to send, in table `telegram_outbox`."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
 
     def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
         """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""
@@ -77,12 +71,9 @@ class TelegramOutbox:
                         "next_try_at = ? where id = ?", [int(uncertain), until, row_id])
 
 
-class TelegramLedger:
+class TelegramLedger(Tables):
     """What the advisers' desk posted to the group, and what each case's card and topic show: ids and
     fingerprints, no message text."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
 
     # --- posts ---
 
