@@ -100,6 +100,7 @@ class CaseStore(Tables):
         words = words.strip()
         if words:
             number = words.lstrip("#")
+            # SQLite's like ignores ASCII case; PostgreSQL's does not (ilike there)
             like = "%" + words.replace("%", "").replace("_", "") + "%"
             where.append("(id = ? or user_key like ? or summary like ? or id in "
                          "(select case_id from case_events where text like ? and kind != 'system'))")
@@ -131,7 +132,8 @@ class CaseStore(Tables):
              "created_at": at, "danger": danger, "county": county}
         ).last_pk
 
-    def amend(self, case_id: int, *, urgent: bool = False, danger: str | None = None, county: str | None = None) -> None:
+    def amend(self, case_id: int, *, urgent: bool = False, danger: str | None = None,
+              county: str | None = None) -> None:
         """Make the case urgent, note its danger, or give it its county (only what is given changes)."""
         changes = {"urgent": 1} if urgent else {}
         if danger:
@@ -177,7 +179,8 @@ class CaseStore(Tables):
         return [_event(row) for row in self.db["case_events"].rows_where("case_id = ?", [case_id], order_by="id")]
 
     def pending(self, destination: str) -> list[Event]:
-        rows = self.db["case_events"].rows_where("destination = ? and delivery = ?", [destination, PENDING], order_by="id")
+        rows = self.db["case_events"].rows_where("destination = ? and delivery = ?", [destination, PENDING],
+                                                 order_by="id")
         return [_event(row) for row in rows]
 
     def adviser_wrote(self, case_id: int) -> bool:

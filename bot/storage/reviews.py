@@ -35,5 +35,7 @@ class Reviews(Tables):
     def history(self, limit: int = 50) -> list[dict]:
         """Who added which example to which intent, newest first (one line per action, not per question)."""
         return list(self.db.query(
-            "select action, intent, example, by, max(at) as at, count(*) as questions from unanswered_reviews "
-            "group by action, intent, example, by, cast(at as integer) order by at desc limit ?", [limit]))
+            # "by" is quoted: a reserved word in standard SQL. cast(at as integer) truncates in SQLite (one line per
+            # second); PostgreSQL rounds, so a backend there writes floor(at).
+            'select action, intent, example, "by", max(at) as at, count(*) as questions from unanswered_reviews '
+            'group by action, intent, example, "by", cast(at as integer) order by at desc limit ?', [limit]))

@@ -37,7 +37,8 @@ class Statistics(Tables):
                                  "'answer' and intent is not null and created_at >= ? group by intent", [since]):
             entry(row["intent"])["answered"] = row["n"]
         if self.db["feedback"].exists():
-            for row in self.db.query("select intent, sum(helpful = 1) as up, sum(helpful = 0) as down from feedback "
+            for row in self.db.query("select intent, sum(case when helpful = 1 then 1 else 0 end) as up, "
+                                     "sum(case when helpful = 0 then 1 else 0 end) as down from feedback "
                                      "where created_at >= ? group by intent", [since]):
                 entry(row["intent"]).update(up=row["up"] or 0, down=row["down"] or 0)
         return usage
@@ -116,7 +117,8 @@ def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
     if not cases or "case_events" not in db.table_names():
         return set()
     rows = db.query(
-        "select case_id, sum(kind = 'adviser') as replied, max(kind = 'closed' and author = 'villager') as by_villager "
+        "select case_id, sum(case when kind = 'adviser' then 1 else 0 end) as replied, "
+        "max(case when kind = 'closed' and author = 'villager' then 1 else 0 end) as by_villager "
         "from case_events group by case_id")
     closed = {c["id"] for c in cases if c["status"] == "closed"}
     return {row["case_id"] for row in rows if row["case_id"] in closed and row["by_villager"] and not row["replied"]}

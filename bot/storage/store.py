@@ -68,7 +68,7 @@ class Store(Tables):
                     private_file(file)
         connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
         super().__init__(sqlite_utils.Database(connection))
-        self.db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
+        self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
         if str(path) != ":memory:":
             self.db.enable_wal()
         apply_all(self.db)
@@ -195,9 +195,9 @@ class Store(Tables):
         """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes
         it. Call it inside the caller's transaction: the claim commits or rolls back together with the handling of
         the message, so a crash never leaves a message claimed but unanswered."""
-        cursor = self.db.execute(  # SQLite's "insert or ignore" (PostgreSQL: "on conflict do nothing")
-            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
-        )
+        cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
+            "insert into processed (key, user_key, created_at) values (?, ?, ?) on conflict do nothing",
+            [key, user_key, time.time()])
         return cursor.rowcount == 1
 
     def forget(self, user_key: str) -> None:
@@ -209,7 +209,7 @@ class Store(Tables):
 
     def scrub(self) -> None:
         """After /forget has committed: copy the write-ahead log into the database and empty it, so the deleted
-        text does not stay in the -wal file until the next automatic checkpoint."""
+        text does not stay in the -wal file until the next automatic checkpoint (SQLite's own PRAGMA)."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def export(self, user_key: str) -> dict:

@@ -24,8 +24,9 @@ class TelegramInbox(Tables):
         fresh, now = [], time.time()
         with self.db.atomic():
             for raw in raws:
-                cursor = self.db.execute(  # SQLite's "insert or ignore" (PostgreSQL: "on conflict do nothing")
-                    "insert or ignore into telegram_inbox (update_id, raw, status, created_at) values (?, ?, 'pending', ?)",
+                cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
+                    "insert into telegram_inbox (update_id, raw, status, created_at) values (?, ?, 'pending', ?) "
+                    "on conflict do nothing",
                     [raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
                 if cursor.rowcount == 1:
                     fresh.append(raw["update_id"])
