@@ -1,8 +1,9 @@
-"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback.
+"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback; and the
+other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables).
 
 One `Store` owns one connection. It is synchronous on purpose: the async side
-runs every call on a single worker thread (`bot.storage.worker`), which keeps
-SQLite writes serialised and off the event loop.
+runs every call on the core's single worker thread (`CoreWorker` in
+`bot.core.service`), which keeps SQLite writes serialised and off the event loop.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class UserState:
 
 
 class Store(Tables):
-    """Everything mingbai remembers, in one SQLite file (WAL mode)."""
+    """Everything mingbai remembers, in one SQLite file (WAL mode): users and the transcript here, every other
+    kind of record in the store object named for it (`store.cases`, `store.accounts` ...)."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
