@@ -88,7 +88,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     base = f"http://{settings.web_host}:{settings.web_port}"
     print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
     print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
-    if not await service.call(service.store.count, "console_accounts"):
+    if not await service.call(service.store.accounts.any):
         print("mingbai: no console account yet; create the first one, in this directory, with\n"
               "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
     if not settings.telegram_token:

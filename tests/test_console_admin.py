@@ -10,7 +10,8 @@ import sqlite3
 
 from bot.messages import Incoming
 from bot.storage.stats import service_statistics
-from bot.console.accounts import add_user_command, check_password
+from bot.cli.users import add_user_command
+from bot.console.accounts import check_password
 from bot.console.reload import FaqReloader, reload_command
 from tests.support.console import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
 

@@ -3,7 +3,7 @@ changed with `mingbai user name`, and what villagers see when that adviser repli
 
 from __future__ import annotations
 
-from bot.console.accounts import add_user_command, name_user_command
+from bot.cli.users import add_user_command, name_user_command
 from tests.support.console import PASSWORD, WAGES, WebVillager, browsers, site  # noqa: F401
 
 

@@ -198,7 +198,7 @@ async def test_with_counties_an_unknown_county_gets_a_hint_where_the_office_woul
 
 def _store_with_cases(path):
     store = Store(path)
-    desk = HandoffDesk(store.db)
+    desk = HandoffDesk(store.cases)
     for number, county in enumerate(("qianwei", "qianwei", "jingyan", None)):
         key = f"web:v{number}"
         user = store.user(key)
@@ -224,7 +224,7 @@ def test_the_queue_filters_by_county_and_statistics_come_per_county_and_together
 
 def test_statistics_without_counties_look_as_before(tmp_path):
     store = Store(tmp_path / "mingbai.sqlite")
-    HandoffDesk(store.db).open_case("web:x", None, urgent=False)
+    HandoffDesk(store.cases).open_case("web:x", None, urgent=False)
     figures = service_statistics(store.db)
     assert "per_county" not in figures and "county" not in figures
     store.close()

@@ -37,7 +37,7 @@ def test_the_telegram_desks_waits_are_deferrals_the_relay_catches_by_class():
 
 
 def test_case_errors_carry_the_case_and_its_holder(tmp_path):
-    desk = HandoffDesk(Store(tmp_path / "mingbai.sqlite").db)
+    desk = HandoffDesk(Store(tmp_path / "mingbai.sqlite").cases)
     case, _ = desk.open_case("test:1", None, False)
     desk.claim(case.id, "web:alice")
     with pytest.raises(CaseTaken) as taken:

@@ -56,7 +56,7 @@ async def test_run_prints_the_console_addresses_and_how_to_create_the_first_acco
 
 def test_a_withdrawn_request_shows_on_the_dashboard_and_in_telegram_stats(tmp_path):
     store = Store(tmp_path / "mingbai.sqlite")
-    desk = HandoffDesk(store.db)
+    desk = HandoffDesk(store.cases)
     case, _ = desk.open_case("web:a", "labor.wage", urgent=False)
     desk.close_by_villager(case.id)  # ended before any adviser replied
     figures = service_statistics(store.db, days=30)

@@ -21,9 +21,6 @@ PLATFORM_LIBRARIES = {"telegram": "bot.channels.telegram", "httpx": "bot.channel
 RATCHET = {
     ("bot.handoff.relay", "bot.core.service"): "the relay takes narrow dependencies instead of ChatService",
     ("bot.channels.wechat.api", "bot.storage.store"): "WeChat's reachability bookkeeping moves behind the core",
-    ("bot.channels.telegram.advisers.commands", "bot.storage.stats"): "/stats asks the desk, not storage",
-    ("bot.console.admin", "bot.storage.stats"): "the dashboard asks the desk, not storage",
-    ("bot.console.accounts", "bot.storage.store"): "the storage half of accounts moves to bot/storage",
 }
 
 

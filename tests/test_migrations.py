@@ -23,7 +23,7 @@ def _old_database(path):
 def test_a_df12123_database_upgrades_and_keeps_its_rows(tmp_path):
     store = Store(_old_database(tmp_path / "mingbai.sqlite"))
     assert store.transcript("web:old1")[0]["text"] == "老板欠我工钱"
-    desk = HandoffDesk(store.db)
+    desk = HandoffDesk(store.cases)
     [case] = desk.queue()
     assert case.user_key == "web:old1" and case.danger is None
     assert [event.text for event in desk.events(case.id) if event.kind == "villager"] == ["还在吗"]

@@ -19,8 +19,6 @@ from telegram import Bot
 
 from bot.channels.telegram.application import build_application, run_telegram
 from bot.channels.telegram.format import to_calls
-from bot.channels.telegram.inbox import Inbox
-from bot.channels.telegram.outbox import Outbox
 from bot.messages import Button, Incoming, Reply
 from bot.core.service import ChatService
 from bot.storage.store import Store
@@ -38,7 +36,7 @@ async def fetch_and_store_then_die(fake, settings) -> None:
     store = Store(settings.database)
     async with Bot(fake.token, base_url=fake.base_url) as bot:
         updates = await bot.get_updates(timeout=0)
-        Inbox(store.db).store([update.to_dict() for update in updates])
+        store.telegram_inbox.store([update.to_dict() for update in updates])
         await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
     store.close()
 
@@ -66,7 +64,7 @@ async def test_updates_stored_but_unanswered_before_a_crash_are_each_answered_on
 async def test_messages_left_in_the_outbox_by_a_crash_are_sent_once_in_order_after_restart(fake, settings):
     store = Store(settings.database)
     replies = [Reply("第一条"), Reply("第二条", ((Button("🙋 找人工", "handoff"),),))]
-    Outbox(store.db).add(CHAT, None, to_calls(replies))  # as the core's transaction wrote them
+    store.telegram_outbox.add(CHAT, None, to_calls(replies))  # as the core's transaction wrote them
     store.close()
     async with running_bot(settings):
         await fake.wait_for_messages(CHAT, 2)

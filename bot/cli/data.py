@@ -9,10 +9,10 @@ from bot.cli.options import database_of, settings_of
 
 
 def command_stats(args) -> int:
-    from bot.storage.stats import format_statistics, service_statistics
+    from bot.storage.stats import format_statistics
 
     store, _ = _open_store(args)
-    figures = service_statistics(store.db, days=args.days, county=args.county)
+    figures = store.statistics.service(days=args.days, county=args.county)
     print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
     return 0
 
@@ -22,7 +22,7 @@ def _open_store(args):
     from bot.storage.store import Store
 
     store = Store(database_of(args))
-    return store, HandoffDesk(store.db)
+    return store, HandoffDesk(store.cases)
 
 
 def command_forget(args) -> int:
@@ -46,7 +46,7 @@ def command_purge(args) -> int:
 
 
 def command_user_add(args) -> int:
-    from bot.console.accounts import add_user_command
+    from bot.cli.users import add_user_command
 
     settings, database = settings_of(args), database_of(args)
     counties = None
@@ -60,13 +60,13 @@ def command_user_add(args) -> int:
 
 
 def command_user_name(args) -> int:
-    from bot.console.accounts import name_user_command
+    from bot.cli.users import name_user_command
 
     return name_user_command(settings_of(args).database, args.name, args.display_name)
 
 
 def command_user_remove(args) -> int:
-    from bot.console.accounts import remove_user_command
+    from bot.cli.users import remove_user_command
 
     return remove_user_command(database_of(args), args.name)
 

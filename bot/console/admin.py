@@ -1,9 +1,9 @@
 """The admin dashboard: statistics, the FAQ files and their reload, unanswered questions.
 
 Admins only; an adviser who follows a link here gets a plain refusal. The
-figures come from `bot.storage.stats.service_statistics` (the same numbers as
-`mingbai stats` and the advisers' /stats), the FAQ view from the files on
-disk, and the unanswered questions from the store, grouped for reading.
+figures come from the store's statistics (the same numbers as `mingbai stats`
+and the advisers' /stats), the FAQ view from the files on disk, and the
+unanswered questions from the store, grouped for reading.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.storage.stats import service_statistics
 from bot.console.accounts import ADMIN, Account
 from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
 from bot.console import learning, reports
 from bot.console.auth import Refused, guarded, read_json
 from bot.console.faq_files import describe, explain, inspect
-from bot.console.faq_usage import intent_usage
 from bot.console.pages import json_response, page
 from bot.console.unanswered import group_questions
 
@@ -42,7 +40,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     service = console.service
 
     async def figures(days: int) -> dict:
-        return await service.call(service_statistics, service.store.db, days)
+        return await service.call(service.store.statistics.service, days)
 
     @guarded(console, ADMIN, api=False)
     async def statistics(request: web.Request, account: Account) -> web.Response:
@@ -57,7 +55,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     async def faq(request: web.Request, account: Account) -> web.Response:
         days, query = _days(request), request.query.get("q", "")[:100]
         report = await asyncio.to_thread(inspect, console.faq_dir)
-        usage = await service.call(intent_usage, service.store.db, days)
+        usage = await service.call(service.store.statistics.intent_usage, days)
         reloader = console.reloader
         body = faq_body(report, console.faq_dir, len(service.conversation.faq), reloader.loaded_at, reloader.last,
                         usage, days, query)
@@ -103,8 +101,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
             return json_response({"ok": False, "problems": ["重新载入被拒绝，例句没有写入："] +
                                   [f"{explain(problem)} {describe(console.faq_dir, problem)}"
                                    for problem in attempt.errors]})
-        await service.call(learning.review, service.store.db, ids, learning.ADDED, account.name, intent,
-                           " ".join(text.split()))
+        await service.call(service.store.reviews.add, ids, learning.ADDED, account.name, intent, " ".join(text.split()))
         log.info("console: %s added an example to %s (%s:%d)", account.name, intent, added.file, added.line)
         return json_response({"ok": True, "file": added.file, "line": added.line})
 
@@ -114,7 +111,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         action, ids = data.get("action"), _ids(data)
         if action not in (learning.IGNORED, learning.NEW_INTENT) or not ids:
             raise Refused(400, "没有这个操作。")
-        await service.call(learning.review, service.store.db, ids, action, account.name)
+        await service.call(service.store.reviews.add, ids, action, account.name)
         return json_response({"ok": True})
 
     app.router.add_get("/admin", statistics)
@@ -124,18 +121,18 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     @guarded(console, ADMIN, api=False)
     async def advisers(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        rows = await service.call(reports.adviser_statistics, service.store.db, start, end, console.desk.holder_name)
+        rows = await service.call(reports.adviser_statistics, service.store.cases, start, end, console.desk.holder_name)
         return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end))
 
     @guarded(console, ADMIN, api=False)
     async def export(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        db, faq = service.store.db, service.conversation.faq
+        cases, faq = service.store.cases, service.conversation.faq
         if request.match_info["what"] == "cases":
             topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
-            text = await service.call(reports.cases_csv, db, start, end, console.desk.holder_name, topic)
+            text = await service.call(reports.cases_csv, cases, start, end, console.desk.holder_name, topic)
         else:
-            rows = await service.call(reports.adviser_statistics, db, start, end, console.desk.holder_name)
+            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name)
             text = reports.advisers_csv(rows)
         log.info("console: %s exported %s for %s..%s", account.name, request.match_info["what"], start, end)
         name = f"mingbai-{request.match_info['what']}-{start}-{end}.csv"
@@ -175,7 +172,5 @@ def _unanswered_rows(store) -> tuple[list[dict], dict[int, str], list[dict]]:
     """The latest unanswered questions, each with the few messages before it; what was done with them; the log."""
     rows = store.unanswered(UNANSWERED_SHOWN)
     for row in rows[:CONTEXT_SHOWN]:
-        row["context"] = list(reversed(list(store.db.query(
-            "select direction, text from messages where user_key = ? and created_at < ? order by id desc limit ?",
-            [row["user_key"], row["created_at"], CONTEXT_BEFORE]))))
-    return rows, learning.reviewed(store.db), learning.history(store.db)
+        row["context"] = store.messages_before(row["user_key"], row["created_at"], CONTEXT_BEFORE)
+    return rows, store.reviews.latest_actions(), store.reviews.history()

@@ -135,7 +135,7 @@ def _event(desk, event: "Event") -> dict:
 
 def _colleagues(console: "Console", account: Account) -> list[dict]:
     """The console's advisers a case can be handed to, by the name colleagues know them by."""
-    names = [row["name"] for row in console.desk.db["console_accounts"].rows_where(order_by="name")]
+    names = console.service.store.accounts.names()
     return [{"id": f"web:{name}", "name": console.desk.holder_name(f"web:{name}")}
             for name in names if f"web:{name}" != account.adviser_id]
 

@@ -7,7 +7,8 @@ The edited folder is checked in a copy first, exactly as a reload checks it; onl
 with the new example read back under the right intent, is written and reloaded. Anything else is refused
 with the `file:line` problems, and the file is left alone.
 
-「忽略」 and 「需要新问答」 mark unanswered questions as reviewed; every action is logged with who did it.
+「忽略」 and 「需要新问答」 mark unanswered questions as reviewed; every action is logged with who did it
+(the store's review log, `bot.storage.reviews`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,28 +135,3 @@ def _check_in_a_copy(faq_dir: Path, name: str, new: str, intent_id: str, example
             raise ExampleRefused(["加了这条例句，问答库就通不过检查，所以没有写入："] + errors)
         if intent_id not in faq or example not in faq[intent_id].examples.get("zh", ()):
             raise ExampleRefused([f"{name}: 例句没有落在「{intent_id}」下面，所以没有写入 (not read back)"])
-
-
-# --- the review log (worker thread) -----------------------------------------------------------
-
-def review(db, ids: list[int], action: str, by: str, intent: str | None = None, example: str | None = None,
-           clock=time.time) -> None:
-    """Mark unanswered questions `ids` as handled by `by`: added to `intent` as `example`, ignored, or flagged."""
-    now = clock()
-    rows = [{"unanswered_id": ident, "action": action, "intent": intent, "example": example, "by": by, "at": now}
-            for ident in ids] or [{"unanswered_id": None, "action": action, "intent": intent, "example": example,
-                                   "by": by, "at": now}]
-    db["unanswered_reviews"].insert_all(rows)
-
-
-def reviewed(db) -> dict[int, str]:
-    """The latest action on each reviewed unanswered question."""
-    rows = db.query("select unanswered_id, action from unanswered_reviews where unanswered_id is not null order by id")
-    return {row["unanswered_id"]: row["action"] for row in rows}
-
-
-def history(db, limit: int = 50) -> list[dict]:
-    """Who added which example to which intent, newest first (one line per action, not per question)."""
-    return list(db.query(
-        "select action, intent, example, by, max(at) as at, count(*) as questions from unanswered_reviews "
-        "group by action, intent, example, by, cast(at as integer) order by at desc limit ?", [limit]))

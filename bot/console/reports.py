@@ -36,15 +36,10 @@ def _median(values: list) -> float | None:
     return round(st.median(present), 1) if present else None
 
 
-def _cases(db, start: dt.date, end: dt.date) -> list[dict]:
-    begin, stop = day_range(start, end)
-    return list(db.query("select * from cases where created_at >= ? and created_at < ? order by id", [begin, stop]))
-
-
-def adviser_statistics(db, start: dt.date, end: dt.date, name_of) -> list[dict]:
+def adviser_statistics(case_store, start: dt.date, end: dt.date, name_of) -> list[dict]:
     """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them."""
     by_adviser: dict[str, list[dict]] = {}
-    for case in _cases(db, start, end):
+    for case in case_store.opened_between(*day_range(start, end)):
         if case["adviser"]:
             by_adviser.setdefault(case["adviser"], []).append(case)
     rows = []
@@ -73,10 +68,10 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
 
 
-def cases_csv(db, start: dt.date, end: dt.date, name_of, topic_of) -> str:
+def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of) -> str:
     """Every case opened in the range, one line each; `topic_of(intent id)` gives its Chinese title."""
     rows = []
-    for case in _cases(db, start, end):
+    for case in case_store.opened_between(*day_range(start, end)):
         platform = (case["user_key"] or "").split(":", 1)[0]
         rows.append([
             case["id"], _when(case["created_at"]), _when(case["claimed_at"]), _when(case["closed_at"]),

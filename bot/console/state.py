@@ -32,7 +32,7 @@ class Console:
     faq_dir: Path
     reloader: FaqReloader
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    accounts: Accounts | None = None  # created on the worker thread when the server starts
+    accounts: Accounts | None = None  # set when the server starts
     session_seconds: int = SESSION_SECONDS
 
     @property
@@ -41,7 +41,7 @@ class Console:
 
     def default_display_name(self, account: Account) -> None:
         """Villagers see the username until the adviser chooses a name in the console (worker thread)."""
-        if not self.desk.db["advisers"].count_where("id = ?", [account.adviser_id]):
+        if not self.desk.has_display_name(account.adviser_id):
             self.desk.set_display_name(account.adviser_id, account.name)
 
 
@@ -67,7 +67,7 @@ def setup_console(app: web.Application, service: ChatService, relay: Relay, faq_
     pid_path = pid_file or Path(service.store.path).parent / PID_FILE
 
     async def running(_app: web.Application):
-        console.accounts = await service.call(Accounts, service.store.db)
+        console.accounts = Accounts(service.store.accounts)
         async with console.reloader.triggers(watch_seconds, pid_path):
             yield
 

@@ -27,10 +27,10 @@ def answers(faq_dir: Path, messages: Iterable[str]) -> Iterator[dict]:
     faq, matcher, flows, places, counties = content
     with tempfile.TemporaryDirectory(prefix="mingbai-answer-") as scratch:
         store = Store(Path(scratch) / "answer.sqlite")
-        conversation = Conversation(faq, matcher, store, flows, places, HandoffDesk(store.db), counties=counties)
+        conversation = Conversation(faq, matcher, store, flows, places, HandoffDesk(store.cases), counties=counties)
         for number, message in enumerate(messages):
             yield _answer(conversation, matcher, f"answer-{number}", message)
-        store.db.close()
+        store.close()
 
 
 def _answer(conversation: Conversation, matcher, villager: str, message: str) -> dict:

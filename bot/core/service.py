@@ -176,7 +176,7 @@ class ChatService:
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
-        desk = HandoffDesk(store.db, clock)
+        desk = HandoffDesk(store.cases, clock)
         hours = OfficeHours.parse(settings.office_hours, settings.timezone)
         conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
                                     hours=hours, today=hours.today, counties=counties)
@@ -213,7 +213,7 @@ class ChatService:
         message is new (nothing of it was kept), a fragment still waiting, or answered, its replies in the outbox."""
         number = next(self._arrivals)
         try:
-            with self.store.db.atomic():
+            with self.store.transaction():
                 key = f"{incoming.platform}:{incoming.message_id}" if incoming.message_id else None
                 if key and not self.store.claim_message(key, incoming.user_key):
                     if self.store.fragment_waiting(key):  # stored, then the process stopped: wait for more again
@@ -249,7 +249,7 @@ class ChatService:
         """The window closed after `incoming`: answer every fragment waiting, as one message (nothing, when a
         message in between took them, or the villager used /forget)."""
         try:
-            with self.store.db.atomic():
+            with self.store.transaction():
                 parts = self.store.take_fragments(incoming.user_key)
                 if not parts:
                     return Outcome(())

@@ -1,1 +1,7 @@
-"""What mingbai remembers: users, messages, feedback, flows and cases, in one SQLite file."""
+"""What mingbai remembers, in one SQLite file: every SQL statement of the service is in this package.
+
+`Store` (store.py) opens the file, applies the migrations and holds one object per kind of record: users and
+the transcript itself, `cases`, `accounts`, `reviews`, `statistics`, `telegram_inbox`, `telegram_outbox` and
+`telegram_ledger`. Callers elsewhere use those objects' named methods and `store.transaction()`; none of them
+sees the database handle (tests/test_storage_boundary.py).
+"""

@@ -1,5 +1,6 @@
 """Service statistics from the SQLite file: the same figures for `mingbai stats`, the advisers' /stats
-and the admin dashboard's charts."""
+and the admin dashboard's charts, and each intent's use for the FAQ browser (`Statistics`, the store's
+`statistics`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,37 @@ from collections import Counter
 
 import sqlite_utils
 
+from bot.storage.tables import Tables
+
 DECISIONS = ("answer", "clarify", "fallback")
+
+
+class Statistics(Tables):
+    """The figures the surfaces show, read on the core's worker thread."""
+
+    def service(self, days: int = 30, now: float | None = None, county: str | None = None) -> dict:
+        """`service_statistics` of this database."""
+        return service_statistics(self.db, days, now, county)
+
+    def intent_usage(self, days: int, now: float | None = None) -> dict[str, dict[str, int]]:
+        """{intent id: {"answered": n, "up": n, "down": n}} for the last `days` days; intents never used are absent.
+        "Answered" counts what `service_statistics` counts for its top intents (villagers' questions decided
+        `answer`), so the FAQ browser and the statistics page agree."""
+        since = (now or time.time()) - days * 86400
+        usage: dict[str, dict[str, int]] = {}
+
+        def entry(intent: str) -> dict[str, int]:
+            return usage.setdefault(intent, {"answered": 0, "up": 0, "down": 0})
+
+        for row in self.db.query("select intent, count(*) as n from messages where direction = 'in' and decision = "
+                                 "'answer' and intent is not null and created_at >= ? group by intent", [since]):
+            entry(row["intent"])["answered"] = row["n"]
+        if self.db["feedback"].exists():
+            for row in self.db.query("select intent, sum(case when helpful = 1 then 1 else 0 end) as up, "
+                                     "sum(case when helpful = 0 then 1 else 0 end) as down from feedback "
+                                     "where created_at >= ? group by intent", [since]):
+                entry(row["intent"]).update(up=row["up"] or 0, down=row["down"] or 0)
+        return usage
 
 
 def _day(timestamp: float) -> str:
@@ -86,7 +117,8 @@ def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
     if not cases or "case_events" not in db.table_names():
         return set()
     rows = db.query(
-        "select case_id, sum(kind = 'adviser') as replied, max(kind = 'closed' and author = 'villager') as by_villager "
+        "select case_id, sum(case when kind = 'adviser' then 1 else 0 end) as replied, "
+        "max(case when kind = 'closed' and author = 'villager' then 1 else 0 end) as by_villager "
         "from case_events group by case_id")
     closed = {c["id"] for c in cases if c["status"] == "closed"}
     return {row["case_id"] for row in rows if row["case_id"] in closed and row["by_villager"] and not row["replied"]}

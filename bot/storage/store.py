@@ -1,8 +1,9 @@
-"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback.
+"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback; and the
+other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables).
 
 One `Store` owns one connection. It is synchronous on purpose: the async side
-runs every call on a single worker thread (`bot.storage.worker`), which keeps
-SQLite writes serialised and off the event loop.
+runs every call on the core's single worker thread (`CoreWorker` in
+`bot.core.service`), which keeps SQLite writes serialised and off the event loop.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.privacy import redact, redact_values
+from bot.storage.accounts import AccountStore
+from bot.storage.cases import CaseStore
 from bot.storage.migrations import apply_all
+from bot.storage.reviews import Reviews
+from bot.storage.stats import Statistics
+from bot.storage.tables import Tables
+from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
@@ -48,8 +55,9 @@ class UserState:
     extra: dict = field(default_factory=dict)
 
 
-class Store:
-    """Everything mingbai remembers, in one SQLite file (WAL mode)."""
+class Store(Tables):
+    """Everything mingbai remembers, in one SQLite file (WAL mode): users and the transcript here, every other
+    kind of record in the store object named for it (`store.cases`, `store.accounts` ...)."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -61,14 +69,19 @@ class Store:
                 if file == self.path or file.exists():
                     private_file(file)
         connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        self.db = sqlite_utils.Database(connection)
-        self.db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
+        super().__init__(sqlite_utils.Database(connection))
+        self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
         if str(path) != ":memory:":
             self.db.enable_wal()
         apply_all(self.db)
+        self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
+        self.telegram_ledger = TelegramLedger(self.db)
+        self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
+        self.accounts, self.cases = AccountStore(self.db), CaseStore(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
+
 
     # --- users -----------------------------------------------------------------------------
 
@@ -81,6 +94,10 @@ class Store:
             awaiting=row["awaiting"], flow=json.loads(row["flow"]) if row["flow"] else None, place=row["place"],
             county=row.get("county"), extra=json.loads(row["extra"]) if row["extra"] else {},
         )
+
+    def has_user(self, key: str) -> bool:
+        """True once the villager's state was saved (they wrote), until /forget."""
+        return self.db["users"].count_where("key = ?", [key]) > 0
 
     def save_user(self, state: UserState) -> None:
         now = time.time()
@@ -111,6 +128,31 @@ class Store:
             "select direction, text, intent, decision, created_at from messages where user_key = ? "
             "order by id desc limit ?", [user_key, limit]
         )
+        return list(reversed(list(rows)))
+
+    def message_time(self, message_id: int) -> float:
+        """When the message `log_message` numbered `message_id` was stored."""
+        return self.db["messages"].get(message_id)["created_at"]
+
+    def last_message_time(self, user_key: str, decision: str) -> float | None:
+        """When the villager's newest message with this `decision` was stored; None when they have none."""
+        return next(self.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
+                                    [user_key, decision]))[0]
+
+    def recent_messages(self, since: float) -> list[tuple[str, str, float, str | None]]:
+        """(user_key, text, created_at, decision) of everyone's messages, newest first by row id, up to the first
+        one older than `since`: only the last stretch of the table is read."""
+        recent = []
+        for row in self.db.execute("select user_key, text, created_at, decision from messages order by id desc"):
+            if row[2] < since:
+                break
+            recent.append(tuple(row))
+        return recent
+
+    def messages_before(self, user_key: str, moment: float, limit: int) -> list[dict]:
+        """The villager's last `limit` messages (direction and text) before `moment`, oldest first."""
+        rows = self.db.query("select direction, text from messages where user_key = ? and created_at < ? "
+                             "order by id desc limit ?", [user_key, moment, limit])
         return list(reversed(list(rows)))
 
     def record_unanswered(self, user_key: str, text: str, best_intent: str | None, score: float, reason: str) -> None:
@@ -151,20 +193,13 @@ class Store:
 
     # --- duplicates and deletion -----------------------------------------------------------
 
-    def first_time(self, key: str, user_key: str) -> bool:
-        """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes it."""
-        cursor = self.db.conn.execute(
-            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
-        )
-        self.db.conn.commit()
-        return cursor.rowcount == 1
-
     def claim_message(self, key: str, user_key: str) -> bool:
-        """`first_time` without a commit of its own: inside the caller's transaction the claim commits or rolls
-        back together with the handling of the message, so a crash never leaves a message claimed but unanswered."""
-        cursor = self.db.execute(
-            "insert or ignore into processed (key, user_key, created_at) values (?, ?, ?)", [key, user_key, time.time()]
-        )
+        """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes
+        it. Call it inside the caller's transaction: the claim commits or rolls back together with the handling of
+        the message, so a crash never leaves a message claimed but unanswered."""
+        cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
+            "insert into processed (key, user_key, created_at) values (?, ?, ?) on conflict do nothing",
+            [key, user_key, time.time()])
         return cursor.rowcount == 1
 
     def forget(self, user_key: str) -> None:
@@ -176,7 +211,7 @@ class Store:
 
     def scrub(self) -> None:
         """After /forget has committed: copy the write-ahead log into the database and empty it, so the deleted
-        text does not stay in the -wal file until the next automatic checkpoint."""
+        text does not stay in the -wal file until the next automatic checkpoint (SQLite's own PRAGMA)."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def export(self, user_key: str) -> dict:

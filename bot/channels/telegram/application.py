@@ -26,8 +26,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 
 from bot.channels.telegram.advisers.cards import adviser_chats
 from bot.channels.telegram.format import to_calls, to_incoming
-from bot.channels.telegram.inbox import PARTS, Inbox, TelegramParts, parts, poll, requeue, until_reachable
-from bot.channels.telegram.outbox import Outbox, Sender, send_outcome
+from bot.channels.telegram.inbox import PARTS, TelegramParts, parts, poll, requeue, until_reachable
+from bot.channels.telegram.outbox import Sender, send_outcome
 from bot.channels.telegram.webhook import register_webhook, webhook_routes
 from bot.core.commands import COMMANDS
 from bot.messages import Outcome
@@ -213,8 +213,8 @@ def build_application(settings: Settings, service: "ChatService") -> Application
         .updater(None)
         .build()
     )
-    outbox = Outbox(service.store.db)
-    shared = TelegramParts(service, Inbox(service.store.db), outbox, Sender(application.bot, service, outbox))
+    inbox, outbox = service.store.telegram_inbox, service.store.telegram_outbox
+    shared = TelegramParts(service, inbox, outbox, Sender(application.bot, service, outbox))
     application.bot_data[PARTS] = shared
     channel = VillagerChannel(settings, shared, order)
     shared.sender.on_undeliverable = channel.undeliverable

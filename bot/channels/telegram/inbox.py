@@ -4,7 +4,7 @@ Telegram forgets an update once getUpdates is called with a higher offset, and P
 batch as soon as it has queued one, so a kill -9 loses every update fetched but not yet answered (engineering
 notes §9). So the channel builds its Application without an Updater, and:
 
-- each batch goes into SQLite (`telegram_inbox`, one transaction) before the next getUpdates confirms it; the
+- each batch goes into SQLite (`telegram_inbox`, `bot.storage.telegram.TelegramInbox`, one transaction) before the next getUpdates confirms it; the
   webhook route likewise answers Telegram only after the write (`webhook`);
 - an update is marked done, and its text dropped, once the Application has finished with it (`ChatOrder`);
 - on start, the updates stored but not done are handled first;
@@ -22,7 +22,6 @@ rejected token) stops the channel.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -31,10 +30,9 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot.channels.telegram.outbox import Outbox, Sender, backoff, retry_after_seconds, worth_logging
+from bot.channels.telegram.outbox import Sender, backoff, retry_after_seconds, worth_logging
 
 log = logging.getLogger(__name__)
-KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
 PARTS = "mingbai.telegram"  # key of the channel's parts in application.bot_data
 
 
@@ -43,44 +41,13 @@ class TelegramParts:
     """What the channel's pieces share; the webhook route and the relay's sender find it on the Application."""
 
     service: object  # bot.core.service.ChatService
-    inbox: "Inbox"
-    outbox: Outbox
+    inbox: object  # bot.storage.telegram.TelegramInbox, the store's telegram_inbox
+    outbox: object  # bot.storage.telegram.TelegramOutbox, the store's telegram_outbox
     sender: Sender
 
 
 def parts(application: Application) -> TelegramParts:
     return application.bot_data[PARTS]
-
-
-class Inbox:
-    """Updates received, in table `telegram_inbox`. Synchronous: run it on the core's worker thread."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def store(self, raws: list[dict]) -> list[int]:
-        """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
-        fresh, now = [], time.time()
-        with self.db.atomic():
-            for raw in raws:
-                cursor = self.db.execute("insert or ignore into telegram_inbox (update_id, raw, status, created_at) "
-                                         "values (?, ?, 'pending', ?)",
-                                         [raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
-                if cursor.rowcount == 1:
-                    fresh.append(raw["update_id"])
-        return fresh
-
-    def pending(self) -> list[dict]:
-        rows = self.db.execute("select raw from telegram_inbox where status = 'pending' order by update_id")
-        return [json.loads(raw) for (raw,) in rows]
-
-    def done(self, update_id: int) -> None:
-        """Handled: the id stays (to recognise a redelivery), what the villager wrote goes."""
-        self.db.execute("update telegram_inbox set status = 'done', raw = null where update_id = ?", [update_id])
-
-    def purge(self, days: float = KEEP_DONE_DAYS) -> int:
-        return self.db.execute("delete from telegram_inbox where status = 'done' and created_at < ?",
-                               [time.time() - days * 86400]).rowcount
 
 
 def transient(error: BaseException) -> bool:

@@ -1,4 +1,4 @@
-"""The Telegram outbox: every message to a villager is a row in SQLite before anything is sent.
+"""The Telegram outbox: every message to a villager is a row in SQLite (`bot.storage.telegram`) before anything is sent.
 
 PTB sends a message once and forgets it on failure: a 5xx is never retried, a 429 only as often as the rate
 limiter allows, and a crash between the core's decision and the send loses the reply (engineering notes §9).
@@ -75,40 +75,11 @@ def worth_logging(failures: int) -> bool:
     return failures & (failures - 1) == 0
 
 
-class Outbox:
-    """The messages still to send, in table `telegram_outbox`. Synchronous: run it on the core's worker thread."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
-        """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""
-        now = time.time()
-        with self.db.atomic():
-            for call in calls:
-                self.db.execute("insert into telegram_outbox (chat_id, thread_id, payload, attempts, uncertain, "
-                                "next_try_at, created_at) values (?, ?, ?, 0, 0, 0, ?)",
-                                [chat_id, thread_id, json.dumps(call, ensure_ascii=False), now])
-
-    def chats(self) -> list[int]:
-        return [row[0] for row in self.db.execute("select distinct chat_id from telegram_outbox")]
-
-    def next_row(self, chat_id: int) -> dict | None:
-        return next(self.db.query("select * from telegram_outbox where chat_id = ? order by id limit 1", [chat_id]),
-                    None)
-
-    def remove(self, row_id: int) -> None:
-        self.db.execute("delete from telegram_outbox where id = ?", [row_id])
-
-    def postpone(self, row_id: int, until: float, uncertain: bool) -> None:
-        self.db.execute("update telegram_outbox set attempts = attempts + 1, uncertain = uncertain + ?, "
-                        "next_try_at = ? where id = ?", [int(uncertain), until, row_id])
-
-
 class Sender:
-    """Delivers the outbox: one task per chat with rows, started by `wake(chat)` once rows are committed."""
+    """Delivers the outbox (the store's `telegram_outbox`, a `bot.storage.telegram.TelegramOutbox`): one task
+    per chat with rows, started by `wake(chat)` once rows are committed."""
 
-    def __init__(self, bot, service, outbox: Outbox, on_undeliverable=None, clock=time.time):
+    def __init__(self, bot, service, outbox, on_undeliverable=None, clock=time.time):
         self.bot, self.service, self.outbox, self.clock = bot, service, outbox, clock
         self.on_undeliverable = on_undeliverable  # async (row, error): a message that will never arrive
         self.running = False

@@ -1,7 +1,7 @@
 """Webhook mode: Telegram POSTs each update to our aiohttp server instead of being polled.
 
 The route checks the secret Telegram was given at setWebhook, writes the
-update to the inbox (`telegram_polling.Inbox`) and only then answers 200: an
+update to the inbox (`bot.storage.telegram.TelegramInbox`) and only then answers 200: an
 update Telegram was told we have is in SQLite, and one we could not store is
 answered 500, so Telegram sends it again. The Application then handles it like
 a polled one; a redelivered update is recognised in the inbox and not queued

@@ -149,7 +149,7 @@ class WebChat:
 
     def _after_answer(self, user_key: str) -> tuple[str, bool]:
         """(language, whether the villager is still stored) after the core handled a message (worker thread)."""
-        return self._language(user_key), self.service.store.count("users", "key = ?", [user_key]) > 0
+        return self._language(user_key), self.service.store.has_user(user_key)
 
     async def _forget(self, user_id: str) -> None:
         """After /forget: nothing of theirs stays in memory, and the deleted text leaves the write-ahead log."""
@@ -181,7 +181,7 @@ class WebChat:
     def _record_push(self, user_key: str, text: str) -> int:
         store = self.service.store
         row_id = store.log_message(user_key, "out", text, decision=PUSHED)
-        return push_number(store.db["messages"].get(row_id)["created_at"])
+        return push_number(store.message_time(row_id))
 
     async def restore_queues(self) -> int:
         """At start-up: the pushes of the last day back in the villagers' queues, under their own numbers,
@@ -196,11 +196,7 @@ class WebChat:
 
     def _recent_pushes(self) -> dict[str, list[tuple[str, float]]]:
         since, found = time.time() - KEEP_SECONDS, defaultdict(list)
-        rows = self.service.store.db.execute(  # newest first by row id: only the last day is read
-            "select user_key, text, created_at, decision from messages order by id desc")
-        for user_key, text, created_at, decision in rows:
-            if created_at < since:
-                break
+        for user_key, text, created_at, decision in self.service.store.recent_messages(since):  # the last day only
             if decision == PUSHED and user_key.startswith(f"{PLATFORM}:") and len(found[user_key]) < MAX_QUEUED:
                 found[user_key].append((text, created_at))
         return {key.split(":", 1)[1]: list(reversed(pushes)) for key, pushes in found.items() if pushes}
@@ -212,7 +208,7 @@ class WebChat:
 
     def _hide_before(self, user_key: str, moment: float) -> None:
         store = self.service.store
-        if store.count("users", "key = ?", [user_key]):  # a villager who never wrote has nothing to hide
+        if store.has_user(user_key):  # a villager who never wrote has nothing to hide
             user = store.user(user_key)
             user.extra[HIDDEN_BEFORE] = moment
             store.save_user(user)
@@ -247,8 +243,7 @@ class WebChat:
         """The transcript, the language, the number of the newest push in it (see `push`), and the moment of
         the last quick exit (0: none)."""
         store = self.service.store
-        newest = next(store.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
-                                       [user_key, PUSHED]))[0]
+        newest = store.last_message_time(user_key, PUSHED)
         hidden_before = float(store.user(user_key).extra.get(HIDDEN_BEFORE, 0))
         return (store.transcript(user_key, HISTORY_LIMIT), self._language(user_key), push_number(newest or 0),
                 hidden_before)

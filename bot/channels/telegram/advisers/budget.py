@@ -1,5 +1,5 @@
 """The advisers' desk's bookkeeping: how much it may still send to each group (`Budget`), and what it has
-already sent (`Ledger`).
+already sent (the ledger, `bot.storage.telegram.TelegramLedger`).
 
 Telegram lets a bot send about 20 messages a minute to one group, and every topic of a supergroup shares
 that allowance. PTB's AIORateLimiter enforces it by *waiting*, which would stall the relay for every other
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-
-import sqlite_utils
 
 from bot.errors import DeliveryDeferred
 
@@ -72,48 +70,3 @@ class Budget:
     def spend(self, chat: int, count: int = 1) -> None:
         """Count calls that must happen anyway (an answer to an adviser's command, a membership lookup)."""
         self._tokens[chat] = self.available(chat) - count
-
-
-class Ledger:
-    """What the desk posted, in two tables of its own. Synchronous: run it on the core's worker thread."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
-
-    # --- posts ---
-
-    def posted(self, event_ids: list[int]) -> set[int]:
-        marks = ",".join("?" * len(event_ids))
-        rows = self.db.execute(f"select event_id from telegram_posts where event_id in ({marks})", event_ids) \
-            if event_ids else []
-        return {row[0] for row in rows}
-
-    def record(self, case_id: int, event_ids: list[int | None], chat: int, message_ids: list[int]) -> None:
-        with self.db.atomic():
-            self.db["telegram_posts"].insert_all(
-                [{"case_id": case_id, "event_id": event_id, "chat": chat, "message_id": message_id}
-                 for event_id in (event_ids or [None]) for message_id in message_ids])
-
-    def case_of_message(self, chat: int, message_id: int) -> int | None:
-        row = self.db.execute("select case_id from telegram_posts where chat = ? and message_id = ? limit 1",
-                              [chat, message_id]).fetchone()
-        if row:
-            return row[0]
-        row = self.db.execute("select case_id from telegram_cases where chat = ? and card_message_id = ?",
-                              [chat, message_id]).fetchone()
-        return row[0] if row else None
-
-    # --- topics and cards ---
-
-    def case_of_topic(self, chat: int, topic_id: int) -> int | None:
-        """The case (closed ones too) whose topic this is."""
-        row = self.db.execute("select case_id from telegram_cases where chat = ? and topic_id = ? "
-                              "order by case_id desc limit 1", [chat, topic_id]).fetchone()
-        return row[0] if row else None
-
-    def card_state(self, case_id: int) -> dict:
-        row = next(self.db["telegram_cases"].rows_where("case_id = ?", [case_id]), None)
-        return row or {"case_id": case_id, "card": None, "topic_name": None, "queued": 0, "topic_closed": 0}
-
-    def save_card(self, case_id: int, values: dict) -> None:
-        self.db["telegram_cases"].upsert({"case_id": case_id, **values}, pk="case_id")

@@ -23,7 +23,6 @@ from telegram import Message
 from bot.channels.telegram.advisers.cards import case_list, stats_text, topic_link
 from bot.errors import CaseError, CaseNotFound, NoSuchAdviser
 from bot.handoff.desk import CLOSED
-from bot.storage.stats import service_statistics
 
 log = logging.getLogger(__name__)
 CASE_NUMBER = re.compile(r"#?(\d+)")
@@ -123,7 +122,7 @@ class AdviserCommands:
         return rows, elsewhere
 
     async def _cmd_stats(self, message, case_id, adviser, argument) -> None:
-        figures = await self.service.call(service_statistics, self.service.store.db)
+        figures = await self.service.call(self.service.store.statistics.service)
         await self._say(message, stats_text(figures))
 
     async def _cmd_setname(self, message, case_id, adviser, argument) -> None:

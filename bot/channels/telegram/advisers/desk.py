@@ -7,7 +7,8 @@ photos, voice and documents, the villager leaving, delivery problems; a reminder
 
 A busy morning must not stall anyone: a villager's burst of messages is held a moment and posted once,
 every call to a group is paid from its `Budget`, and when that is spent the events go back to the relay
-(`BudgetSpent`), the card says how many wait, and the `Ledger` makes sure nothing is posted twice.
+(`BudgetSpent`), the card says how many wait, and the ledger (`bot.storage.telegram`) makes sure nothing is
+posted twice.
 """
 
 from __future__ import annotations

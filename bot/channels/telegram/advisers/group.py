@@ -188,7 +188,7 @@ class AdviserGroup(AdviserCommands):
     def _write_once(self, key: str, case_id: int, adviser: str, text: str, kind, file_id) -> bool:
         """On the worker: mark Telegram's message seen and write it for the villager in one transaction, so a
         crash or a failed write between the two can never leave it seen but unsent. False for a redelivery."""
-        with self.service.store.db.atomic():
+        with self.service.store.transaction():
             if not self.service.store.claim_message(key, adviser):
                 return False
             self.desk.from_adviser(case_id, adviser, text, kind, file_id)

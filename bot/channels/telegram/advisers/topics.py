@@ -18,7 +18,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.channels.telegram.advisers.cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, signature, \
     topic_name
-from bot.channels.telegram.advisers.budget import NORMAL, PRIORITY, Budget, BudgetSpent, Ledger
+from bot.channels.telegram.advisers.budget import NORMAL, PRIORITY, Budget, BudgetSpent
 from bot.handoff.desk import CLOSED, Case
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class CaseTopics:
         self.application, self.settings, self.service, self.relay = application, settings, service, relay
         self.desk = service.conversation.desk
         self.budget = budget or Budget()
-        self.ledger = Ledger(service.store.db)
+        self.ledger = service.store.telegram_ledger
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._plain_chats: set[int] = set()  # groups where topics are off: cards with reply threads
 

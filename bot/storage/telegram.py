@@ -1,0 +1,115 @@
+"""The Telegram channel's own tables: updates received (`telegram_inbox`), messages still to send
+(`telegram_outbox`), and what the advisers' desk posted to the group (`telegram_posts`, `telegram_cases`).
+
+Why each exists is told where it is used: `bot.channels.telegram.inbox` (a crash loses no update),
+`bot.channels.telegram.outbox` (a crash or a 5xx loses no reply) and `bot.channels.telegram.advisers.budget`
+(nothing is posted to the group twice). Synchronous, like every store: run on the core's worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.storage.tables import Tables
+
+KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
+
+
+class TelegramInbox(Tables):
+    """Updates received, in table `telegram_inbox`."""
+
+    def store(self, raws: list[dict]) -> list[int]:
+        """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
+        fresh, now = [], time.time()
+        with self.db.atomic():
+            for raw in raws:
+                cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
+                    "insert into telegram_inbox (update_id, raw, status, created_at) values (?, ?, 'pending', ?) "
+                    "on conflict do nothing",
+                    [raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
+                if cursor.rowcount == 1:
+                    fresh.append(raw["update_id"])
+        return fresh
+
+    def pending(self) -> list[dict]:
+        rows = self.db.execute("select raw from telegram_inbox where status = 'pending' order by update_id")
+        return [json.loads(raw) for (raw,) in rows]
+
+    def done(self, update_id: int) -> None:
+        """Handled: the id stays (to recognise a redelivery), what the villager wrote goes."""
+        self.db.execute("update telegram_inbox set status = 'done', raw = null where update_id = ?", [update_id])
+
+    def purge(self, days: float = KEEP_DONE_DAYS) -> int:
+        return self.db.execute("delete from telegram_inbox where status = 'done' and created_at < ?",
+                               [time.time() - days * 86400]).rowcount
+
+
+class TelegramOutbox(Tables):
+    """The messages still to send, in table `telegram_outbox`."""
+
+    def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
+        """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""
+        now = time.time()
+        with self.db.atomic():
+            for call in calls:
+                self.db.execute("insert into telegram_outbox (chat_id, thread_id, payload, attempts, uncertain, "
+                                "next_try_at, created_at) values (?, ?, ?, 0, 0, 0, ?)",
+                                [chat_id, thread_id, json.dumps(call, ensure_ascii=False), now])
+
+    def chats(self) -> list[int]:
+        return [row[0] for row in self.db.execute("select distinct chat_id from telegram_outbox")]
+
+    def next_row(self, chat_id: int) -> dict | None:
+        return next(self.db.query("select * from telegram_outbox where chat_id = ? order by id limit 1", [chat_id]),
+                    None)
+
+    def remove(self, row_id: int) -> None:
+        self.db.execute("delete from telegram_outbox where id = ?", [row_id])
+
+    def postpone(self, row_id: int, until: float, uncertain: bool) -> None:
+        self.db.execute("update telegram_outbox set attempts = attempts + 1, uncertain = uncertain + ?, "
+                        "next_try_at = ? where id = ?", [int(uncertain), until, row_id])
+
+
+class TelegramLedger(Tables):
+    """What the advisers' desk posted to the group, and what each case's card and topic show: ids and
+    fingerprints, no message text."""
+
+    # --- posts ---
+
+    def posted(self, event_ids: list[int]) -> set[int]:
+        marks = ",".join("?" * len(event_ids))
+        rows = self.db.execute(f"select event_id from telegram_posts where event_id in ({marks})", event_ids) \
+            if event_ids else []
+        return {row[0] for row in rows}
+
+    def record(self, case_id: int, event_ids: list[int | None], chat: int, message_ids: list[int]) -> None:
+        with self.db.atomic():
+            self.db["telegram_posts"].insert_all(
+                [{"case_id": case_id, "event_id": event_id, "chat": chat, "message_id": message_id}
+                 for event_id in (event_ids or [None]) for message_id in message_ids])
+
+    def case_of_message(self, chat: int, message_id: int) -> int | None:
+        row = self.db.execute("select case_id from telegram_posts where chat = ? and message_id = ? limit 1",
+                              [chat, message_id]).fetchone()
+        if row:
+            return row[0]
+        row = self.db.execute("select case_id from telegram_cases where chat = ? and card_message_id = ?",
+                              [chat, message_id]).fetchone()
+        return row[0] if row else None
+
+    # --- topics and cards ---
+
+    def case_of_topic(self, chat: int, topic_id: int) -> int | None:
+        """The case (closed ones too) whose topic this is."""
+        row = self.db.execute("select case_id from telegram_cases where chat = ? and topic_id = ? "
+                              "order by case_id desc limit 1", [chat, topic_id]).fetchone()
+        return row[0] if row else None
+
+    def card_state(self, case_id: int) -> dict:
+        row = next(self.db["telegram_cases"].rows_where("case_id = ?", [case_id]), None)
+        return row or {"case_id": case_id, "card": None, "topic_name": None, "queued": 0, "topic_closed": 0}
+
+    def save_card(self, case_id: int, values: dict) -> None:
+        self.db["telegram_cases"].upsert({"case_id": case_id, **values}, pk="case_id")
