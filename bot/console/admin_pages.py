@@ -295,12 +295,17 @@ def _rating(row: dict) -> str:
     return "—" if row["rating"] is None else f"{row['rating']:g} ★（{row['ratings']} 次）"
 
 
-def advisers_body(rows: list[dict], start: dt.date, end: dt.date) -> str:
-    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports."""
-    query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
+def advisers_body(rows: list[dict], start: dt.date, end: dt.date, counties: list[tuple[str, str]] = (),
+                  county: str | None = None) -> str:
+    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports; with counties
+    configured (id, name), a choice of one county or all of them together."""
+    query = f"from={start.isoformat()}&amp;to={end.isoformat()}" + (f"&amp;county={esc(county)}" if county else "")
+    choice = ('<label>县 <select name="county"><option value="">全部 all</option>' + "".join(
+        f'<option value="{esc(ident)}"{" selected" if ident == county else ""}>{esc(name)}</option>'
+        for ident, name in counties) + "</select></label> ") if counties else ""
     form = (f'<form class="range" method="get" action="/admin/advisers"><label>从 <input type="date" name="from" '
             f'value="{start.isoformat()}"></label> <label>到 <input type="date" name="to" value="{end.isoformat()}">'
-            '</label> <button type="submit">查看</button></form>'
+            f'</label> {choice}<button type="submit">查看</button></form>'
             f'<p>导出（CSV，可以用 Excel 打开）：<a href="/admin/export/cases.csv?{query}" download>案件明细</a> · '
             f'<a href="/admin/export/advisers.csv?{query}" download>顾问统计</a></p>')
     if not rows:
