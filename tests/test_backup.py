@@ -292,6 +292,8 @@ def test_a_failed_backup_leaves_no_file_and_keep_prunes_only_backups(tmp_path):
     made = [backup(database, folder, keep=2, now=1_800_000_000 + day * 86400)[0].path for day in range(4)]
     assert sorted(folder.iterdir()) == sorted([*made[2:], folder / "notes.txt"])
     assert prune(folder, 1) == [made[2]]
+    with pytest.raises(BackupError, match="give a folder"):
+        backup(database, tmp_path / "one.sqlite", keep=3)
     _scribbled(database)  # the database itself is damaged: the copy fails its check and is not kept
     with pytest.raises(BackupError):
         backup(database, folder, now=1_900_000_000)

@@ -87,6 +87,8 @@ def backup(database: Path, destination: Path, *, keep: int | None = None,
     the files pruned."""
     if not database.is_file():
         raise BackupError(f"no database at {database}: nothing to back up (is MINGBAI_DATA_DIR right?)")
+    if keep is not None and destination.suffix in FILE_SUFFIXES and not destination.is_dir():
+        raise BackupError(f"--keep prunes a folder of backups, and {destination} names a file: give a folder")
     target = _target(destination, now or time.time(), folder=keep is not None)
     if target.resolve() == database.resolve():
         raise BackupError(f"{target} is the database itself: give another file or a folder")
