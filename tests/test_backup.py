@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from bot.storage.backup import BackupError, backup, prune, restore, verify
-from bot.storage.lock import DatabaseInUse
+from bot.storage.lock import DatabaseInUse, exclusive
 from bot.storage.migrations import SETS
 from bot.storage.store import Store
 from tests.support import ROOT
@@ -282,6 +282,15 @@ def test_restore_is_refused_while_any_store_has_the_database_open(tmp_path):
         restore(copy, database)
     store.close()
     assert restore(copy, database).kept is not None
+
+
+def test_a_mingbai_started_during_a_restore_says_so_and_stops(tmp_path):
+    data = tmp_path / "data"
+    Store(data / "mingbai.sqlite").close()
+    with exclusive(data / "mingbai.sqlite"):  # what `mingbai restore` holds while it replaces the file
+        run = mingbai(data, "stats")
+    assert run.returncode == 1 and "is being replaced by `mingbai restore` right now" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_a_failed_backup_leaves_no_file_and_keep_prunes_only_backups(tmp_path):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import backup, data, faq, matching, serving
+from bot.errors import MingbaiError
 from bot.settings import Settings
 from intents.faq_loader import FaqError
 
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except FaqError as error:
         print(f"mingbai: {error}\nRun `mingbai faq check` for the full list.", file=sys.stderr)
+        return 1
+    except MingbaiError as error:  # e.g. the database is being restored: said plainly, not as a traceback
+        print(f"mingbai: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `mingbai answer ... | head`: the reader has seen enough
         sys.stderr.close()
