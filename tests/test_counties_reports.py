@@ -73,6 +73,9 @@ async def test_the_dashboards_figures_and_adviser_page_for_one_county(county_sit
     everyone = json.loads((await city.get("/admin/api/stats"))[1])
     assert sum(everyone["handoffs_per_day"].values()) == 3
     assert {county: n["handoffs"] for county, n in everyone["per_county"].items()} == {"qianwei": 2, "jingyan": 1}
+    status, page = await city.get("/admin?county=qianwei")
+    assert status == 200 and '<a href="/admin?days=30&amp;county=qianwei" aria-current=page>犍为县</a>' in page
+    assert '<div><dt>转人工</dt><dd>2</dd></div>' in page and 'href="/admin?days=7&amp;county=qianwei"' in page
     status, page = await city.get("/admin/advisers?county=jingyan")
     assert status == 200 and '<option value="jingyan" selected>井研县</option>' in page
     assert "/admin/export/cases.csv?" in page and "&amp;county=jingyan" in page

@@ -46,7 +46,9 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
 
     @guarded(console, ADMIN, api=False)
     async def statistics(request: web.Request, account: Account) -> web.Response:
-        body = statistics_body(await figures(_days(request)), service.conversation.faq, dt.date.today())
+        counties = service.conversation.counties
+        body = statistics_body(await figures(_days(request), _county(request, counties)), service.conversation.faq,
+                               dt.date.today(), [(county.id, county.name) for county in counties])
         return page("服务统计", account, "/admin", body)
 
     @guarded(console, ADMIN, api=True)
