@@ -304,6 +304,6 @@ def test_a_failed_backup_leaves_no_file_and_keep_prunes_only_backups(tmp_path):
     with pytest.raises(BackupError, match="give a folder"):
         backup(database, tmp_path / "one.sqlite", keep=3)
     _scribbled(database)  # the database itself is damaged: the copy fails its check and is not kept
-    with pytest.raises(BackupError):
+    with pytest.raises(BackupError, match=f"the copy of {database} is damaged"):
         backup(database, folder, now=1_900_000_000)
     assert sorted(path.name for path in folder.iterdir()) == [made[3].name, "notes.txt"]

@@ -83,8 +83,7 @@ def backup(database: Path, destination: Path, *, keep: int | None = None,
            now: float | None = None) -> tuple[Contents, list[Path]]:
     """Copy `database` to `destination` (a file named *.sqlite or *.db, else a folder to put a
     `mingbai-<UTC time>.sqlite` in; with `keep` always a folder, whose backups beyond the newest `keep` are then
-    deleted). Returns what the copy holds and
-    the files pruned."""
+    deleted). Returns what the copy holds and the files pruned."""
     if not database.is_file():
         raise BackupError(f"no database at {database}: nothing to back up (is MINGBAI_DATA_DIR right?)")
     if keep is not None and destination.suffix in FILE_SUFFIXES and not destination.is_dir():
@@ -101,7 +100,7 @@ def backup(database: Path, destination: Path, *, keep: int | None = None,
             _copy(source, partial)
         finally:
             source.close()
-        contents = verify(partial)
+        contents = verify(partial, shown_as=f"the copy of {database}")
         _flush(partial)
         os.replace(partial, target)
         _flush(target.parent)
@@ -156,12 +155,13 @@ def _flush(path: Path) -> None:
 # --- checks -----------------------------------------------------------------------------------------
 
 
-def verify(path: Path) -> Contents:
-    """Check a backup file without changing it: SQLite, intact, mingbai's, not from a newer release."""
+def verify(path: Path, shown_as: str | None = None) -> Contents:
+    """Check a backup file without changing it: SQLite, intact, mingbai's, not from a newer release. Problems
+    name the file as `shown_as` when its own name would mean nothing to the reader (a temporary copy)."""
     connection = _read_only(path)
     try:
-        _check_integrity(connection, path)
-        pending = _pending_migrations(connection, path)
+        _check_integrity(connection, shown_as or path)
+        pending = _pending_migrations(connection, shown_as or path)
         return Contents(path, path.stat().st_size, _rows(connection), _newest_message(connection), pending)
     finally:
         connection.close()
@@ -181,7 +181,7 @@ def _read_only(path: Path) -> sqlite3.Connection:
         raise BackupError(f"{path} cannot be opened: {error}") from error
 
 
-def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
+def _check_integrity(connection: sqlite3.Connection, path: Path | str) -> None:
     try:
         problems = [row[0] for row in connection.execute("pragma integrity_check(5)")]
     except sqlite3.DatabaseError as error:
@@ -190,7 +190,7 @@ def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
         raise BackupError(f"{path} is damaged and cannot be used: {'; '.join(problems)}")
 
 
-def _pending_migrations(connection: sqlite3.Connection, path: Path) -> tuple[str, ...]:
+def _pending_migrations(connection: sqlite3.Connection, path: Path | str) -> tuple[str, ...]:
     """This release's migrations the file has not had; BackupError when it is not mingbai's or from a newer one."""
     db = sqlite_utils.Database(connection)
     tables = set(db.table_names())
