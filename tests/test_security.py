@@ -439,7 +439,7 @@ async def test_F15_the_data_folder_and_its_files_are_the_services_alone(tmp_path
         files = {path.name: _mode(path) for path in data.iterdir()}
     assert _mode(data) == 0o700
     assert files == {"mingbai.sqlite": 0o600, "mingbai.sqlite-wal": 0o600, "mingbai.sqlite-shm": 0o600,
-                     "mingbai.pid": 0o600}
+                     "mingbai.pid": 0o600, "mingbai.sqlite.lock": 0o600}
 
 
 def test_F15_an_existing_database_is_made_private(tmp_path):

@@ -1,6 +1,6 @@
 """The `mingbai` command: run the bot, try and measure the FAQ, and look after the data, from a terminal.
 
-One module per family of subcommands (`matching`, `faq`, `serving`, `data`), each adding its own parsers;
+One module per family of subcommands (`matching`, `faq`, `serving`, `data`, `backup`), each adding its own parsers;
 `options` holds what they share. Settings are read only by the commands that need them, so `--help` works
 even when one is wrong.
 """
@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import data, faq, matching, serving
+from bot.cli import backup, data, faq, matching, serving
+from bot.errors import MingbaiError
 from bot.settings import Settings
 from intents.faq_loader import FaqError
 
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mingbai", description="明白 mingbai: legal guidance chatbot for villagers")
     parser.add_argument("--faq", type=Path, help="FAQ folder (default: $MINGBAI_FAQ_DIR or ./faq)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for family in (matching, faq, serving, data):
+    for family in (matching, faq, serving, data, backup):
         family.add_commands(commands)
     return parser
 
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except FaqError as error:
         print(f"mingbai: {error}\nRun `mingbai faq check` for the full list.", file=sys.stderr)
+        return 1
+    except MingbaiError as error:  # e.g. the database is being restored: said plainly, not as a traceback
+        print(f"mingbai: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `mingbai answer ... | head`: the reader has seen enough
         sys.stderr.close()

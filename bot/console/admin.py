@@ -39,17 +39,19 @@ def _days(request: web.Request) -> int:
 def add_admin_routes(app: web.Application, console: "Console") -> None:
     service = console.service
 
-    async def figures(days: int) -> dict:
-        return await service.call(service.store.statistics.service, days)
+    async def figures(days: int, county: str | None = None) -> dict:
+        return await service.call(service.store.statistics.service, days, None, county)
 
     @guarded(console, ADMIN, api=False)
     async def statistics(request: web.Request, account: Account) -> web.Response:
-        body = statistics_body(await figures(_days(request)), service.conversation.faq, dt.date.today())
+        counties = service.conversation.counties
+        body = statistics_body(await figures(_days(request), _county(request, counties)), service.conversation.faq,
+                               dt.date.today(), [(county.id, county.name) for county in counties])
         return page("服务统计", account, "/admin", body)
 
     @guarded(console, ADMIN, api=True)
     async def statistics_json(request: web.Request, account: Account) -> web.Response:
-        return json_response(await figures(_days(request)))
+        return json_response(await figures(_days(request), _county(request, service.conversation.counties)))
 
     @guarded(console, ADMIN, api=False)
     async def faq(request: web.Request, account: Account) -> web.Response:
@@ -121,21 +123,28 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     @guarded(console, ADMIN, api=False)
     async def advisers(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        rows = await service.call(reports.adviser_statistics, service.store.cases, start, end, console.desk.holder_name)
-        return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end))
+        counties = service.conversation.counties
+        county = _county(request, counties)
+        rows = await service.call(reports.adviser_statistics, service.store.cases, start, end, console.desk.holder_name,
+                                  county)
+        choices = [(c.id, c.name) for c in counties]
+        return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end, choices, county))
 
     @guarded(console, ADMIN, api=False)
     async def export(request: web.Request, account: Account) -> web.Response:
         start, end = _date_range(request)
-        cases, faq = service.store.cases, service.conversation.faq
+        cases, faq, counties = service.store.cases, service.conversation.faq, service.conversation.counties
+        county = _county(request, counties)
         if request.match_info["what"] == "cases":
             topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
-            text = await service.call(reports.cases_csv, cases, start, end, console.desk.holder_name, topic)
+            text = await service.call(reports.cases_csv, cases, start, end, console.desk.holder_name, topic, county,
+                                      _county_names(counties))
         else:
-            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name)
+            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name, county)
             text = reports.advisers_csv(rows)
-        log.info("console: %s exported %s for %s..%s", account.name, request.match_info["what"], start, end)
-        name = f"mingbai-{request.match_info['what']}-{start}-{end}.csv"
+        log.info("console: %s exported %s for %s..%s%s", account.name, request.match_info["what"], start, end,
+                 f" ({county})" if county else "")
+        name = f"mingbai-{request.match_info['what']}-{f'{county}-' if county else ''}{start}-{end}.csv"
         return web.Response(text=text, content_type="text/csv", charset="utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
@@ -158,6 +167,19 @@ def _date_range(request: web.Request) -> tuple[dt.date, dt.date]:
 
     start, end = day("from", today.replace(day=1)), day("to", today)
     return (start, end) if start <= end else (end, start)
+
+
+def _county(request: web.Request, counties) -> str | None:
+    """`?county=ID`: one county's cases only. An unknown id is refused rather than widened to every case."""
+    county = request.query.get("county") or None
+    if county and counties.get(county) is None:
+        raise Refused(404, "没有这个县。No such county.")
+    return county
+
+
+def _county_names(counties):
+    """County id -> its name, for the cases CSV's 县 column; None (no such column) without counties."""
+    return (lambda ident: getattr(counties.get(ident), "name", "")) if counties else None
 
 
 def _ids(data: dict) -> list[int]:

@@ -44,10 +44,16 @@ def _short_title(faq: Faq, intent_id: str, limit: int = 16) -> str:
     return title if len(title) <= limit else title[:limit - 1] + "…"
 
 
-def statistics_body(figures: dict, faq: Faq, today: dt.date) -> str:
-    days, rates = figures["days"], figures["rates"]
-    periods = " ".join(f'<a href="/admin?days={n}"{" aria-current=page" if n == days else ""}>最近 {n} 天</a>'
+def statistics_body(figures: dict, faq: Faq, today: dt.date, counties: list[tuple[str, str]] = ()) -> str:
+    """The service's figures; with counties configured (id, name), links to one county's figures or all."""
+    days, rates, county = figures["days"], figures["rates"], figures.get("county")
+    of_county = f"&amp;county={esc(county)}" if county else ""
+    periods = " ".join(f'<a href="/admin?days={n}{of_county}"{" aria-current=page" if n == days else ""}>最近 {n} 天</a>'
                        for n in PERIODS)
+    choice = ('<p class="periods">县：' + " ".join(
+        f'<a href="/admin?days={days}{f"&amp;county={esc(ident)}" if ident else ""}"'
+        f'{" aria-current=page" if ident == (county or "") else ""}>{esc(name)}</a>'
+        for ident, name in (("", "全部 all"), *counties)) + "</p>") if counties else ""
     handoffs = sum(figures["handoffs_per_day"].values())
     average = figures["satisfaction_average"]
     cards = [
@@ -71,7 +77,7 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date) -> str:
                          "满意度分布")),
     ]
     return (
-        f'<h1>服务统计</h1><p class="periods">{periods}</p>'
+        f'<h1>服务统计</h1><p class="periods">{periods}</p>{choice}'
         '<dl class="cards">' + "".join(f'<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>' for k, v in cards) + "</dl>"
         f'<p class="today">{esc(today_line)}</p>'
         + "".join(f'<figure><figcaption>{esc(caption)}</figcaption>{svg}</figure>' for caption, svg in charts)
@@ -295,12 +301,17 @@ def _rating(row: dict) -> str:
     return "—" if row["rating"] is None else f"{row['rating']:g} ★（{row['ratings']} 次）"
 
 
-def advisers_body(rows: list[dict], start: dt.date, end: dt.date) -> str:
-    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports."""
-    query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
+def advisers_body(rows: list[dict], start: dt.date, end: dt.date, counties: list[tuple[str, str]] = (),
+                  county: str | None = None) -> str:
+    """Per-adviser figures for the cases opened in a date range, with the range's CSV exports; with counties
+    configured (id, name), a choice of one county or all of them together."""
+    query = f"from={start.isoformat()}&amp;to={end.isoformat()}" + (f"&amp;county={esc(county)}" if county else "")
+    choice = ('<label>县 <select name="county"><option value="">全部 all</option>' + "".join(
+        f'<option value="{esc(ident)}"{" selected" if ident == county else ""}>{esc(name)}</option>'
+        for ident, name in counties) + "</select></label> ") if counties else ""
     form = (f'<form class="range" method="get" action="/admin/advisers"><label>从 <input type="date" name="from" '
             f'value="{start.isoformat()}"></label> <label>到 <input type="date" name="to" value="{end.isoformat()}">'
-            '</label> <button type="submit">查看</button></form>'
+            f'</label> {choice}<button type="submit">查看</button></form>'
             f'<p>导出（CSV，可以用 Excel 打开）：<a href="/admin/export/cases.csv?{query}" download>案件明细</a> · '
             f'<a href="/admin/export/advisers.csv?{query}" download>顾问统计</a></p>')
     if not rows:

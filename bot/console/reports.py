@@ -1,4 +1,5 @@
-"""The justice bureau's monthly figures: per-adviser statistics and CSV exports of cases, for a date range.
+"""The justice bureau's monthly figures: per-adviser statistics and CSV exports of cases, for a date range,
+for every county together or for one.
 
 Cases count in the range in which they were opened. The exports carry no villager's identity and no message
 text: case number, times, channel, topic, whether it was urgent, who handled it and the rating. Dates are the
@@ -36,10 +37,11 @@ def _median(values: list) -> float | None:
     return round(st.median(present), 1) if present else None
 
 
-def adviser_statistics(case_store, start: dt.date, end: dt.date, name_of) -> list[dict]:
-    """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them."""
+def adviser_statistics(case_store, start: dt.date, end: dt.date, name_of, county: str | None = None) -> list[dict]:
+    """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them.
+    With `county`, only that county's cases count."""
     by_adviser: dict[str, list[dict]] = {}
-    for case in case_store.opened_between(*day_range(start, end)):
+    for case in case_store.opened_between(*day_range(start, end), county=county):
         if case["adviser"]:
             by_adviser.setdefault(case["adviser"], []).append(case)
     rows = []
@@ -68,10 +70,12 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
 
 
-def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of) -> str:
-    """Every case opened in the range, one line each; `topic_of(intent id)` gives its Chinese title."""
+def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of, county: str | None = None,
+              county_name=None) -> str:
+    """Every case opened in the range (only `county`'s, when given), one line each; `topic_of(intent id)` gives
+    its Chinese title. `county_name(county id)`, given when counties are configured, adds the 县 column."""
     rows = []
-    for case in case_store.opened_between(*day_range(start, end)):
+    for case in case_store.opened_between(*day_range(start, end), county=county):
         platform = (case["user_key"] or "").split(":", 1)[0]
         rows.append([
             case["id"], _when(case["created_at"]), _when(case["claimed_at"]), _when(case["closed_at"]),
@@ -81,8 +85,9 @@ def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of) -> st
             topic_of(case["intent"]), name_of(case["adviser"]) if case["adviser"] else "",
             _minutes(case["claimed_at"], case["created_at"]), _minutes(case["closed_at"], case["created_at"]),
             case["rating"],
+            *([county_name(case.get("county"))] if county_name else []),
         ])
-    return _csv(CASE_COLUMNS, rows)
+    return _csv(CASE_COLUMNS + (("县",) if county_name else ()), rows)
 
 
 def advisers_csv(rows: list[dict]) -> str:

@@ -97,6 +97,10 @@ class Counties:
     def adviser_chats(self) -> set[int]:
         return {chat for county in self for chat in county.chats()}
 
+    def of_chat(self, chat: int) -> County | None:
+        """The county whose advisers' group (or one of its routes' groups) `chat` is; None for the default group."""
+        return next((county for county in self if chat in county.chats()), None)
+
     @classmethod
     def load(cls, directory: Path, places: Places, intents=None) -> tuple["Counties", list[Problem]]:
         """faq/counties/*.yaml; no folder means no counties (no problem). A broken file is left out, with its

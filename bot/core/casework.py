@@ -74,17 +74,16 @@ class CaseWork:
             return self.hours
         return dataclasses.replace(county.hours, zone=self.hours.zone) if self.hours else county.hours
 
-    def _open_at(self, moment: float) -> bool:
-        return self.hours is None or self.hours.open_at(moment)
-
-    def remind_overdue(self, case: Case, lang: str) -> None:
+    def remind_overdue(self, case: Case, lang: str, county: "County | None" = None) -> None:
         """Nobody took the case in time: remind advisers, and tell the villager honestly. In office hours that
         everyone is busy (12348, leave details); after hours that advisers are off duty, unless the villager
-        was told so when the case opened (nobody is "busy" at night)."""
-        if self._open_at(self.clock()):
+        was told so when the case opened (nobody is "busy" at night). The hours are those of the advisers who
+        take the case: its `county`'s own, when its file gives them."""
+        hours = self._hours_of(county)
+        if hours is None or hours.open_at(self.clock()):
             self.desk.system_message(case.id, text("timeout", lang), TO_VILLAGER)
-        elif self._open_at(case.created_at):
-            self.desk.system_message(case.id, _off_duty(self.hours, lang), TO_VILLAGER)
+        elif hours.open_at(case.created_at):
+            self.desk.system_message(case.id, _off_duty(hours, lang), TO_VILLAGER)
         self.desk.system_message(case.id, "reminder: still waiting", "advisers")
         self.desk.mark_reminded(case.id)
 

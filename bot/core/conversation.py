@@ -164,7 +164,7 @@ class Conversation:
         """Tell villagers whose case nobody took in time, and remind advisers; returns how many."""
         cases = self.desk.overdue(older_than)
         for case in cases:
-            self.casework.remind_overdue(case, self.language_of(case.user_key))
+            self.casework.remind_overdue(case, self.language_of(case.user_key), self.counties.get(case.county))
         return len(cases)
 
     def tell_case_progress(self) -> int:

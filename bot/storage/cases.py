@@ -113,10 +113,12 @@ class CaseStore(Tables):
         """Every case of one villager, oldest first."""
         return [_case(row) for row in self.db["cases"].rows_where("user_key = ?", [user_key], order_by="id")]
 
-    def opened_between(self, begin: float, stop: float) -> list[dict]:
-        """The rows of the cases opened from `begin` until before `stop`, by number (the monthly reports)."""
-        return list(self.db.query("select * from cases where created_at >= ? and created_at < ? order by id",
-                                  [begin, stop]))
+    def opened_between(self, begin: float, stop: float, county: str | None = None) -> list[dict]:
+        """The rows of the cases opened from `begin` until before `stop` (only `county`'s, when given), by number
+        (the monthly reports)."""
+        of_county = " and county = ?" if county else ""
+        return list(self.db.query(f"select * from cases where created_at >= ? and created_at < ?{of_county} order by id",
+                                  [begin, stop, *([county] if county else [])]))
 
     def overdue(self, created_before: float) -> list[Case]:
         """Waiting cases opened before `created_before` and not yet reminded, urgent first, then oldest first."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.privacy import redact, redact_values
+from bot.storage import lock
 from bot.storage.accounts import AccountStore
 from bot.storage.cases import CaseStore
 from bot.storage.migrations import apply_all
@@ -61,9 +62,11 @@ class Store(Tables):
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._in_use = None  # the lock `mingbai restore` checks (bot.storage.lock), held while the file is open
         if str(path) != ":memory:":
             if not self.path.parent.exists():
                 self.path.parent.mkdir(mode=FOLDER_MODE, parents=True)
+            self._in_use = lock.hold_shared(self.path)
             # SQLite gives the -wal and -shm files the database file's mode, so they are private too.
             for file in (self.path, *(Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))):
                 if file == self.path or file.exists():
@@ -81,6 +84,9 @@ class Store(Tables):
 
     def close(self) -> None:
         self.db.conn.close()
+        if self._in_use is not None:
+            lock.release(self._in_use)
+            self._in_use = None
 
 
     # --- users -----------------------------------------------------------------------------

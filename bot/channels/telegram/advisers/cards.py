@@ -225,10 +225,11 @@ def case_list(entries: list[tuple[Case, str | None, str | None, str | None]], no
     return "\n".join(lines)
 
 
-def stats_text(figures: dict) -> str:
+def stats_text(figures: dict, county: str | None = None) -> str:
+    """Today's figures for the advisers' group; `county` names whose they are when they are one county's."""
     today = figures["today"]
     return "\n".join([
-        "📊 <b>今天 today</b>",
+        f"📊 <b>{html.escape(county) + ' · ' if county else ''}今天 today</b>",
         f"咨询 questions {today['questions']} · 转人工 handoffs {today['handoffs']}",
         f"等待 waiting {today['waiting']} · 处理中 claimed {today['claimed']} · 今日结案 closed {today['closed']} · "
         f"撤回 withdrawn {today['withdrawn']}",

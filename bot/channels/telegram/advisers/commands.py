@@ -4,7 +4,8 @@ In a case's topic (or in reply to a case's message, in a group without topics): 
 /note TEXT (kept with the case, never sent), /transfer (back to the queue; /transfer 王律师 [note] to that
 colleague), /template NAME (a canned reply
 from faq/templates.yaml, in the villager's language), /block and /unblock (also as "/block 12"). Anywhere
-in the group: /cases (this group's open cases, urgent first, oldest first), /stats (today's figures),
+in the group: /cases (this group's open cases, urgent first, oldest first), /stats (today's figures; a
+county's group gets that county's),
 /setname NAME (what villagers see instead of the adviser's Telegram account), /help.
 
 Each command is `_cmd_<name>(message, case id or None, adviser, argument)`; the group has already checked
@@ -122,8 +123,10 @@ class AdviserCommands:
         return rows, elsewhere
 
     async def _cmd_stats(self, message, case_id, adviser, argument) -> None:
-        figures = await self.service.call(self.service.store.statistics.service)
-        await self._say(message, stats_text(figures))
+        """In a county's group its figures (its villagers' questions, its cases); in the default group everyone's."""
+        county = self.service.conversation.counties.of_chat(message.chat.id)
+        figures = await self.service.call(partial(self.service.store.statistics.service, county=county.id if county else None))
+        await self._say(message, stats_text(figures, county.name if county else None))
 
     async def _cmd_setname(self, message, case_id, adviser, argument) -> None:
         if not argument.strip():
