@@ -68,13 +68,21 @@ def _places_and_counties(faq_dir: Path, faq: Faq, flows: Flows | None = None) ->
     counties, county_problems = Counties.load(faq_dir / COUNTIES, places, faq)
     county_problems += standard_conflicts(flows.standards, counties, faq_dir / COUNTIES)
     flows.standards = with_standards(flows.standards, counties)
-    return with_offices(places, counties), counties, problems + place_problems + county_problems + _offices_named(faq)
+    named = _offices_named(faq) + _flows_named(faq, flows)
+    return with_offices(places, counties), counties, problems + place_problems + county_problems + named
 
 
 def _offices_named(faq: Faq) -> list[Problem]:
     """An intent's `office:` must be a kind of office the places directory knows, or no office could be named."""
     return [Problem(intent.file, intent.line, f"{intent.id}.office: {intent.office!r} is not a kind of office "
                     f"(one of: {', '.join(PLACE_KINDS)})") for intent in faq if intent.office and intent.office not in PLACE_KINDS]
+
+
+def _flows_named(faq: Faq, flows: Flows) -> list[Problem]:
+    """An intent's `flow:` must be a guided check in faq/flows/, or its button would start nothing."""
+    known = flows.ids()
+    return [Problem(intent.file, intent.line, f"{intent.id}.flow: {intent.flow!r} is not a flow in faq/flows/ "
+                    f"(one of: {', '.join(known) or 'none'})") for intent in faq if intent.flow and intent.flow not in known]
 
 
 def load_content(faq_dir: Path) -> tuple[tuple | None, list]:
