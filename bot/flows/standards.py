@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flows.model import Standard, Standards
+from bot.flows.model import NO_FIGURE, Standard, Standards
 from bot.flows.reading import Reader
-from intents.faq import Text
 from intents.faq_loader import Problem
 from intents.yaml_lines import LineDict
 
 FILE_NAME = "income_standards.yaml"
 STANDARD_FIELDS = {"name", "also", "monthly_income_per_person", "source", "note"}
-NO_FIGURE = Standard("default", Text("四川省", "Sichuan"))
 
 
 def load_standards(directory: Path, problems: list[Problem]) -> Standards:
