@@ -9,7 +9,8 @@ import sys
 import pytest
 import yaml
 
-from bot.core.service import ChatService, check_folder
+from bot.content.folder import check_folder
+from bot.core.service import ChatService
 from bot.settings import Settings
 from tests.support import ROOT
 from tests.support.core import Villager, actions

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.service import check_folder
+from bot.content.folder import check_folder
 from intents.faq import Group, Intent
 from intents.faq_loader import Problem
 

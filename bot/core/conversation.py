@@ -32,6 +32,7 @@ from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.content.counties import Counties
+from bot.content.folder import Content
 from bot.content.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
@@ -145,11 +146,10 @@ class Conversation:
         except sqlite3.Error:
             return "zh"
 
-    def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places,
-                        counties: Counties | None = None) -> None:
+    def replace_content(self, content: Content) -> None:
         """A validated FAQ reload: from the next message on, answers come from the new files."""
-        self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places
-        self.counties = counties or Counties()
+        self.faq, self.matcher, self.flows, self.places = content.faq, content.matcher, content.flows, content.places
+        self.counties = content.counties
 
     def language_of(self, user_key: str) -> str:
         return _language(self.store.user(user_key))
