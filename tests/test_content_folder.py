@@ -11,9 +11,8 @@ import pytest
 
 from bot.content.folder import Content, check_folder, load_content
 from bot.core.service import ChatService
-from bot.settings import Settings
 from intents.faq_loader import FaqError
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.faq_files import copy_shipped_faq
 
 BROKEN_TEMPLATE = "templates:\n  greeting:\n    title: 问候\n"  # no `zh:` text
@@ -40,7 +39,7 @@ def test_check_and_load_report_the_same_problems_of_every_part(faq_dir):
 
 
 async def test_a_reload_with_a_broken_template_keeps_everything_serving(tmp_path, faq_dir):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
     try:
         before, faq = service.templates, service.conversation.faq
         (faq_dir / "templates.yaml").write_text(BROKEN_TEMPLATE, encoding="utf-8")
@@ -55,7 +54,7 @@ def test_the_service_does_not_start_on_a_broken_template(tmp_path, faq_dir):
     """As with a broken intent file: nothing serves a folder that `mingbai faq check` refuses."""
     (faq_dir / "templates.yaml").write_text(BROKEN_TEMPLATE, encoding="utf-8")
     with pytest.raises(FaqError):
-        ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+        ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
 
 
 def test_faq_reload_names_a_broken_template_and_asks_no_server(tmp_path, faq_dir):

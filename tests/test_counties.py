@@ -18,14 +18,14 @@ from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings
 from bot.storage.stats import service_statistics
 from bot.storage.store import Store
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 from tests.support.counties import QIANWEI, faq_with_counties
 from tests.support.faq_files import copy_shipped_faq
 
 
 def _settings(faq_dir, data_dir) -> Settings:
-    base = Settings.from_env({}, config_file=data_dir / "none.toml")
+    base = settings_for({}, config_file=data_dir / "none.toml")
     return dataclasses.replace(base, faq_dir=faq_dir, data_dir=data_dir)
 
 

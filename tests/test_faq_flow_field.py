@@ -11,8 +11,7 @@ import yaml
 
 from bot.content.folder import check_folder
 from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 from tests.support.faq_files import copy_shipped_faq, valid_intent, write_group
 
@@ -57,7 +56,7 @@ async def test_the_answer_whose_intent_names_a_flow_offers_it_and_another_does_n
         if intent["id"] == "legal_aid.apply":
             intent["flow"] = "legal_aid_eligibility"
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
     try:
         villager = Villager(service)
         assert "flowstart:legal_aid_eligibility" in actions(await villager.presses("intent:legal_aid.apply"))

@@ -14,7 +14,7 @@ from bot.errors import CaseTaken, DeliveryFailed, SettingsError
 from bot.handoff.desk import TO_ADVISERS
 from bot.handoff.relay import MAX_ATTEMPTS, Relay
 from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # office hours: MINGBAI_TIMEZONE
 
@@ -42,7 +42,7 @@ class Phone:
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                               "MINGBAI_OFFICE_HOURS": "Mon-Fri 09:00-17:30", "MINGBAI_HANDOFF_TIMEOUT": "600"})
 
 

@@ -36,7 +36,7 @@ from bot.console import setup_console
 from bot.console.auth import STORAGE_DOWN, LoginLimiter
 from bot.console.unanswered import yaml_scalar
 from tests.support.console import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
     ADMIN, ADVISERS, LI, ZHANG, adviser, card_of, fake, open_case, posts, running_with_advisers, settings, until,
 )
@@ -48,7 +48,7 @@ ATTACKER, ALICE_HOME, ELSEWHERE = "203.0.113.9", "198.51.100.7", "192.0.2.44"
 @contextlib.asynccontextmanager
 async def running(data_dir: Path, *, trusted: tuple[str, ...] = (), limits: dict | None = None):
     """mingbai's web server (villager chat, console, relay) as `build_web_app` wires it, on `data_dir`."""
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(data_dir)},
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(data_dir)},
                                  config_file=data_dir.parent / "none.toml")
     service = ChatService.open(settings)
     relay = Relay(service, settings.handoff_timeout)

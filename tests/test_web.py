@@ -14,15 +14,14 @@ from aiohttp.test_utils import TestServer
 from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
 from bot.messages import Button, Reply
 from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     app = web.Application()
     setup_web_chat(app, service)
     server = TestServer(app)
