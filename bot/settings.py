@@ -62,6 +62,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
      "says so), for login and message limits and secure cookies; empty trusts no proxy."),
 )
 CONFIG_FILE = "mingbai.toml"
+#: Days a villager's conversation, votes and unanswered questions are kept (README "Privacy"): applied at every
+#: start and by `mingbai purge`'s default; the web chat's cookie lasts as long. A promise, not a setting.
+RETENTION_DAYS = 180
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts as secret_token
 #: The web chat's limits: messages a minute per villager and per address, new villager ids an hour per address.
 DEFAULT_WEB_LIMITS = {"villager": 20, "address": 120, "new_ids": 60}

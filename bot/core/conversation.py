@@ -28,6 +28,7 @@ from bot.messages import Button, Effect, Incoming, Outcome, Reply
 _CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
 _CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 from bot.core.texts import label, text
+from bot.settings import RETENTION_DAYS
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
@@ -88,7 +89,7 @@ class Conversation:
     """Decides what to say. Channels translate; storage remembers; this decides."""
 
     def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places, desk: HandoffDesk,
-                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180,
+                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = RETENTION_DAYS,
                  hours: OfficeHours | None = None, counties: Counties | None = None):
         self.faq, self.matcher, self.store, self.flows, self.places = faq, matcher, store, flows, places
         self.counties = counties or Counties()

@@ -32,12 +32,11 @@ from bot.content.folder import errors_of, load_content
 from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
-from bot.settings import Settings
+from bot.settings import RETENTION_DAYS, Settings
 from bot.storage.store import Store
 from intents.faq_loader import FaqError
 
 log = logging.getLogger(__name__)
-RETENTION_DAYS = 180
 
 
 class CoreWorker(Executor):

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 from bot.channels.webchat.limits import client_address, is_secure
 from bot.core.texts import both, text
 from bot.http import Refused
+from bot.settings import RETENTION_DAYS
 from bot.http import decode_json, finite_number
 from bot.http import read_json as read_body
 from intents.faq import Text
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mingbai_id"
 COUNTY_COOKIE = "mingbai_county"  # set by a county's page (/c/<id>/): that county's advisers and offices
-COOKIE_DAYS = 180  # as long as the conversation itself is kept
+COOKIE_DAYS = RETENTION_DAYS  # as long as the conversation itself is kept
 CSRF_HEADER = "X-Mingbai"
 # 4,000 Chinese characters are 12 KB of UTF-8; the body limit leaves room so the clearer
 # "too long" message, not a bare 413, is what a villager who wrote too much sees.
