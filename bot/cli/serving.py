@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 
-from bot.cli.options import settings_of
+from bot.cli.options import database_of, settings_of
 
 
 def command_chat(args) -> int:
