@@ -100,7 +100,8 @@ class IntentReader:
             office = None
         flow = raw.get("flow")
         if flow is not None and (not isinstance(flow, str) or not FLOW_PATTERN.match(flow)):
-            self.error(raw.line_of("flow"), f"{where}.flow: the id of a guided check in faq/flows/, e.g. `legal_aid_eligibility`")
+            self.error(raw.line_of("flow"),
+                       f"{where}.flow: the id of a guided check in faq/flows/, e.g. `legal_aid_eligibility`")
             flow = None
         examples = self.examples(raw, where)
         sources = self.sources(raw, where, required=kind == "legal")

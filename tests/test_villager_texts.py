@@ -4,7 +4,6 @@ what the retention purge really deletes after 180 days and what it keeps."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from bot.core import replies
 from bot.core.service import ChatService
 from bot.core.texts import TEXTS
-from bot.flows.engine import Flows
 from intents.faq_loader import load_faq
 from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions

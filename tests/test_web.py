@@ -51,9 +51,9 @@ class Phone:
     def villager_id(self) -> str:
         return next(c.value for c in self.session.cookie_jar if c.key == "mingbai_id")
 
-    async def post(self, payload, headers={"X-Mingbai": "1"}) -> tuple[int, dict]:
+    async def post(self, payload, headers: dict | None = None) -> tuple[int, dict]:
         body = json.dumps(payload, ensure_ascii=False).encode()  # as the browser's JSON.stringify sends it
-        headers = {**headers, "Content-Type": "application/json"}
+        headers = {**({"X-Mingbai": "1"} if headers is None else headers), "Content-Type": "application/json"}
         async with self.session.post(self.url("/api/message"), data=body, headers=headers) as response:
             return response.status, await response.json()
 

@@ -15,7 +15,6 @@ from bot.channels.wechat.format import CHOICE_HINT, CUT_SHORT, render
 from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
-from bot.settings import Settings
 from tests.support import ROOT, settings_for
 from tests.support.wechat import UNAVAILABLE, Clock, FakeWeChat
 

@@ -23,10 +23,6 @@ from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines, local
 from bot.messages import Button, Effect, Incoming, Outcome, Reply
-
-#: What a villager may still do while talking to an adviser, instead of it being relayed.
-_CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
-_CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 from bot.core.texts import label, text
 from bot.settings import RETENTION_DAYS
 from bot.flows.engine import Flows
@@ -39,6 +35,10 @@ from bot.storage.store import Store, UserState
 from intents.faq import Faq
 from intents.matcher import Decision, Matcher
 from intents.triage import Danger
+
+#: What a villager may still do while talking to an adviser, instead of it being relayed.
+_CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
+_CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 
 #: How long after an emergency message a request for a person still opens an urgent case (seconds).
 DANGER_MEMORY = 30 * 60

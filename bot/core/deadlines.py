@@ -32,7 +32,7 @@ from bot.core.texts import text
 from intents.faq import Deadline, Intent
 
 _T2S = opencc.OpenCC("t2s")  # villagers' relatives' phones send traditional characters
-_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _NUMERAL_RUN = re.compile("[零〇一二两三四五六七八九十]+")
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 _WORDS_EN = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,

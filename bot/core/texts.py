@@ -152,12 +152,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "blocked": {"zh": "抱歉，本服务暂时不能继续为您提供。如需法律帮助，请拨打12348。",
                 "en": "Sorry, this service can no longer help you here. For legal help, call 12348."},
     "timeout": {
-        "zh": "顾问们暂时都在忙，还没能接您的对话，抱歉让您久等。您可以：\n1. 继续在这里留言，把事情经过、时间、对方是谁写清楚，顾问上线后会回复；\n2. 着急的话拨打12348免费咨询；有危险请打110。",
-        "en": "All advisers are busy and nobody has taken your conversation yet, sorry for the wait. You can:\n1. leave the details here (what happened, when, who) and an adviser will reply;\n2. call 12348 for free advice now; in danger, call 110.",
+        "zh": "顾问们暂时都在忙，还没能接您的对话，抱歉让您久等。您可以：\n"
+              "1. 继续在这里留言，把事情经过、时间、对方是谁写清楚，顾问上线后会回复；\n2. 着急的话拨打12348免费咨询；有危险请打110。",
+        "en": "All advisers are busy and nobody has taken your conversation yet, sorry for the wait. You can:\n1. leave the "
+              "details here (what happened, when, who) and an adviser will reply;\n2. call 12348 for free advice now; in "
+              "danger, call 110.",
     },
     "out_of_hours": {
         "zh": "现在是下班时间（顾问工作时间：{hours}），顾问上班后会在这里回复您。您可以先把事情经过写下来。着急请拨打12348；有危险请打110。",
-        "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what happened meanwhile. If urgent, call 12348; in danger, call 110.",
+        "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what "
+              "happened meanwhile. If urgent, call 12348; in danger, call 110.",
     },
     "stale_button": {"zh": "这个按钮已经过期了。直接打字问我就行。", "en": "That button has expired. Just type your question."},
     "storage_down": {
@@ -233,9 +237,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "deadline_act": {"zh": "不要自己就放弃：有例外情况时可能还来得及，请马上拨打12348，或找法律援助中心、律师确认。",
                      "en": "Do not give up on your own: an exception may still leave you time. Call 12348 now, or ask the legal aid centre or a lawyer."},
     "deadline_part": {"zh": "「{word}」是一段时间，我按最早的一天（{happened}）算的；记得具体是哪天的，再点「算一算还有多久」发那一天，能算得更准。",
-                      "en": "\"{word}\" covers several days, so I counted from the earliest ({happened}); if you remember the exact day, press \"How long do I have?\" again and send it."},
+                      "en": "\"{word}\" covers several days, so I counted from the earliest ({happened}); if you remember the exact day, "
+                            "press \"How long do I have?\" again and send it."},
     "deadline_caveat": {"zh": "提醒：这只是大致估算。真正从哪天起算、有没有时效中断、中止等例外，都会改变结果；请拨打12348公共法律服务热线或咨询律师确认。",
-                        "en": "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the period can change it; confirm with the 12348 public legal service hotline or a lawyer."},
+                        "en": "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the "
+                              "period can change it; confirm with the 12348 public legal service hotline or a lawyer."},
     "deadline_ask": {"zh": "这件事是什么时候发生的（或者您什么时候知道的）？",
                      "en": "When did it happen (or when did you find out)?"},
     "deadline_examples": {"zh": "可以这样写：2025年5月3日、去年年底、三个月前。",
@@ -246,8 +252,11 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": "To stop, press Exit (or type 退出)."},
     "deadline_unclear": {"zh": "没看懂这个时间。",
                          "en": "I couldn't read that date."},
-    "deadline_lunar": {"zh": "您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",
-                       "en": "\"{word}\" is a lunar-calendar date. The lunar calendar is off the Gregorian one by a different number of days each year, so I won't convert it and risk getting your deadline wrong. Please give the Gregorian date or month, e.g. 20 January 2025 or January 2025; your phone's calendar shows both."},
+    "deadline_lunar": {"zh": "您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。"
+                             "请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",
+                       "en": "\"{word}\" is a lunar-calendar date. The lunar calendar is off the Gregorian one by a different number of days "
+                             "each year, so I won't convert it and risk getting your deadline wrong. Please give the Gregorian date or "
+                             "month, e.g. 20 January 2025 or January 2025; your phone's calendar shows both."},
 }
 
 #: What advisers see for the emergency a villager signalled (their card, the console's queue).

@@ -17,7 +17,7 @@ from bot.messages import Reply
 from bot.core import texts
 from bot.flows import render
 from bot.flows.answers import FILE_NAME as ANSWERS_FILE
-from bot.flows.answers import AnswerWords, load_answer_words
+from bot.flows.answers import NO_ANSWER_WORDS, AnswerWords, load_answer_words
 from bot.flows.loader import read_flow
 from bot.flows.model import Flow, Option, Standard, Standards, Step
 from bot.flows.standards import FILE_NAME, load_standards
@@ -41,7 +41,7 @@ class FlowStep:
 class Flows:
     """Every flow in faq/flows/, plus the county income standards they compare against."""
 
-    def __init__(self, flows: dict[str, Flow], standards: Standards, answers: AnswerWords = AnswerWords()):
+    def __init__(self, flows: dict[str, Flow], standards: Standards, answers: AnswerWords = NO_ANSWER_WORDS):
         self._flows = flows
         self.standards = standards
         self.answers = answers  # typed yes / no / unsure / zero / confirm words (faq/flows/answers.yaml)

@@ -31,7 +31,7 @@ def question(step: Step, lang: str, *, before: str = "") -> Reply:
         f"{index}. {option.label(lang)}" if step.is_choice else option.label(lang)
         for index, option in enumerate(step.options, start=1)
     ]
-    buttons = [Button(label, action(step, option.id)) for label, option in zip(labels, step.options)]
+    buttons = [Button(label, action(step, option.id)) for label, option in zip(labels, step.options, strict=True)]
     width = 3 if all(len(label) <= SHORT_LABEL for label in labels) else 1
     rows = tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
     return Reply(text, rows)

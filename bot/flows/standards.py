@@ -70,6 +70,7 @@ def _figure(reader: Reader, entry: LineDict, where: str) -> float | None:
     if figure is None:
         return None
     if isinstance(figure, bool) or not isinstance(figure, (int, float)) or figure <= 0:
-        reader.error(entry.line_of("monthly_income_per_person"), f"{where}.monthly_income_per_person: must be a number of yuan such as 1500, or null when unknown")
+        reader.error(entry.line_of("monthly_income_per_person"),
+                     f"{where}.monthly_income_per_person: must be a number of yuan such as 1500, or null when unknown")
         return None
     return float(figure)

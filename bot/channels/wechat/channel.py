@@ -113,10 +113,10 @@ class WeChatChannel:
             message = open_push(self.settings.token, self.crypto, request.query, body)
         except WrongSignature as error:
             log.warning("wechat: push with a wrong %s refused", error)
-            raise web.HTTPForbidden(text="signature mismatch")
+            raise web.HTTPForbidden(text="signature mismatch") from None
         except MalformedMessage as error:
             log.warning("wechat: unreadable push refused (%s)", error)
-            raise web.HTTPBadRequest(text="malformed message")
+            raise web.HTTPBadRequest(text="malformed message") from None
         if not self.replays.fresh(request.query.get("timestamp", ""), request.query.get("nonce", ""), body):
             log.warning("wechat: stale or replayed push refused")
             raise web.HTTPForbidden(text="stale or replayed request")
