@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: run test gates bench load check eval clean
+.PHONY: run test lint gates bench load check eval clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/mingbai faq check --strict faq
 	$(BIN)/python -m pytest -q -m "not shared"
+
+# ruff with the rules in pyproject.toml [tool.ruff] (tests/test_lint.py runs the same inside make test)
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check bot intents tests bench
 
 # The accuracy gates on ../shared (the dev set, the real questions): CI runs them after make test.
 gates: $(VENV)/.installed-test

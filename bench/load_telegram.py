@@ -177,7 +177,7 @@ def _match(actual: list[str], segments: list[list[str]]) -> tuple[list[int | Non
     in_order = leftover == 0 and all(f is not None for f in first)
     if not in_order:  # anything missing or extra: do the answers appear at all in the message order?
         found = [_find(actual, segment) for segment in segments if segment]
-        in_order = all(a < b for a, b in zip([f for f in found if f >= 0], [f for f in found if f >= 0][1:]))
+        in_order = all(a < b for a, b in zip([f for f in found if f >= 0], [f for f in found if f >= 0][1:], strict=False))
     return first, twice, leftover, in_order
 
 
@@ -196,7 +196,7 @@ async def _load(args, fake: LimitedTelegram, server: subprocess.Popen) -> dict:
     chats = {key: CALIBRATION_BASE + index for index, key in enumerate(sorted(keys))}
     found = await asyncio.gather(*(_calibrate(fake, chats[key], script(key[0], args.messages, key[1]))
                                    for key in sorted(keys)))
-    reference = dict(zip(sorted(keys), found))
+    reference = dict(zip(sorted(keys), found, strict=True))
     calibration_seconds = time.perf_counter() - calibration_started
     throttled_in_calibration = sum(fake.too_many.values())
 

@@ -182,7 +182,8 @@ def main() -> None:
                   f"{r['p50_ms']:>7} {r['p99_ms']:>7} {r['peak_mb']:>8}")
     print("\nAccuracy: mingbai's matcher")
     for row in _in_subprocess("--child", "mingbai"):
-        print(f"  {row['file']:22} top-1 {row['top1']:.3f}  top-3 {row['top3']:.3f}  out-of-scope rejected {row['oos_rejection']:.3f}  false fallbacks {row['false_fallback']:.3f}")
+        print(f"  {row['file']:22} top-1 {row['top1']:.3f}  top-3 {row['top3']:.3f}  "
+              f"out-of-scope rejected {row['oos_rejection']:.3f}  false fallbacks {row['false_fallback']:.3f}")
     print("Accuracy: baseline TF-IDF char 1-3-grams + logistic regression on the same examples, at mingbai's rejection")
     for row in _in_subprocess("--child", "baseline"):
         oos = f"{row['oos_rejection']:.3f}" if row["oos_rejection"] is not None else "n/a"

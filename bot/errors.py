@@ -35,7 +35,12 @@ class MingbaiError(Exception):
 
 
 class SettingsError(MingbaiError, ValueError):
-    """A setting that cannot be used; the message names the setting and says what to write instead."""
+    """A setting that cannot be used; the message names the setting and says what to write instead. `setting`
+    is the setting's name, or None when the settings file itself cannot be read."""
+
+    def __init__(self, message: str, setting: str | None = None):
+        super().__init__(message)
+        self.setting = setting
 
 
 class AccountError(MingbaiError, ValueError):

@@ -7,6 +7,8 @@ directory may set the same names; the environment wins over the file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import math
 import os
@@ -15,6 +17,9 @@ import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.errors import SettingsError
+from bot.handoff.hours import OfficeHours
 
 #: (name, default, help). Names are environment variables; also accepted as keys in mingbai.toml.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
@@ -57,6 +62,10 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
      "says so), for login and message limits and secure cookies; empty trusts no proxy."),
 )
 CONFIG_FILE = "mingbai.toml"
+#: Days a villager's conversation, votes and unanswered questions are kept (README "Privacy"): applied at every
+#: start and by `mingbai purge`'s default; the web chat's cookie lasts as long. A promise, not a setting.
+RETENTION_DAYS = 180
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts as secret_token
 #: The web chat's limits: messages a minute per villager and per address, new villager ids an hour per address.
 DEFAULT_WEB_LIMITS = {"villager": 20, "address": 120, "new_ids": 60}
 
@@ -96,11 +105,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, config_file: Path | None = None) -> "Settings":
+        """Every setting from `environ` (the process's environment) over mingbai.toml over the defaults, each
+        checked once here: anything unusable raises SettingsError naming the setting and what to write."""
         environ = os.environ if environ is None else environ
         config_file = config_file or Path(CONFIG_FILE)
-        file_values = tomllib.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
+        file_values = _read_file(config_file)
         values = {name: str(environ.get(name, file_values.get(name, default))) for name, default, _ in SETTINGS}
-        return cls(
+        settings = cls(
             faq_dir=Path(values["MINGBAI_FAQ_DIR"]),
             data_dir=Path(values["MINGBAI_DATA_DIR"]),
             telegram_token=values["TELEGRAM_BOT_TOKEN"],
@@ -119,7 +130,7 @@ class Settings:
             wechat_api_base=values["MINGBAI_WECHAT_API_BASE"],
             wechat_reply_seconds=_seconds("MINGBAI_WECHAT_REPLY_SECONDS", values["MINGBAI_WECHAT_REPLY_SECONDS"]),
             burst_seconds=_seconds("MINGBAI_BURST_SECONDS", values["MINGBAI_BURST_SECONDS"], zero=True),
-            office_hours=values["MINGBAI_OFFICE_HOURS"],
+            office_hours=_office_hours("MINGBAI_OFFICE_HOURS", values["MINGBAI_OFFICE_HOURS"]),
             timezone=_zone("MINGBAI_TIMEZONE", values["MINGBAI_TIMEZONE"]),
             handoff_timeout=_whole("MINGBAI_HANDOFF_TIMEOUT", values["MINGBAI_HANDOFF_TIMEOUT"]),
             web_host=values["MINGBAI_WEB_HOST"],
@@ -128,6 +139,49 @@ class Settings:
             trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
             web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
         )
+        _check_together(settings)
+        return settings
+
+
+def _read_file(path: Path) -> dict:
+    """mingbai.toml's values, none when there is no such file, or a SettingsError saying where it breaks."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        raise SettingsError(f"{path} cannot be read as TOML ({error}): correct it (NAME = \"value\" per line) "
+                            f"or remove it") from None
+
+
+def _check_together(settings: "Settings") -> None:
+    """Settings that are only wrong in combination, refused here rather than when the channel starts."""
+    if settings.webhook_url and not WEBHOOK_SECRET.fullmatch(settings.webhook_secret):
+        raise SettingsError("MINGBAI_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                            "(Telegram's rule) when MINGBAI_WEBHOOK_URL is set", "MINGBAI_WEBHOOK_SECRET")
+    if settings.wechat_aes_key and not settings.wechat_appid:
+        raise SettingsError("MINGBAI_WECHAT_AES_KEY (safe mode) needs MINGBAI_WECHAT_APPID as well",
+                            "MINGBAI_WECHAT_APPID")
+    if settings.wechat_aes_key and not _is_aes_key(settings.wechat_aes_key):
+        raise SettingsError("MINGBAI_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console",
+                            "MINGBAI_WECHAT_AES_KEY")
+
+
+def _is_aes_key(value: str) -> bool:
+    """WeChat's EncodingAESKey: 43 characters of base64 that decode, with the missing `=`, to a 32-byte key."""
+    try:
+        return len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except binascii.Error:
+        return False
+
+
+def _office_hours(name: str, value: str) -> str:
+    """Hours OfficeHours can read ('Mon-Fri 09:00-17:30'), or an error that names the setting."""
+    try:
+        OfficeHours.parse(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r}: write the advisers' hours like 'Mon-Fri 09:00-17:30'", name) from None
+    return value
 
 
 def _routes(value: str) -> dict[str, str]:
@@ -136,7 +190,8 @@ def _routes(value: str) -> dict[str, str]:
     for part in filter(None, (piece.strip() for piece in value.split(","))):
         group, separator, chat = part.partition("=")
         if not separator or not group.strip() or not chat.strip().lstrip("-").isdigit():
-            raise ValueError(f"MINGBAI_ADVISER_ROUTES: {part!r} should look like 'fraud=-1001234567890'")
+            raise SettingsError(f"MINGBAI_ADVISER_ROUTES: {part!r} should look like 'fraud=-1001234567890'",
+                                "MINGBAI_ADVISER_ROUTES")
         routes[group.strip()] = chat.strip()
     return routes
 
@@ -147,7 +202,7 @@ def _limits(name: str, value: str) -> dict[str, int]:
     for part in filter(None, (piece.strip() for piece in value.split(","))):
         key, separator, number = (piece.strip() for piece in part.partition("="))
         if not separator or key not in DEFAULT_WEB_LIMITS or not number.isdigit():
-            raise ValueError(f"{name}: {part!r} should look like 'villager=20', 'address=120' or 'new_ids=60'")
+            raise SettingsError(f"{name}: {part!r} should look like 'villager=20', 'address=120' or 'new_ids=60'", name)
         limits[key] = int(number)
     return limits
 
@@ -157,14 +212,14 @@ def _zone(name: str, value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value.strip())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name}={value!r}: write a time zone name such as Asia/Shanghai") from None
+        raise SettingsError(f"{name}={value!r}: write a time zone name such as Asia/Shanghai", name) from None
     return value.strip()
 
 
 def _web_address(name: str, value: str) -> str:
     """An http(s) address, or an error that names the setting."""
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
-        raise ValueError(f"{name}={value!r}: write a web address such as https://www.baidu.com/")
+        raise SettingsError(f"{name}={value!r}: write a web address such as https://www.baidu.com/", name)
     return value.strip()
 
 
@@ -175,7 +230,8 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
         try:
             networks.append(str(ipaddress.ip_network(part, strict=False)))
         except ValueError:
-            raise ValueError(f"{name}: {part!r} should be an address or network such as 127.0.0.1 or 10.0.0.0/8") from None
+            raise SettingsError(f"{name}: {part!r} should be an address or network such as 127.0.0.1 or 10.0.0.0/8",
+                                name) from None
     return tuple(networks)
 
 
@@ -186,7 +242,7 @@ def _seconds(name: str, value: str, zero: bool = False) -> float:
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero):
-        raise ValueError(f"{name}={value!r}: write a number of seconds such as 4")
+        raise SettingsError(f"{name}={value!r}: write a number of seconds such as 4", name)
     return seconds
 
 
@@ -195,4 +251,4 @@ def _whole(name: str, value: str) -> int:
     try:
         return int(value.strip())
     except ValueError:
-        raise ValueError(f"{name}={value!r}: write a whole number, e.g. {name}=8080") from None
+        raise SettingsError(f"{name}={value!r}: write a whole number, e.g. {name}=8080", name) from None

@@ -79,6 +79,7 @@ class Intent:
     short: Text | None = None  # the first bubble: what to do now and who to call (faq/README.md)
     bring: Text | None = None  # 「要带什么」: the papers and evidence the answer names, as one list (faq/README.md)
     office: str | None = None  # the kind of office the answer sends the villager to (faq/places.yaml), named after it
+    flow: str | None = None  # the guided check (faq/flows/<id>.yaml) its answer offers to start, with a button
     file: str = ""
     line: int = 0
 

@@ -23,10 +23,12 @@ BRING_LIMIT = 300  # Chinese characters of `bring`: a list to read at the counte
 INTENT_FIELDS = {
     "id", "title", "kind", "urgent", "handoff", "examples", "answer", "sources",
     "follow_ups", "reviewed_by", "review_due", "deadline", "short", "bring", "office",
+    "flow",
 }
 KINDS = ("legal", "chat")
 HANDOFF_POLICIES = ("offer", "priority", "start")
 OFFICE_PATTERN = re.compile(r"^[a-z][a-z_]*$")
+FLOW_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 PERIOD_PATTERN = re.compile(r"^\s*(\d+)\s*(day|month|year)s?\s*$")
 DEADLINE_FIELDS = ("period", "from", "exceptions", "source", "ask")
@@ -96,6 +98,11 @@ class IntentReader:
         if office is not None and (not isinstance(office, str) or not OFFICE_PATTERN.match(office)):
             self.error(raw.line_of("office"), f"{where}.office: a kind of office from faq/places.yaml, e.g. `legal_aid_centre`")
             office = None
+        flow = raw.get("flow")
+        if flow is not None and (not isinstance(flow, str) or not FLOW_PATTERN.match(flow)):
+            self.error(raw.line_of("flow"),
+                       f"{where}.flow: the id of a guided check in faq/flows/, e.g. `legal_aid_eligibility`")
+            flow = None
         examples = self.examples(raw, where)
         sources = self.sources(raw, where, required=kind == "legal")
         follow_ups = self.follow_ups(raw, where)
@@ -114,7 +121,7 @@ class IntentReader:
             id=intent_id, group=group_id, title=title, examples=examples, answer=answer,
             sources=sources, follow_ups=follow_ups, kind=kind, urgent=urgent, handoff=handoff,
             reviewed_by=reviewed_by or "", review_due=review_due, deadline=deadline, short=short,
-            bring=bring, office=office, file=self.file, line=raw.line,
+            bring=bring, office=office, flow=flow, file=self.file, line=raw.line,
         )
 
     def short(self, raw: LineDict, where: str, required: bool) -> Text | None:

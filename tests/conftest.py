@@ -7,10 +7,9 @@ import os
 import pytest
 
 from bot.core.service import ChatService
-from bot.settings import Settings
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,8 +30,9 @@ def matcher(shipped_faq):
 
 @pytest.fixture
 def settings(tmp_path):
-    """The shipped FAQ and a database of the test's own; modules that need other settings define their own."""
-    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+    """The shipped FAQ, a database of the test's own and no burst window; modules that need other settings define
+    their own."""
+    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
 
 
 @pytest.fixture
@@ -40,17 +40,3 @@ async def service(settings):
     service = ChatService.open(settings)
     yield service
     await service.close()
-
-
-@pytest.fixture(autouse=True)
-def answer_at_once(monkeypatch):
-    """Tests get each message answered at once, without the burst window (MINGBAI_BURST_SECONDS, 2.5 s in
-    production), unless they set the window themselves (tests/test_bursts.py does)."""
-    from_env = Settings.from_env.__func__
-
-    def without_window(cls, environ=None, config_file=None):
-        environ = dict(os.environ if environ is None else environ)
-        environ.setdefault("MINGBAI_BURST_SECONDS", "0")
-        return from_env(cls, environ, config_file)
-
-    monkeypatch.setattr(Settings, "from_env", classmethod(without_window))

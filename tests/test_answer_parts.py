@@ -10,12 +10,12 @@ import pytest
 
 from bot.core import replies
 from bot.core.service import ChatService
-from bot.settings import Settings
 from intents.faq_loader import load_faq
 from tests.support.core import Villager, actions
 from tests.support.faq_files import ROOT, valid_intent, write_group
 from tests.support.telegram.bots import CHAT, fake, labels, press, running_bot, settings  # noqa: F401
 from tests.test_wechat import World, option
+from tests.support import settings_for
 
 SHIPPED = load_faq(ROOT / "faq")[0]
 WITH_BRING = [intent for intent in SHIPPED if intent.bring is not None]
@@ -53,7 +53,7 @@ def test_an_answer_without_a_list_has_no_what_to_bring_button():
 
 @pytest.fixture
 async def service(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     yield service
     await service.close()
 

@@ -21,7 +21,7 @@ from bot.channels.webchat.chat import setup_web_chat
 from bot.channels.wechat.channel import WeChatSettings, setup_wechat
 from bot.core.service import ChatService
 from bot.settings import SETTINGS, Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.telegram.bots import CHAT, bot_process, fake, running_bot, settings, until  # noqa: F401
 from tests.support.wechat import Clock, FakeWeChat
 
@@ -49,7 +49,7 @@ def test_the_window_is_on_by_default_and_short():
 
 @pytest.fixture
 async def web_server(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                                   "MINGBAI_BURST_SECONDS": "1.5"}))
     app = web.Application()
     setup_web_chat(app, service)
@@ -115,7 +115,7 @@ async def test_fragments_sent_on_one_websocket_get_one_answer_and_a_button_does_
 
 
 async def test_an_emergency_after_a_fragment_is_answered_at_once_and_read_with_it(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                                   "MINGBAI_BURST_SECONDS": "30"}))
     app = web.Application()
     setup_web_chat(app, service)
@@ -191,7 +191,7 @@ async def test_fragments_on_wechat_get_one_passive_reply_within_wechats_five_sec
     clock = Clock()
     fake_wechat = FakeWeChat("burst-token", timeout=5.0, attempts=1, clock=clock)  # one try: no retry hides a miss
     await fake_wechat.start()
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                                   "MINGBAI_BURST_SECONDS": "2.5"}))
     app = web.Application()
     channel = setup_wechat(app, service, WeChatSettings("burst-token", fake_wechat.app_id, fake_wechat.secret,

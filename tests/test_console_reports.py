@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 from playwright.async_api import expect
 
@@ -43,7 +44,7 @@ async def test_per_adviser_figures_and_csv_exports_for_a_date_range(site, browse
         async with page.expect_download() as download:
             await page.click("text=案件明细")
         path = await (await download.value).path()
-        text = open(path, encoding="utf-8-sig").read()
+        text = Path(path).read_text(encoding="utf-8-sig")  # closed at once: warnings are errors
         rows = list(csv.DictReader(io.StringIO(text)))
         assert [r["案件号"] for r in rows] == ["1", "2", "3"]
         assert [r["顾问"] for r in rows] == ["王律师", "王律师", ""] and rows[2]["状态"] == "等待接手"

@@ -6,8 +6,7 @@ import sqlite3
 
 from bot.messages import Incoming
 from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 
 
@@ -176,7 +175,7 @@ async def test_faq_reload_swaps_only_a_valid_faq(tmp_path):
     from tests.support.faq_files import copy_shipped_faq
 
     faq_dir = copy_shipped_faq(tmp_path / "faq")
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
     villager = Villager(service)
     chat = faq_dir / "chat.yaml"
     chat.write_text(chat.read_text(encoding="utf-8").replace("follow_ups: [", "follow_ups: [no.such, ", 1), encoding="utf-8")

@@ -12,19 +12,20 @@ import sys
 
 import pytest
 
-from bot.core.service import ChatService, check_folder, load_content
+from bot.content.folder import check_folder, load_content
+from bot.core.service import ChatService
 from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings
 from bot.storage.stats import service_statistics
 from bot.storage.store import Store
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 from tests.support.counties import QIANWEI, faq_with_counties
 from tests.support.faq_files import copy_shipped_faq
 
 
 def _settings(faq_dir, data_dir) -> Settings:
-    base = Settings.from_env({}, config_file=data_dir / "none.toml")
+    base = settings_for({}, config_file=data_dir / "none.toml")
     return dataclasses.replace(base, faq_dir=faq_dir, data_dir=data_dir)
 
 
@@ -50,7 +51,7 @@ def test_the_shipped_faq_has_no_counties_and_the_docs_example_validates(tmp_path
                                                        encoding="utf-8")
     assert _county_problems(faq_dir) == []
     content, _ = load_content(faq_dir)
-    assert content[4].find("我是犍为的").name == "犍为县"
+    assert content.counties.find("我是犍为的").name == "犍为县"
 
 
 BROKEN = QIANWEI.replace('telegram_chat: "-1001111"', "telegram_chat: our group") \

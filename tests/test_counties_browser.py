@@ -10,15 +10,15 @@ from playwright.async_api import expect
 
 from bot.channels.webchat.chat import setup_web_chat
 from bot.core.service import ChatService
-from bot.settings import Settings
 from tests.support.browser import PHONE, chromium, screenshot_folder
 from tests.support.counties import faq_with_counties
+from tests.support import settings_for
 
 
 @pytest.fixture
 async def county_chat(tmp_path):
     faq_dir = faq_with_counties(tmp_path / "faq")
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
     app = web.Application()
     setup_web_chat(app, service)
     server = TestServer(app, host="127.0.0.1")

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from bot.core.deadlines import TimeLeft, ask, describe, is_leaving, parse_when, reply, time_left
 from bot.messages import Incoming
 from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.faq_files import copy_shipped_faq, valid_intent, write_group
 from intents.faq import Deadline, Text
 from intents.faq_loader import load_faq
@@ -389,7 +388,7 @@ def test_a_broken_ask_is_named_with_its_line(tmp_path, deadline, message):
 
 @pytest.fixture
 async def villager(tmp_path):
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
     service = ChatService.open(settings)
     service.conversation.today = lambda: TODAY
     count = 0

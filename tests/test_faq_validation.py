@@ -163,7 +163,7 @@ def test_cli_check_passes_the_shipped_faq_strictly():
 
 
 def test_an_office_that_is_not_a_kind_of_office_is_refused_with_its_line(faq_dir):
-    from bot.core.service import check_folder
+    from bot.content.folder import check_folder
 
     path = write_group(faq_dir, "extra", [valid_intent("extra.one", office="legal_aid_center")])
     _, problems = check_folder(faq_dir)

@@ -16,11 +16,10 @@ from bot.app import serve
 from bot.channels.telegram.advisers.cards import stats_text
 from bot.console.admin_pages import statistics_body
 from bot.handoff.desk import HandoffDesk
-from bot.settings import Settings
 from bot.storage.stats import service_statistics
 from bot.storage.store import Store
 from intents.faq_loader import read_faq
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.telegram.bots import free_port
 
 
@@ -41,7 +40,7 @@ def test_data_commands_say_which_database_they_use(tmp_path):
 
 async def test_run_prints_the_console_addresses_and_how_to_create_the_first_account(tmp_path, capsys):
     port = free_port()
-    settings = dataclasses.replace(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"),
+    settings = dataclasses.replace(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"),
                                                       "MINGBAI_DATA_DIR": str(tmp_path)}), web_port=port)
     ready = asyncio.Event()
     task = asyncio.create_task(serve(settings, ready))

@@ -274,7 +274,8 @@ def test_a_broken_flow_file_is_reported_by_line_and_not_served(tmp_path, old, ne
 def test_a_county_figure_without_its_source_is_refused(tmp_path):
     directory = shutil.copytree(FLOWS_DIR, tmp_path / "flows")
     path = directory / "income_standards.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n  犍为县:\n    name: {zh: 犍为县, en: Qianwei}\n    monthly_income_per_person: 1500\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n  犍为县:\n    name: {zh: 犍为县, en: Qianwei}\n    monthly_income_per_person: 1500\n", encoding="utf-8")
     loaded, problems = Flows.load(directory)
     assert any("needs its `source:`" in str(p) and str(p).startswith(str(path)) for p in problems)
     assert_result(walk(loaded, ["2", "不是", "不是"], county="犍为县"), "depends", UNKNOWN_FIGURE)

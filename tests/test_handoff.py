@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sqlite3
 from zoneinfo import ZoneInfo
@@ -11,11 +10,11 @@ import pytest
 
 from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
-from bot.errors import CaseTaken, DeliveryFailed
+from bot.errors import CaseTaken, DeliveryFailed, SettingsError
 from bot.handoff.desk import TO_ADVISERS
 from bot.handoff.relay import MAX_ATTEMPTS, Relay
 from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # office hours: MINGBAI_TIMEZONE
 
@@ -43,7 +42,7 @@ class Phone:
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                               "MINGBAI_OFFICE_HOURS": "Mon-Fri 09:00-17:30", "MINGBAI_HANDOFF_TIMEOUT": "600"})
 
 
@@ -248,6 +247,5 @@ async def test_blocked_sender_is_told_once_then_ignored(bot):
 
 
 def test_settings_reject_malformed_office_hours(tmp_path):
-    bad = Settings.from_env({"MINGBAI_OFFICE_HOURS": "9 to 5", "MINGBAI_DATA_DIR": str(tmp_path)})
-    with pytest.raises(ValueError, match="Mon-Fri 09:00-17:30"):
-        ChatService.open(dataclasses.replace(bad, faq_dir=ROOT / "faq"))
+    with pytest.raises(SettingsError, match="MINGBAI_OFFICE_HOURS='9 to 5'.*Mon-Fri 09:00-17:30"):
+        Settings.from_env({"MINGBAI_OFFICE_HOURS": "9 to 5", "MINGBAI_DATA_DIR": str(tmp_path)})

@@ -110,7 +110,7 @@ async def test_describing_the_matter_still_answers_the_flow_question(service):
 
 async def test_a_flow_button_after_the_flow_ended_says_it_has_expired(service, settings):
     villager = Villager(service)
-    first = await villager.presses(f"flowstart:{FLOW}")
+    await villager.presses(f"flowstart:{FLOW}")
     await villager.says("退出")
     [reply] = await villager.presses("flow:matter:civil")
     assert reply.text.startswith(STALE) and "记下来" not in reply.text

@@ -9,8 +9,7 @@ import pytest
 from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.privacy import redact
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 
 @pytest.mark.parametrize("typed, placeholder", [
@@ -40,7 +39,7 @@ def _every_stored_text(database) -> str:
 
 
 async def test_nothing_stored_anywhere_holds_the_numbers(tmp_path):
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
     service = ChatService.open(settings)
     try:
         said = "我电话13812345678 身份证110101199003071234 老板欠工资"
@@ -61,7 +60,7 @@ async def test_nothing_stored_anywhere_holds_the_numbers(tmp_path):
 
 
 async def test_purge_reaches_the_last_question_kept_in_the_users_state(tmp_path):
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
     service = ChatService.open(settings)
     try:
         await service.handle(Incoming("web", "v2", text="老板欠我三个月工钱不给"))

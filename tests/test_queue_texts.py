@@ -13,7 +13,7 @@ from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # MINGBAI_TIMEZONE's default, whatever this machine's clock says
 WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=BEIJING).timestamp()
@@ -46,7 +46,7 @@ def clock():
 
 @pytest.fixture
 async def bot(tmp_path, clock):
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                   "MINGBAI_OFFICE_HOURS": "Mon-Fri 09:00-17:30", "MINGBAI_HANDOFF_TIMEOUT": "600"})
     service = ChatService.open(settings, clock=clock)
     relay = Relay(service, settings.handoff_timeout, clock=clock)
@@ -133,7 +133,7 @@ async def test_in_office_hours_the_ten_minute_notice_is_still_honest_about_the_w
 
 async def test_office_hours_are_read_in_the_configured_time_zone_not_the_servers(tmp_path, clock):
     """Noon in Beijing is 04:00 in London: the same moment is in hours for one office and not the other."""
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                   "MINGBAI_TIMEZONE": "Europe/London"})
     service = ChatService.open(settings, clock=clock)
     try:

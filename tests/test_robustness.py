@@ -12,8 +12,7 @@ from bot.messages import CONTENT_KINDS, Incoming, Reply
 from bot.core.service import ChatService
 from bot.flows.engine import Flows
 from bot.content.places import Places
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from intents.faq_loader import load_faq
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -27,7 +26,7 @@ ACTIONS = st.one_of(
 @pytest.fixture(scope="module")
 def conversation(tmp_path_factory):
     directory = tmp_path_factory.mktemp("robust")
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(directory)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(directory)}))
     yield service.conversation
     asyncio.run(service.close())
 
@@ -97,7 +96,7 @@ def test_faq_loader_reports_instead_of_raising(tmp_path_factory, content):
 
 
 async def test_an_unwritable_database_still_answers_and_says_nothing_was_saved(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     service.store.db.execute("PRAGMA query_only = ON")  # every write now fails, as on a read-only file
     replies = (await service.handle(Incoming("test", "1", text="包工头跑了，工钱一直不给咋个办", message_id="a"))).replies
     assert "依据" in replies[0].text, "reading still works: the FAQ answer"
@@ -111,7 +110,7 @@ async def test_an_unwritable_database_still_answers_and_says_nothing_was_saved(t
 async def test_a_database_locked_for_a_moment_is_waited_for(tmp_path):
     import sqlite3
 
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     other = sqlite3.connect(service.store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     pending = asyncio.create_task(service.handle(Incoming("test", "2", text="你好", message_id="c")))

@@ -35,7 +35,7 @@ def distress_answers():
 def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answers):
     cases, records = distress_answers
     caught, total, missed = Counter(), Counter(), []
-    for case, record in zip(cases, records):
+    for case, record in zip(cases, records, strict=True):
         kind = case["danger"]
         if kind is None:
             continue
@@ -51,7 +51,7 @@ def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answ
 
 def test_look_alikes_get_a_normal_answer(distress_answers):
     cases, records = distress_answers
-    look_alikes = [(case, record) for case, record in zip(cases, records) if case["danger"] is None]
+    look_alikes = [(case, record) for case, record in zip(cases, records, strict=True) if case["danger"] is None]
     alarmed = [case["text"] for case, record in look_alikes if record["danger"]]
     assert len(alarmed) / len(look_alikes) <= LOOK_ALIKES_ALARMED_AT_MOST, "\n".join(alarmed)
 

@@ -13,7 +13,7 @@ from bot.channels.webchat.chat import setup_web_chat
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.browser import PHONE, chromium, screenshot_folder
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
@@ -22,7 +22,7 @@ NEUTRAL = "https://www.baidu.com/"
 
 @pytest.fixture
 async def world(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                                   "MINGBAI_BURST_SECONDS": "1.5", "MINGBAI_OFFICE_HOURS": "Mon-Sun 00:00-23:59"}))
     app = web.Application()
     chat = setup_web_chat(app, service)

@@ -4,7 +4,6 @@ what the retention purge really deletes after 180 days and what it keeps."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 
 import pytest
@@ -12,10 +11,8 @@ import pytest
 from bot.core import replies
 from bot.core.service import ChatService
 from bot.core.texts import TEXTS
-from bot.flows.engine import Flows
-from bot.settings import Settings
 from intents.faq_loader import load_faq
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 
 SHIPPED = load_faq(ROOT / "faq")[0]
@@ -42,7 +39,7 @@ def test_no_answer_offers_a_person_twice():
 
 @pytest.fixture
 async def service(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     yield service
     await service.close()
 

@@ -14,15 +14,14 @@ from aiohttp.test_utils import TestServer
 from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
 from bot.messages import Button, Reply
 from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     app = web.Application()
     setup_web_chat(app, service)
     server = TestServer(app)
@@ -52,9 +51,9 @@ class Phone:
     def villager_id(self) -> str:
         return next(c.value for c in self.session.cookie_jar if c.key == "mingbai_id")
 
-    async def post(self, payload, headers={"X-Mingbai": "1"}) -> tuple[int, dict]:
+    async def post(self, payload, headers: dict | None = None) -> tuple[int, dict]:
         body = json.dumps(payload, ensure_ascii=False).encode()  # as the browser's JSON.stringify sends it
-        headers = {**headers, "Content-Type": "application/json"}
+        headers = {**({"X-Mingbai": "1"} if headers is None else headers), "Content-Type": "application/json"}
         async with self.session.post(self.url("/api/message"), data=body, headers=headers) as response:
             return response.status, await response.json()
 

@@ -10,9 +10,8 @@ from playwright.async_api import expect
 from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
 from bot.messages import Reply
 from bot.core.service import ChatService
-from bot.settings import Settings
 from tests.support.browser import PHONE, chromium, screenshot_folder
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 SCREENSHOT = screenshot_folder() / "chat.png"
@@ -20,7 +19,7 @@ SCREENSHOT = screenshot_folder() / "chat.png"
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
+    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
     app = web.Application()
     setup_web_chat(app, service)
     server = TestServer(app, host="127.0.0.1")

@@ -15,8 +15,7 @@ from bot.channels.wechat.format import CHOICE_HINT, CUT_SHORT, render
 from bot.messages import Button, Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
-from bot.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 from tests.support.wechat import UNAVAILABLE, Clock, FakeWeChat
 
 TOKEN = "mingbai-test-token"
@@ -32,7 +31,7 @@ class World:
 
     async def __aenter__(self):
         await self.fake.start()
-        self.service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"),
+        self.service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"),
                                                            "MINGBAI_DATA_DIR": str(self.tmp_path)}))
         app = web.Application()
         self.channel = setup_wechat(app, self.service, WeChatSettings(

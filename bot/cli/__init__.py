@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import backup, data, faq, matching, serving
-from bot.errors import MingbaiError
+from bot.errors import MingbaiError, SettingsError
 from bot.settings import Settings
 from intents.faq_loader import FaqError
 
@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.faq is None:
             args.faq = Settings.from_env().faq_dir
-    except ValueError as error:
-        print(f"mingbai: {error} (in the environment or mingbai.toml)", file=sys.stderr)
-        return 2
-    try:
         return args.handler(args)
+    except SettingsError as error:  # one line, no traceback: the admin fixes a setting, not the code
+        where = " (in the environment or mingbai.toml)" if error.setting else ""
+        print(f"mingbai: {error}{where}", file=sys.stderr)
+        return 2
     except FaqError as error:
         print(f"mingbai: {error}\nRun `mingbai faq check` for the full list.", file=sys.stderr)
         return 1

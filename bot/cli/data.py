@@ -6,6 +6,7 @@ import argparse
 import json
 
 from bot.cli.options import database_of, settings_of
+from bot.settings import RETENTION_DAYS
 
 
 def command_stats(args) -> int:
@@ -100,5 +101,5 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("user")
     export.set_defaults(handler=command_export)
     purge = commands.add_parser("purge", help="apply the retention policy: delete conversations older than N days")
-    purge.add_argument("--older-than", type=int, default=180, metavar="DAYS")
+    purge.add_argument("--older-than", type=int, default=RETENTION_DAYS, metavar="DAYS")
     purge.set_defaults(handler=command_purge)

@@ -13,7 +13,7 @@ from intents.faq_loader import read_faq
 
 
 def command_faq_check(args) -> int:
-    from bot.core.service import check_folder
+    from bot.content.folder import check_folder
 
     directory = args.dir or args.faq
     faq, problems = check_folder(Path(directory))

@@ -65,7 +65,8 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date, counties: list[tupl
     ]
     today_figures = figures["today"]
     today_line = (f"今天：{today_figures['questions']} 个问题，{today_figures['handoffs']} 次转人工；"
-                  f"现在 {today_figures['waiting']} 人在等，{today_figures['claimed']} 人正在咨询，今天结案 {today_figures['closed']} 个，撤回 {today_figures['withdrawn']} 个。")
+                  f"现在 {today_figures['waiting']} 人在等，{today_figures['claimed']} 人正在咨询，"
+                  f"今天结案 {today_figures['closed']} 个，撤回 {today_figures['withdrawn']} 个。")
     charts = [
         ("每天的问题", columns(every_day(figures["questions_per_day"], days, today), "每天的问题")),
         ("回答、追问、没答上的比例", bars([("直接回答", rates["answer"]), ("追问澄清", rates["clarify"]),
@@ -321,6 +322,6 @@ def advisers_body(rows: list[dict], start: dt.date, end: dt.date, counties: list
     body = "".join(
         "<tr>" + "".join(f'<td data-label="{esc(column)}">{esc(value)}</td>' for column, value in zip(columns, (
             row["name"], row["cases"], row["closed"], _minutes(row["minutes_to_claim"]),
-            _minutes(row["minutes_to_close"]), _rating(row)))) + "</tr>" for row in rows)
+            _minutes(row["minutes_to_close"]), _rating(row)), strict=True)) + "</tr>" for row in rows)
     return (f'<h1>顾问统计</h1>{form}<p>{esc(start.isoformat())} 至 {esc(end.isoformat())} 开始的求助。</p>'
             f'<table class="files advisers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.service import check_folder
+from bot.content.folder import check_folder
 from intents.faq import Group, Intent
 from intents.faq_loader import Problem
 
@@ -32,6 +32,7 @@ EXPLANATIONS = (
     ("emergency step", "紧急问题的回答第一行必须是报警求救的办法（110 / 96110 / 120）。"),
     ("`priority` goes with `urgent: true`", "紧急和转人工不配套：紧急的问题要写 urgent: true 和 handoff: priority，"
                                            "不紧急的不能写 priority。"),
+    (".flow:", "自测流程（flow）的编号写错了：要写 faq/flows/ 里某个流程的 id，比如 legal_aid_eligibility。"),
     (".handoff:", "转人工方式只能是 offer（可转人工）、priority（紧急时优先转人工）或 start（直接转人工）。"),
     ("is not one of", "这一项只能写规定的几个值之一。"),
     ("must be true or false", "这一项只能写 true（是）或 false（否）。"),

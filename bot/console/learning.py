@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.console.faq_files import describe
 from bot.console.unanswered import yaml_scalar
-from bot.core.service import check_folder
+from bot.content.folder import check_folder
 from bot.errors import MingbaiError
 
 ADDED, IGNORED, NEW_INTENT = "added", "ignored", "new_intent"

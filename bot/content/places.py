@@ -15,6 +15,7 @@ from pathlib import Path
 
 import opencc
 
+from bot.core.texts import text
 from intents.faq import Text
 from intents.faq_loader import Problem
 from intents.yaml_lines import LineDict, LineList, YamlError, load_yaml
@@ -228,19 +229,13 @@ class Places:
         """One or two lines telling the villager where to go, or to ask 12348 when nothing is known."""
         kind_name, office = KINDS[kind](lang), self.nearest(area, kind)
         if office is None:
-            if lang == "en":
-                return f"The {kind_name} for your area has not been entered yet; please call 12348 and ask for the nearest {kind_name}."
-            return f"您所在地区的{kind_name}信息还没有录入，请拨打12348询问离您最近的{kind_name}。"
-        if lang == "en":
-            name = f"{office.en} ({office.name})" if office.en else office.name
-            details = f"{name}: {office.address}, phone {office.phone}" + (f", hours: {office.hours}" if office.hours else "")
-        else:
-            details = f"{office.name}：{office.address}，电话{office.phone}" + (f"，办公时间：{office.hours}" if office.hours else "")
+            return text("office_unknown", lang, kind=kind_name)
+        name = f"{office.en} ({office.name})" if lang == "en" and office.en else office.name
+        details = text("office_details", lang, name=name, address=office.address, phone=office.phone)
+        if office.hours:
+            details += text("office_hours", lang, hours=office.hours)
         if office.area == area:
             return details
         there = self._area_name(office.area, lang)
-        if lang == "en":
-            missing = f"The {kind_name} for {self._area_name(area, lang)} has not been entered yet. " if area in self.areas else ""
-            return f"{missing}This is the {there} one; you can also call 12348 and ask for a nearer one:\n{details}"
-        missing = f"{area}的{kind_name}信息还没有录入，" if area in self.areas else ""
-        return f"{missing}这是{there}的{kind_name}，也可以拨打12348询问离您更近的：\n{details}"
+        missing = text("office_missing_here", lang, area=self._area_name(area, lang), kind=kind_name) if area in self.areas else ""
+        return text("office_elsewhere", lang, missing=missing, there=there, kind=kind_name, details=details)

@@ -6,25 +6,10 @@ from typing import TYPE_CHECKING
 
 from bot.core import replies
 from bot.messages import Button, Reply
-from bot.core.texts import label, text
+from bot.core.texts import COMMANDS, label, text
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn
-
-#: Commands a villager can send, with what each does (shown by /help and registered with Telegram).
-COMMANDS = {
-    "start": ("开始，看看能问什么", "Start: what I can help with"),
-    "help": ("怎么用", "How to use this bot"),
-    "topics": ("按话题浏览常见问题", "Browse common questions"),
-    "human": ("找真人法律顾问", "Talk to a human adviser"),
-    "end": ("结束和顾问的对话", "End the conversation with an adviser"),
-    "where": ("告诉我您在哪个县、乡镇", "Tell me your county or township"),
-    "lang": ("切换语言 中文/English", "Switch language"),
-    "cancel": ("退出当前问答", "Leave the current questions"),
-    "privacy": ("我们保存什么", "What we store"),
-    "forget": ("删除我的全部记录", "Delete all my data"),
-}
-
 
 class Commands:
     """Runs one command for a turn of the conversation."""
@@ -48,7 +33,7 @@ class Commands:
         other = "en" if lang != "en" else "zh"
         rows = (
             (Button(label("topics", lang), "topics"), replies.human_row(lang)[0]),
-            (Button(label("where", lang), "cmd:where"), Button("English" if other == "en" else "中文", f"lang:{other}")),
+            (Button(label("where", lang), "cmd:where"), Button(label(f"lang_{other}", lang), f"lang:{other}")),
             (Button(label("privacy", lang), "cmd:privacy"), Button(label("forget", lang), "cmd:forget")),
         )
         turn.say(Reply(text("help", lang), rows))
@@ -66,7 +51,7 @@ class Commands:
         if argument in ("zh", "en"):
             self.conversation.on_action(turn, f"lang:{argument}")
             return
-        buttons = ((Button("中文", "lang:zh"), Button("English", "lang:en")),)
+        buttons = ((Button(label("lang_zh", turn.lang), "lang:zh"), Button(label("lang_en", turn.lang), "lang:en")),)
         turn.say(Reply(text("lang_choose", turn.lang), buttons))
 
     def _cancel(self, turn: "Turn", argument: str) -> None:

@@ -23,20 +23,22 @@ from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines, local
 from bot.messages import Button, Effect, Incoming, Outcome, Reply
-
-#: What a villager may still do while talking to an adviser, instead of it being relayed.
-_CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
-_CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 from bot.core.texts import label, text
+from bot.settings import RETENTION_DAYS
 from bot.flows.engine import Flows
 from bot.handoff.desk import Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.content.counties import Counties
+from bot.content.folder import Content
 from bot.content.places import Places
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
 from intents.matcher import Decision, Matcher
 from intents.triage import Danger
+
+#: What a villager may still do while talking to an adviser, instead of it being relayed.
+_CASE_CONTROL_ACTIONS = ("end", "rate", "forget", "lang", "handoff")
+_CASE_CONTROL_COMMANDS = ("/end", "/forget", "/privacy", "/lang", "/human", "/help")
 
 #: How long after an emergency message a request for a person still opens an urgent case (seconds).
 DANGER_MEMORY = 30 * 60
@@ -87,7 +89,7 @@ class Conversation:
     """Decides what to say. Channels translate; storage remembers; this decides."""
 
     def __init__(self, faq: Faq, matcher: Matcher, store: Store, flows: Flows, places: Places, desk: HandoffDesk,
-                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = 180,
+                 *, today: Callable[[], dt.date] = dt.date.today, retention_days: int = RETENTION_DAYS,
                  hours: OfficeHours | None = None, counties: Counties | None = None):
         self.faq, self.matcher, self.store, self.flows, self.places = faq, matcher, store, flows, places
         self.counties = counties or Counties()
@@ -145,11 +147,10 @@ class Conversation:
         except sqlite3.Error:
             return "zh"
 
-    def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places,
-                        counties: Counties | None = None) -> None:
+    def replace_content(self, content: Content) -> None:
         """A validated FAQ reload: from the next message on, answers come from the new files."""
-        self.faq, self.matcher, self.flows, self.places = faq, matcher, flows, places
-        self.counties = counties or Counties()
+        self.faq, self.matcher, self.flows, self.places = content.faq, content.matcher, content.flows, content.places
+        self.counties = content.counties
 
     def language_of(self, user_key: str) -> str:
         return _language(self.store.user(user_key))

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 
 import opencc
 
+from bot.core.texts import text
 from intents.faq import Deadline, Intent
 
 _T2S = opencc.OpenCC("t2s")  # villagers' relatives' phones send traditional characters
-_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _NUMERAL_RUN = re.compile("[零〇一二两三四五六七八九十]+")
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 _WORDS_EN = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -255,23 +256,6 @@ def _span(days: int, lang: str) -> str:
     return f"大约{f'{years}年' * bool(years)}{f'{months}个月' * bool(months)}（{days}天）"
 
 
-#: Each piece of the answer as (Chinese, English).
-_TEXTS = {
-    "title": ("算一算还有多久", "How long do I have?"),
-    "rule": ("期限：{period}（{source}）\n起算：{starts}", "Time limit: {period} ({source})\nCounted: {starts}"),
-    "exceptions": ("例外：{exceptions}", "Exceptions: {exceptions}"),
-    "ends": ("按您说的时间（{happened}）算，期限到{ends}为止。", "Counting from the time you gave ({happened}), it ends on {ends}."),
-    "left": ("还有{span}。", "You have {span} left."),
-    "today": ("今天就是最后一天。", "Today is the last day."),
-    "passed": ("按这个算，期限很可能已经过了，已经过去{span}。", "On this count the time limit has probably passed: it ended {span} ago."),
-    "close": ("时间不多了，请马上行动：尽快拨打12348，或到法律援助中心找人帮您看一看。", "Time is short: act now. Call 12348 or go to the legal aid centre and have someone look at your case."),
-    "act": ("不要自己就放弃：有例外情况时可能还来得及，请马上拨打12348，或找法律援助中心、律师确认。", "Do not give up on your own: an exception may still leave you time. Call 12348 now, or ask the legal aid centre or a lawyer."),
-    "part": ("「{word}」是一段时间，我按最早的一天（{happened}）算的；"
-             "记得具体是哪天的，再点「算一算还有多久」发那一天，能算得更准。",
-             "\"{word}\" covers several days, so I counted from the earliest ({happened}); "
-             "if you remember the exact day, press \"How long do I have?\" again and send it."),
-    "caveat": ("提醒：这只是大致估算。真正从哪天起算、有没有时效中断、中止等例外，都会改变结果；请拨打12348公共法律服务热线或咨询律师确认。", "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the period can change it; confirm with the 12348 public legal service hotline or a lawyer."),
-}
 
 
 def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str, part: str | None = None) -> str:
@@ -286,38 +270,26 @@ def describe(intent: Intent, happened: dt.date, today: dt.date, lang: str, part:
     deadline = intent.deadline
     if deadline is None:
         raise ValueError(f"{intent.id} has no deadline to count")
-    column, left = int(lang == "en"), time_left(deadline, happened, today)
-    texts = {key: pair[column] for key, pair in _TEXTS.items()}
-    lines = [texts["title"], texts["rule"].format(period=_period(deadline, lang), source=deadline.source(lang),
-                                                  starts=deadline.starts(lang))]
+    left = time_left(deadline, happened, today)
+    rule = text("deadline_rule", lang, period=_period(deadline, lang), source=deadline.source(lang),
+                starts=deadline.starts(lang))
+    lines = [text("deadline_title", lang), rule]
     if deadline.exceptions:
-        lines.append(texts["exceptions"].format(exceptions=deadline.exceptions(lang)))
-    lines.append(texts["ends"].format(happened=_date(happened, lang), ends=_date(left.ends, lang)))
+        lines.append(text("deadline_exceptions", lang, exceptions=deadline.exceptions(lang)))
+    lines.append(text("deadline_ends", lang, happened=_date(happened, lang), ends=_date(left.ends, lang)))
     if part:
-        lines.append(texts["part"].format(word=part, happened=_date(happened, lang)))
+        lines.append(text("deadline_part", lang, word=part, happened=_date(happened, lang)))
     if left.status == "passed":
-        lines += [texts["passed"].format(span=_span(-left.days_left, lang)), texts["act"]]
+        lines += [text("deadline_passed", lang, span=_span(-left.days_left, lang)), text("deadline_act", lang)]
     else:
-        lines.append(texts["today"] if left.days_left == 0 else texts["left"].format(span=_span(left.days_left, lang)))
+        lines.append(text("deadline_today", lang) if left.days_left == 0
+                     else text("deadline_left", lang, span=_span(left.days_left, lang)))
         if left.status == "close":
-            lines.append(texts["close"])
-    lines.append(texts["caveat"])
+            lines.append(text("deadline_close", lang))
+    lines.append(text("deadline_caveat", lang))
     return "\n".join(lines)
 
 
-#: The calculator's questions as (Chinese, English). The examples are forms `parse_when` reads.
-_ASKING = {
-    "ask": ("这件事是什么时候发生的（或者您什么时候知道的）？", "When did it happen (or when did you find out)?"),
-    "examples": ("可以这样写：2025年5月3日、去年年底、三个月前。", "For example: 3 May 2025, May 2025, 3 months ago."),
-    "vague": ("记不清具体哪天的，写个大概也行，比如「去年年底」。", "If you don't remember the day, the month is enough, e.g. May 2025."),
-    "leave": ("不想算了，点「退出」或发「退出」。", "To stop, press Exit (or type 退出)."),
-    "unclear": ("没看懂这个时间。", "I couldn't read that date."),
-    "lunar": ("您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。"
-              "请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",
-              "\"{word}\" is a lunar-calendar date. The lunar calendar is off the Gregorian one by a different "
-              "number of days each year, so I won't convert it and risk getting your deadline wrong. Please give "
-              "the Gregorian date or month, e.g. 20 January 2025 or January 2025; your phone's calendar shows both."),
-}
 #: Answers that mean "stop asking me": every prompt promises 退出 works as a plain word, not only /cancel.
 _LEAVING = frozenset({"退出", "取消", "算了", "不算了", "不用算了", "不用了", "不要了", "不想算了", "cancel", "stop", "quit", "exit"})
 
@@ -335,7 +307,7 @@ class Step:
 
 
 def _asking(key: str, lang: str, **values: str) -> str:
-    return _ASKING[key][int(lang == "en")].format(**values)
+    return text(f"deadline_{key}", lang, **values)
 
 
 def _question(intent: Intent, lang: str) -> str:

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 from bot.core.conversation import Conversation
 from bot.messages import Incoming
-from bot.core.service import load_content
+from bot.content.folder import load_content
 from bot.handoff.desk import HandoffDesk
 from bot.storage.store import Store
 from intents.problems import FaqError
@@ -24,12 +24,12 @@ def answers(faq_dir: Path, messages: Iterable[str]) -> Iterator[dict]:
     content, problems = load_content(faq_dir)
     if content is None:
         raise FaqError([p for p in problems if p.severity == "error"])
-    faq, matcher, flows, places, counties = content
     with tempfile.TemporaryDirectory(prefix="mingbai-answer-") as scratch:
         store = Store(Path(scratch) / "answer.sqlite")
-        conversation = Conversation(faq, matcher, store, flows, places, HandoffDesk(store.cases), counties=counties)
+        conversation = Conversation(content.faq, content.matcher, store, content.flows, content.places,
+                                    HandoffDesk(store.cases), counties=content.counties)
         for number, message in enumerate(messages):
-            yield _answer(conversation, matcher, f"answer-{number}", message)
+            yield _answer(conversation, content.matcher, f"answer-{number}", message)
         store.close()
 
 

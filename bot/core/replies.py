@@ -15,8 +15,6 @@ from bot.messages import Button, Reply
 from bot.core.texts import label, text
 from intents.faq import Faq, Intent
 
-ELIGIBILITY_FLOW = "legal_aid_eligibility"
-ELIGIBILITY_INTENT = "legal_aid.eligibility"
 HANDOFF_INTENT = "handoff.request"  # its answer's steps are shown when a case opens
 
 
@@ -41,8 +39,8 @@ def answer(faq: Faq, intent: Intent, lang: str, place_line: str | None = None, l
         rows.append(more_row(intent, lang))
     if ask_where:
         rows.append((Button(label("where", lang), "cmd:where"),))
-    if intent.id == ELIGIBILITY_INTENT:
-        rows.append((Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),))
+    if intent.flow:
+        rows.append(_flow_row(intent.flow, lang))
     if intent.deadline:
         rows.append((Button(label("deadline", lang), f"deadline:{intent.id}"),))
     # a follow-up that only asks for a person (我要找真人) would stand beside 🙋 找人工 / 🆘: the row below is that
@@ -128,6 +126,13 @@ def group_questions(faq: Faq, group_id: str, lang: str) -> Reply:
 
 
 def welcome(faq: Faq, lang: str) -> Reply:
+    """The topics, with a button above them for each guided check an answer offers (an intent's `flow:`)."""
     menu = topics(faq, lang)
-    eligibility = (Button(label("eligibility", lang), f"flowstart:{ELIGIBILITY_FLOW}"),)
-    return Reply(text("welcome", lang), (eligibility,) + menu.buttons + (human_row(lang),))
+    flows = tuple(_flow_row(flow, lang) for flow in dict.fromkeys(intent.flow for intent in faq if intent.flow))
+    return Reply(text("welcome", lang), flows + menu.buttons + (human_row(lang),))
+
+
+def _flow_row(flow_id: str, lang: str) -> tuple[Button, ...]:
+    """The button that starts a guided check. Its label is the eligibility check's, the one flow there is; a
+    second flow would bring its own label with it."""
+    return (Button(label("eligibility", lang), f"flowstart:{flow_id}"),)

@@ -28,64 +28,15 @@ from typing import Callable
 from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
 from bot.messages import Incoming, Outcome
-from bot.flows.engine import Flows
+from bot.content.folder import errors_of, load_content
+from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
-from bot.content.templates import Templates
-from bot.content.places import KINDS as PLACE_KINDS
-from bot.content.places import Places
-from bot.content.counties import FOLDER as COUNTIES, Counties, standard_conflicts, with_offices, with_standards
-from bot.settings import Settings
+from bot.settings import RETENTION_DAYS, Settings
 from bot.storage.store import Store
-from intents.faq import Faq
-from intents.faq_loader import FaqError, Problem, load_faq
-from intents.matcher import Matcher
+from intents.faq_loader import FaqError
 
 log = logging.getLogger(__name__)
-RETENTION_DAYS = 180
-
-
-def _errors(problems) -> list:
-    return [problem for problem in problems if problem.severity == "error"]
-
-
-TEMPLATES_FILE = "templates.yaml"
-
-
-def check_folder(faq_dir: Path) -> tuple[Faq, list]:
-    """The FAQ as far as it reads, and every problem in every file of its folder (intents, lexicon, flows,
-    places, counties, templates): what `mingbai faq check` and the admin dashboard show."""
-    faq, problems = load_faq(faq_dir)
-    problems = problems + _places_and_counties(faq_dir, faq)[2]
-    return faq, problems + Templates.load(faq_dir / "templates.yaml")[1]
-
-
-def _places_and_counties(faq_dir: Path, faq: Faq, flows: Flows | None = None) -> tuple[Places, Counties, list]:
-    """The places directory with the counties' offices in it, the counties, and the problems of flows, places
-    and counties; each county's income standard joins the flows' (when `flows` is given)."""
-    flows, problems = (flows, []) if flows is not None else Flows.load(faq_dir / "flows")
-    places, place_problems = Places.load(faq_dir / "places.yaml")
-    counties, county_problems = Counties.load(faq_dir / COUNTIES, places, faq)
-    county_problems += standard_conflicts(flows.standards, counties, faq_dir / COUNTIES)
-    flows.standards = with_standards(flows.standards, counties)
-    return with_offices(places, counties), counties, problems + place_problems + county_problems + _offices_named(faq)
-
-
-def _offices_named(faq: Faq) -> list[Problem]:
-    """An intent's `office:` must be a kind of office the places directory knows, or no office could be named."""
-    return [Problem(intent.file, intent.line, f"{intent.id}.office: {intent.office!r} is not a kind of office "
-                    f"(one of: {', '.join(PLACE_KINDS)})") for intent in faq if intent.office and intent.office not in PLACE_KINDS]
-
-
-def load_content(faq_dir: Path) -> tuple[tuple | None, list]:
-    """FAQ, matcher, flows, places and counties from `faq_dir`, or None and every problem when any file is broken."""
-    faq, problems = load_faq(faq_dir)
-    flows, flow_problems = Flows.load(faq_dir / "flows")
-    places, counties, other_problems = _places_and_counties(faq_dir, faq, flows)
-    problems = problems + flow_problems + other_problems
-    if _errors(problems):
-        return None, problems
-    return (faq, Matcher(faq), flows, places, counties), problems
 
 
 class CoreWorker(Executor):
@@ -154,11 +105,11 @@ def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
 class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
-    def __init__(self, conversation: Conversation, faq_dir: Path, burst_seconds: float = 0.0):
+    def __init__(self, conversation: Conversation, faq_dir: Path, templates: Templates, burst_seconds: float = 0.0):
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
         # the advisers' canned replies: one copy for the Telegram group and the console, swapped by reload_faq
-        self.templates = Templates.load(faq_dir / TEMPLATES_FILE)[0]
+        self.templates = templates
         self.store = conversation.store
         self._worker = CoreWorker()
         self._arrivals = itertools.count(1)  # numbered on the worker thread, so in the order messages are stored
@@ -170,17 +121,17 @@ class ChatService:
         """Everything the core needs, from settings; `clock` is injectable so tests can jump in time."""
         content, problems = load_content(settings.faq_dir)
         if content is None:
-            raise FaqError(_errors(problems))
-        faq, matcher, flows, places, counties = content
+            raise FaqError(errors_of(problems))
         store = Store(settings.database)
         removed = store.purge_older_than(RETENTION_DAYS)
         if removed:
             log.info("privacy: deleted %d records older than %d days", removed, RETENTION_DAYS)
         desk = HandoffDesk(store.cases, clock)
         hours = OfficeHours.parse(settings.office_hours, settings.timezone)
-        conversation = Conversation(faq, matcher, store, flows, places, desk, retention_days=RETENTION_DAYS,
-                                    hours=hours, today=hours.today, counties=counties)
-        return cls(conversation, settings.faq_dir, settings.burst_seconds)
+        conversation = Conversation(content.faq, content.matcher, store, content.flows, content.places, desk,
+                                    retention_days=RETENTION_DAYS, hours=hours, today=hours.today,
+                                    counties=content.counties)
+        return cls(conversation, settings.faq_dir, content.templates, settings.burst_seconds)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
                      received: Callable[[], None] | None = None) -> Outcome:
@@ -279,14 +230,12 @@ class ChatService:
         runs on the worker, between two messages.
         """
         content, problems = await asyncio.to_thread(load_content, self.settings_faq_dir)
-        templates, template_problems = await asyncio.to_thread(Templates.load, self.settings_faq_dir / TEMPLATES_FILE)
-        problems = problems + template_problems
-        if content is None or _errors(template_problems):
-            log.warning("FAQ reload refused: %d problem(s); the previous FAQ keeps serving", len(_errors(problems)))
+        if content is None:
+            log.warning("FAQ reload refused: %d problem(s); the previous FAQ keeps serving", len(errors_of(problems)))
             return problems
-        await self.call(self.conversation.replace_content, *content)
-        self.templates = templates
-        log.info("FAQ reloaded: %d intents", len(content[0]))
+        await self.call(self.conversation.replace_content, content)
+        self.templates = content.templates
+        log.info("FAQ reloaded: %d intents", len(content.faq))
         return problems
 
     async def close(self) -> None:

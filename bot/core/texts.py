@@ -152,12 +152,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "blocked": {"zh": "抱歉，本服务暂时不能继续为您提供。如需法律帮助，请拨打12348。",
                 "en": "Sorry, this service can no longer help you here. For legal help, call 12348."},
     "timeout": {
-        "zh": "顾问们暂时都在忙，还没能接您的对话，抱歉让您久等。您可以：\n1. 继续在这里留言，把事情经过、时间、对方是谁写清楚，顾问上线后会回复；\n2. 着急的话拨打12348免费咨询；有危险请打110。",
-        "en": "All advisers are busy and nobody has taken your conversation yet, sorry for the wait. You can:\n1. leave the details here (what happened, when, who) and an adviser will reply;\n2. call 12348 for free advice now; in danger, call 110.",
+        "zh": "顾问们暂时都在忙，还没能接您的对话，抱歉让您久等。您可以：\n"
+              "1. 继续在这里留言，把事情经过、时间、对方是谁写清楚，顾问上线后会回复；\n2. 着急的话拨打12348免费咨询；有危险请打110。",
+        "en": "All advisers are busy and nobody has taken your conversation yet, sorry for the wait. You can:\n1. leave the "
+              "details here (what happened, when, who) and an adviser will reply;\n2. call 12348 for free advice now; in "
+              "danger, call 110.",
     },
     "out_of_hours": {
         "zh": "现在是下班时间（顾问工作时间：{hours}），顾问上班后会在这里回复您。您可以先把事情经过写下来。着急请拨打12348；有危险请打110。",
-        "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what happened meanwhile. If urgent, call 12348; in danger, call 110.",
+        "en": "Advisers are off duty now (hours: {hours}); one will reply here when they are back. You can write down what "
+              "happened meanwhile. If urgent, call 12348; in danger, call 110.",
     },
     "stale_button": {"zh": "这个按钮已经过期了。直接打字问我就行。", "en": "That button has expired. Just type your question."},
     "storage_down": {
@@ -175,6 +179,84 @@ TEXTS: dict[str, dict[str, str]] = {
     "flow_left": {"zh": "（刚才的问答已经退出了。）", "en": "(I have left the earlier questions.)"},
     "flow_resume": {"zh": "（刚才的问答还在，回答上面的问题即可继续；点「退出」离开。）",
                     "en": "(Your earlier questions are still open: answer above to continue, or press Exit.)"},
+    # the guided checks (bot/flows/)
+    "flow_unclear": {"zh": "没太明白，请点下面的按钮或直接回答：",
+                     "en": "Sorry, I didn't quite get that. Please tap a button below or just answer:"},
+    "flow_choice_hint": {"zh": "（点按钮，或回复序号）", "en": "(Tap a button or reply with its number.)"},
+    "flow_bring": {"zh": "申请时带上：", "en": "What to bring: "},
+    "flow_restarted": {"zh": "这个问答刚更新过，我们从头开始。\n\n", "en": "This check has just been updated, so let's start again.\n\n"},
+    "flow_gone": {"zh": "这个问答已经停用了。您可以直接提问，或者找人工咨询。",
+                  "en": "This check is no longer available. You can ask your question directly, or talk to a person."},
+    # where to go (bot/content/places.py `describe`): {kind} is the kind of office, e.g. 法律援助中心
+    "office_unknown": {"zh": "您所在地区的{kind}信息还没有录入，请拨打12348询问离您最近的{kind}。",
+                       "en": "The {kind} for your area has not been entered yet; please call 12348 and ask for the nearest {kind}."},
+    "office_details": {"zh": "{name}：{address}，电话{phone}", "en": "{name}: {address}, phone {phone}"},
+    "office_hours": {"zh": "，办公时间：{hours}", "en": ", hours: {hours}"},
+    "office_missing_here": {"zh": "{area}的{kind}信息还没有录入，", "en": "The {kind} for {area} has not been entered yet. "},
+    "office_elsewhere": {"zh": "{missing}这是{there}的{kind}，也可以拨打12348询问离您更近的：\n{details}",
+                         "en": "{missing}This is the {there} one; you can also call 12348 and ask for a nearer one:\n{details}"},
+    # WeChat (bot/channels/wechat/): typed numbers stand in for buttons
+    "wechat_choice_hint": {"zh": "回复数字即可选择：", "en": "Reply with a number to choose:"},
+    "wechat_cut_short": {"zh": "（内容较长，这里只显示了前一部分。详细情况请拨打 12348 免费咨询。）",
+                         "en": "(This is long; only the first part is shown here. For details call 12348 for free advice.)"},
+    "wechat_voice_heard": {"zh": "（语音：{text}）", "en": "(Voice: {text})"},
+    "wechat_trouble": {"zh": "抱歉，系统出了点问题，请过一会儿再发一次。急事请拨打 12348 法律援助热线；有危险请打 110。",
+                       "en": "Sorry, something went wrong; please send it again in a while. If urgent, call the 12348 "
+                             "legal aid hotline; in danger, call 110."},
+    # the web chat's refusals (bot/channels/webchat/): the page shows them as they are, so `both` languages
+    "web_too_fast": {"zh": "您发得太快了，请歇一分钟再发。",
+                     "en": "You are sending messages too fast. Please wait a minute and try again."},
+    "web_busy_network": {"zh": "您所在的网络上发来的消息太多了，请稍等一分钟再发。",
+                         "en": "Too many messages from your network right now. Please wait a minute and try again."},
+    "web_too_many_new": {"zh": "您所在的网络上新开的对话太多了，请过一会儿再试。已经在聊的对话不受影响。",
+                         "en": "Too many new conversations from your network. Please try again later; ongoing ones are not affected."},
+    "web_too_long": {"zh": "消息太长了，最多{limit}个字，请分几次发。", "en": "Message too long: at most {limit} characters. Please send it in parts."},
+    "web_too_big": {"zh": "消息太大了，请分几次发。", "en": "Message too large. Please send it in parts."},
+    "web_unreadable": {"zh": "没看懂这条消息，请重新输入。", "en": "This message could not be read. Please try again."},
+    "web_no_cookie": {"zh": "请刷新页面后再试。", "en": "Please reload the page and try again."},
+    "web_other_site": {"zh": "请在明白的聊天页面里发送。", "en": "Please send from the mingbai chat page."},
+    "web_no_county": {"zh": "没有这个县（区）的页面。", "en": "No page for this county."},
+    # the deadline calculator (bot/core/deadlines.py): the count's pieces, then its questions; the examples are forms
+    # `parse_when` reads
+    "deadline_title": {"zh": "算一算还有多久",
+                       "en": "How long do I have?"},
+    "deadline_rule": {"zh": "期限：{period}（{source}）\n起算：{starts}",
+                      "en": "Time limit: {period} ({source})\nCounted: {starts}"},
+    "deadline_exceptions": {"zh": "例外：{exceptions}",
+                            "en": "Exceptions: {exceptions}"},
+    "deadline_ends": {"zh": "按您说的时间（{happened}）算，期限到{ends}为止。",
+                      "en": "Counting from the time you gave ({happened}), it ends on {ends}."},
+    "deadline_left": {"zh": "还有{span}。",
+                      "en": "You have {span} left."},
+    "deadline_today": {"zh": "今天就是最后一天。",
+                       "en": "Today is the last day."},
+    "deadline_passed": {"zh": "按这个算，期限很可能已经过了，已经过去{span}。",
+                        "en": "On this count the time limit has probably passed: it ended {span} ago."},
+    "deadline_close": {"zh": "时间不多了，请马上行动：尽快拨打12348，或到法律援助中心找人帮您看一看。",
+                       "en": "Time is short: act now. Call 12348 or go to the legal aid centre and have someone look at your case."},
+    "deadline_act": {"zh": "不要自己就放弃：有例外情况时可能还来得及，请马上拨打12348，或找法律援助中心、律师确认。",
+                     "en": "Do not give up on your own: an exception may still leave you time. Call 12348 now, or ask the legal aid centre or a lawyer."},
+    "deadline_part": {"zh": "「{word}」是一段时间，我按最早的一天（{happened}）算的；记得具体是哪天的，再点「算一算还有多久」发那一天，能算得更准。",
+                      "en": "\"{word}\" covers several days, so I counted from the earliest ({happened}); if you remember the exact day, "
+                            "press \"How long do I have?\" again and send it."},
+    "deadline_caveat": {"zh": "提醒：这只是大致估算。真正从哪天起算、有没有时效中断、中止等例外，都会改变结果；请拨打12348公共法律服务热线或咨询律师确认。",
+                        "en": "Note: this is only an estimate. The real start date and exceptions such as interruption or suspension of the "
+                              "period can change it; confirm with the 12348 public legal service hotline or a lawyer."},
+    "deadline_ask": {"zh": "这件事是什么时候发生的（或者您什么时候知道的）？",
+                     "en": "When did it happen (or when did you find out)?"},
+    "deadline_examples": {"zh": "可以这样写：2025年5月3日、去年年底、三个月前。",
+                          "en": "For example: 3 May 2025, May 2025, 3 months ago."},
+    "deadline_vague": {"zh": "记不清具体哪天的，写个大概也行，比如「去年年底」。",
+                       "en": "If you don't remember the day, the month is enough, e.g. May 2025."},
+    "deadline_leave": {"zh": "不想算了，点「退出」或发「退出」。",
+                       "en": "To stop, press Exit (or type 退出)."},
+    "deadline_unclear": {"zh": "没看懂这个时间。",
+                         "en": "I couldn't read that date."},
+    "deadline_lunar": {"zh": "您说的「{word}」是按农历（阴历）算的。农历和公历（阳历）每年差的天数不一样，我不替您换算，免得把期限算错。"
+                             "请告诉我公历的日期或月份，比如「2025年1月20日」「2025年1月」；手机日历上农历和公历都能看到。",
+                       "en": "\"{word}\" is a lunar-calendar date. The lunar calendar is off the Gregorian one by a different number of days "
+                             "each year, so I won't convert it and risk getting your deadline wrong. Please give the Gregorian date or "
+                             "month, e.g. 20 January 2025 or January 2025; your phone's calendar shows both."},
 }
 
 #: What advisers see for the emergency a villager signalled (their card, the console's queue).
@@ -201,6 +283,23 @@ BUTTONS: dict[str, dict[str, str]] = {
     "where": {"zh": "📍 告诉我您在哪个县", "en": "📍 Tell me your county"},
     "privacy": {"zh": "🔒 我们保存什么", "en": "🔒 What we store"},
     "forget": {"zh": "🗑️ 删除我的全部记录", "en": "🗑️ Delete all my data"},
+    "flow_human": {"zh": "找人工咨询", "en": "Talk to a person"},  # under a guided check's question or result
+    "lang_zh": {"zh": "中文", "en": "中文"},  # each language is named in its own words
+    "lang_en": {"zh": "English", "en": "English"},
+}
+
+#: The slash commands a villager can send, with what each does (shown by /help and registered with Telegram).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "start": ("开始，看看能问什么", "Start: what I can help with"),
+    "help": ("怎么用", "How to use this bot"),
+    "topics": ("按话题浏览常见问题", "Browse common questions"),
+    "human": ("找真人法律顾问", "Talk to a human adviser"),
+    "end": ("结束和顾问的对话", "End the conversation with an adviser"),
+    "where": ("告诉我您在哪个县、乡镇", "Tell me your county or township"),
+    "lang": ("切换语言 中文/English", "Switch language"),
+    "cancel": ("退出当前问答", "Leave the current questions"),
+    "privacy": ("我们保存什么", "What we store"),
+    "forget": ("删除我的全部记录", "Delete all my data"),
 }
 
 
@@ -212,3 +311,9 @@ def text(key: str, lang: str, **values: str) -> str:
 
 def label(key: str, lang: str) -> str:
     return BUTTONS[key]["en" if lang == "en" else "zh"]
+
+
+def both(key: str, **values: str) -> str:
+    """The sentence in Chinese, then English on the next line: for answers given before the villager's language
+    is known (the web chat's refusals)."""
+    return f"{text(key, 'zh', **values)}\n{text(key, 'en', **values)}"

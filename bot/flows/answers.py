@@ -30,15 +30,19 @@ class AnswerWords:
 KINDS = ("yes", "no", "unsure", "zero", "confirm")  # written `yes_words:` ... (a bare `yes:` is a YAML boolean)
 
 
+#: No answers.yaml, or one that cannot be read: buttons only, no typed answers understood.
+NO_ANSWER_WORDS = AnswerWords()
+
+
 def load_answer_words(directory: Path, problems: list[Problem]) -> AnswerWords:
     path = directory / FILE_NAME
     if not path.exists():
         problems.append(Problem(str(path), 0, f"missing {FILE_NAME}: typed answers such as 是的 / 没得 will not be understood, only buttons", "warning"))
-        return AnswerWords()
+        return NO_ANSWER_WORDS
     reader = Reader(path, problems)
     raw = reader.load(path)
     if raw is None:
-        return AnswerWords()
+        return NO_ANSWER_WORDS
     reader.unknown_fields(raw, {f"{kind}_words" for kind in KINDS}, FILE_NAME)
     words = {}
     for kind in KINDS:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.messages import Reply
+from bot.core import texts
 from bot.flows import render
 from bot.flows.answers import FILE_NAME as ANSWERS_FILE
-from bot.flows.answers import AnswerWords, load_answer_words
+from bot.flows.answers import NO_ANSWER_WORDS, AnswerWords, load_answer_words
 from bot.flows.loader import read_flow
 from bot.flows.model import Flow, Option, Standard, Standards, Step
 from bot.flows.standards import FILE_NAME, load_standards
@@ -26,14 +27,6 @@ from intents.faq_loader import Problem
 MAX_PEOPLE = 50
 PLAIN_ANSWER = 6  # characters: 「不是的，没有」 is an answer, 「借钱不还咋个办」 a new question
 MAX_MONTHLY_YUAN = 10_000_000
-RESTARTED = {
-    "zh": "这个问答刚更新过，我们从头开始。\n\n",
-    "en": "This check has just been updated, so let's start again.\n\n",
-}
-GONE = {
-    "zh": "这个问答已经停用了。您可以直接提问，或者找人工咨询。",
-    "en": "This check is no longer available. You can ask your question directly, or talk to a person.",
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ class FlowStep:
 class Flows:
     """Every flow in faq/flows/, plus the county income standards they compare against."""
 
-    def __init__(self, flows: dict[str, Flow], standards: Standards, answers: AnswerWords = AnswerWords()):
+    def __init__(self, flows: dict[str, Flow], standards: Standards, answers: AnswerWords = NO_ANSWER_WORDS):
         self._flows = flows
         self.standards = standards
         self.answers = answers  # typed yes / no / unsure / zero / confirm words (faq/flows/answers.yaml)
@@ -93,12 +86,12 @@ class Flows:
         """Take one answer (a button's action or typed text) and move on, or re-ask if it is unclear."""
         flow, current = self._locate(state)
         if flow is None:
-            return FlowStep(Reply(GONE[lang], render.handoff_button(lang)), None)
+            return FlowStep(Reply(texts.text("flow_gone", lang), render.handoff_button(lang)), None)
         if current is None:
-            return self._advance(flow, _fresh(flow, state), flow.start, lang, before=RESTARTED[lang])
+            return self._advance(flow, _fresh(flow, state), flow.start, lang, before=texts.text("flow_restarted", lang))
         answer = _understand(current, text, action, self.answers)
         if answer is None:
-            return FlowStep(render.question(current, lang, before=render.UNCLEAR[lang] + "\n"), state)
+            return FlowStep(render.question(current, lang, before=texts.text("flow_unclear", lang) + "\n"), state)
         option, value = answer
         answers = {**state.get("answers", {}), current.id: value if value is not None else option.id}
         target = option.next if option is not None and option.next else current.next
@@ -108,9 +101,9 @@ class Flows:
         """The current question again, e.g. after a restart or when the villager asks where they were."""
         flow, current = self._locate(state)
         if flow is None:
-            return FlowStep(Reply(GONE[lang], render.handoff_button(lang)), None)
+            return FlowStep(Reply(texts.text("flow_gone", lang), render.handoff_button(lang)), None)
         if current is None:
-            return self._advance(flow, _fresh(flow, state), flow.start, lang, before=RESTARTED[lang])
+            return self._advance(flow, _fresh(flow, state), flow.start, lang, before=texts.text("flow_restarted", lang))
         return FlowStep(render.question(current, lang), state)
 
     def understands(self, state: dict, text: str, *, plainly: bool = False) -> bool:

@@ -154,7 +154,8 @@ def _check_placeholders(reader: Reader, raw: LineDict, key: str, text, where: st
         except ValueError:
             names = {"{"}
         for name in names - set(PLACEHOLDERS):
-            reader.error(raw.line_of(key), f"{where}.{key}.{lang}: {{{name}}} is not a known value (use {', '.join(PLACEHOLDERS)}; write {{{{ }}}} for a brace)")
+            reader.error(raw.line_of(key), f"{where}.{key}.{lang}: {{{name}}} is not a known value "
+                                           f"(use {', '.join(PLACEHOLDERS)}; write {{{{ }}}} for a brace)")
 
 
 def _note(reader: Reader, raw: LineDict) -> Note | None:

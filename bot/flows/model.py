@@ -117,6 +117,10 @@ class Standard:
     also: tuple[str, ...] = ()
 
 
+#: The province's standard while no county file gives a figure (faq/flows/income_standards.yaml says why).
+NO_FIGURE = Standard("default", Text("四川省", "Sichuan"))
+
+
 @dataclass(frozen=True)
 class Standards:
     """Every county's standard; `default` answers for any county not listed."""
@@ -131,4 +135,4 @@ class Standards:
                     name and name.casefold() in county.casefold() for name in (standard.key, *standard.also)
                 ):
                     return standard
-        return self.by_key.get("default") or Standard("default", Text("四川省", "Sichuan"))
+        return self.by_key.get("default") or NO_FIGURE

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flows.model import Standard, Standards
+from bot.flows.model import NO_FIGURE, Standard, Standards
 from bot.flows.reading import Reader
-from intents.faq import Text
 from intents.faq_loader import Problem
 from intents.yaml_lines import LineDict
 
 FILE_NAME = "income_standards.yaml"
 STANDARD_FIELDS = {"name", "also", "monthly_income_per_person", "source", "note"}
-NO_FIGURE = Standard("default", Text("四川省", "Sichuan"))
 
 
 def load_standards(directory: Path, problems: list[Problem]) -> Standards:
@@ -72,6 +70,7 @@ def _figure(reader: Reader, entry: LineDict, where: str) -> float | None:
     if figure is None:
         return None
     if isinstance(figure, bool) or not isinstance(figure, (int, float)) or figure <= 0:
-        reader.error(entry.line_of("monthly_income_per_person"), f"{where}.monthly_income_per_person: must be a number of yuan such as 1500, or null when unknown")
+        reader.error(entry.line_of("monthly_income_per_person"),
+                     f"{where}.monthly_income_per_person: must be a number of yuan such as 1500, or null when unknown")
         return None
     return float(figure)

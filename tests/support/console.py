@@ -23,10 +23,10 @@ from bot.channels.webchat.chat import setup_web_chat
 from bot.messages import Reply
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
-from bot.settings import Settings
 from bot.console import Console, setup_console
 from bot.console.accounts import hash_password
 from tests.support.faq_files import copy_shipped_faq
+from tests.support import settings_for
 
 PASSWORD = "correct horse battery"
 HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose
@@ -59,7 +59,7 @@ async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adv
                                                                   ("root", "admin", ()))):
     """The web chat, the console and the relay on one test server, as `mingbai run` mounts them, with `accounts`
     (name, role, counties) that log in with PASSWORD; a fake Telegram villager channel records what it is given."""
-    settings = Settings.from_env({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir)})
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir)})
     service = ChatService.open(settings)
     relay = Relay(service, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())

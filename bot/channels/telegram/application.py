@@ -29,7 +29,7 @@ from bot.channels.telegram.format import to_calls, to_incoming
 from bot.channels.telegram.inbox import PARTS, TelegramParts, parts, poll, requeue, until_reachable
 from bot.channels.telegram.outbox import Sender, send_outcome
 from bot.channels.telegram.webhook import register_webhook, webhook_routes
-from bot.core.commands import COMMANDS
+from bot.core.texts import COMMANDS
 from bot.messages import Outcome
 from bot.handoff.desk import TO_ADVISERS
 from bot.settings import Settings

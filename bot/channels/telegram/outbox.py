@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import logging
 import time
-import warnings
 
 import httpx
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
@@ -60,9 +59,9 @@ def classify(error: BaseException) -> str:
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after will become a timedelta
-        value = error.retry_after
+    """Telegram's wait in seconds: a timedelta (bot/channels/telegram/__init__.py opts in), or the int PTB 22
+    still gives when PTB_TIMEDELTA was set to false outside mingbai."""
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 

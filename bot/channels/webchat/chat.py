@@ -235,7 +235,7 @@ class WebChat:
                 messages.append({"from": "me", "text": row["text"]})
         tail = memory["tail"]
         if tail and len(messages) >= len(tail) and all(m["from"] == "bot" for m in messages[-len(tail):]):
-            for message, remembered in zip(messages[-len(tail):], tail):
+            for message, remembered in zip(messages[-len(tail):], tail, strict=True):
                 message["buttons"] = remembered["buttons"]
         return {"messages": messages, "lang": lang, "seq": seq, "hidden": hidden}
 

@@ -21,6 +21,7 @@ from typing import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
+from bot.core.texts import both
 from bot.settings import DEFAULT_WEB_LIMITS
 from bot.http import Refused
 
@@ -31,12 +32,9 @@ MAX_KEYS = 20_000  # counters kept at most; made-up ids or addresses must not fi
 MESSAGE_WINDOW = 60.0
 NEW_ID_WINDOW = 3600.0
 
-TOO_FAST = ("您发得太快了，请歇一分钟再发。\n"
-            "You are sending messages too fast. Please wait a minute and try again.")
-BUSY_NETWORK = ("您所在的网络上发来的消息太多了，请稍等一分钟再发。\n"
-                "Too many messages from your network right now. Please wait a minute and try again.")
-TOO_MANY_NEW = ("您所在的网络上新开的对话太多了，请过一会儿再试。已经在聊的对话不受影响。\n"
-                "Too many new conversations from your network. Please try again later; ongoing ones are not affected.")
+TOO_FAST = both("web_too_fast")
+BUSY_NETWORK = both("web_busy_network")
+TOO_MANY_NEW = both("web_too_many_new")
 
 
 def trusted_networks(values: Iterable[str]) -> tuple[Network, ...]:

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 
 from bot.channels.webchat.limits import client_address, is_secure
+from bot.core.texts import both, text
 from bot.http import Refused
+from bot.settings import RETENTION_DAYS
 from bot.http import decode_json, finite_number
 from bot.http import read_json as read_body
 from intents.faq import Text
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mingbai_id"
 COUNTY_COOKIE = "mingbai_county"  # set by a county's page (/c/<id>/): that county's advisers and offices
-COOKIE_DAYS = 180  # as long as the conversation itself is kept
+COOKIE_DAYS = RETENTION_DAYS  # as long as the conversation itself is kept
 CSRF_HEADER = "X-Mingbai"
 # 4,000 Chinese characters are 12 KB of UTF-8; the body limit leaves room so the clearer
 # "too long" message, not a bare 413, is what a villager who wrote too much sees.
@@ -44,11 +46,11 @@ _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _COUNTY = re.compile(r"[a-z][a-z0-9_-]{1,31}")
 
-TOO_LONG = f"消息太长了，最多{MAX_TEXT}个字，请分几次发。\nMessage too long: at most {MAX_TEXT:,} characters. Please send it in parts."
-TOO_BIG = "消息太大了，请分几次发。\nMessage too large. Please send it in parts."
-UNREADABLE = "没看懂这条消息，请重新输入。\nThis message could not be read. Please try again."
-NO_COOKIE = "请刷新页面后再试。\nPlease reload the page and try again."
-OTHER_SITE = "请在明白的聊天页面里发送。\nPlease send from the mingbai chat page."
+TOO_LONG = f"{text('web_too_long', 'zh', limit=str(MAX_TEXT))}\n{text('web_too_long', 'en', limit=f'{MAX_TEXT:,}')}"
+TOO_BIG = both("web_too_big")
+UNREADABLE = both("web_unreadable")
+NO_COOKIE = both("web_no_cookie")
+OTHER_SITE = both("web_other_site")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -133,7 +135,7 @@ def add_routes(app: web.Application, chat: "WebChat", quick_exit_url: str = DEFA
         """/c/<id>/: the same chat, bound to one county (its advisers, offices and local additions)."""
         county = chat.service.conversation.counties.get(request.match_info["county"])
         if county is None:
-            raise web.HTTPNotFound(text="没有这个县（区）的页面。\nNo page for this county.")
+            raise web.HTTPNotFound(text=both("web_no_county"))
         response = page_response(request, county_page(page, county.service) if county.service else page)
         response.set_cookie(COUNTY_COOKIE, county.id, max_age=COOKIE_DAYS * 86400, path="/", httponly=True,
                             samesite="Lax", secure=is_secure(request))

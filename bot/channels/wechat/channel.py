@@ -12,7 +12,6 @@ engineering notes §4. `wechatpy` does the signatures, crypto and reply XML;
 from __future__ import annotations
 
 import asyncio
-import binascii
 import logging
 import time
 from dataclasses import dataclass
@@ -68,15 +67,11 @@ class WeChatChannel:
     """Answers WeChat villagers through the core; the relay and advisers reach them with `send_reply` or `push`."""
 
     def __init__(self, service: ChatService, settings: WeChatSettings, *, clock: Callable[[], float] = time.time):
-        if settings.aes_key and not settings.app_id:
-            raise ValueError("MINGBAI_WECHAT_AES_KEY (safe mode) needs MINGBAI_WECHAT_APPID as well")
         self.service, self.settings, self.clock = service, settings, clock
         self.api = WeChatApi(settings.api_base, settings.app_id, settings.secret, clock=self._now) \
             if settings.app_id and settings.secret else None
-        try:
-            self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
-        except (AssertionError, binascii.Error) as error:
-            raise ValueError("MINGBAI_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console") from error
+        # the key and its AppID were checked with the other settings (bot/settings.py)
+        self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
         self.deliveries = Deliveries(self._answer, self._send, settings.reply_seconds, can_send=self.api is not None)
         self.replays = ReplayGuard(self._now)
 
@@ -118,10 +113,10 @@ class WeChatChannel:
             message = open_push(self.settings.token, self.crypto, request.query, body)
         except WrongSignature as error:
             log.warning("wechat: push with a wrong %s refused", error)
-            raise web.HTTPForbidden(text="signature mismatch")
+            raise web.HTTPForbidden(text="signature mismatch") from None
         except MalformedMessage as error:
             log.warning("wechat: unreadable push refused (%s)", error)
-            raise web.HTTPBadRequest(text="malformed message")
+            raise web.HTTPBadRequest(text="malformed message") from None
         if not self.replays.fresh(request.query.get("timestamp", ""), request.query.get("nonce", ""), body):
             log.warning("wechat: stale or replayed push refused")
             raise web.HTTPForbidden(text="stale or replayed request")

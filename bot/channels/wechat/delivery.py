@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Coroutine
 
 from bot.channels.wechat.format import Understood, render, shortened
+from bot.core.texts import text
 from bot.messages import Outcome
 
 log = logging.getLogger(__name__)
 
 REMEMBERED = 2000  # messages whose delivery is remembered for WeChat's retries (they come within seconds)
 #: When handling failed; the villager's language is unknown then, so Chinese.
-TROUBLE = "抱歉，系统出了点问题，请过一会儿再发一次。急事请拨打 12348 法律援助热线；有危险请打 110。"
+TROUBLE = text("wechat_trouble", "zh")
 
 
 @dataclass

@@ -25,6 +25,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
 from bot.errors import MalformedMessage, WrongSignature
+from bot.core import texts
 from bot.messages import Incoming, Reply
 
 PLATFORM = "wechat"
@@ -32,9 +33,8 @@ PLATFORM = "wechat"
 #: so parts stay under 2000 bytes, and under 600 characters: about one screen on a small phone.
 PART_LIMIT = 600
 MAX_BYTES = 2000
-CHOICE_HINT = {"zh": "回复数字即可选择：", "en": "Reply with a number to choose:"}
-CUT_SHORT = "（内容较长，这里只显示了前一部分。详细情况请拨打 12348 免费咨询。）"
-VOICE_HEARD = {"zh": "（语音：{text}）", "en": "(Voice: {text})"}
+CHOICE_HINT = {lang: texts.text("wechat_choice_hint", lang) for lang in ("zh", "en")}
+CUT_SHORT = texts.text("wechat_cut_short", "zh")  # the cut is made without knowing the villager's language
 #: WeChat message types and the core's content kinds; anything else is "other".
 CONTENT = {"text": "text", "voice": "voice", "image": "photo", "location": "location", "video": "video",
            "shortvideo": "video", "link": "other", "file": "document"}
@@ -154,7 +154,7 @@ def render(replies: tuple[Reply, ...] | list[Reply], heard: str | None = None) -
     if not replies:
         return []
     lang = "zh" if _CJK.search(" ".join(reply.text for reply in replies)) else "en"
-    blocks = [VOICE_HEARD[lang].format(text=heard)] if heard else []
+    blocks = [texts.text("wechat_voice_heard", lang, text=heard)] if heard else []
     number, hinted = 0, False
     for reply in replies:
         lines = [plain(reply.text).strip()]

@@ -27,7 +27,7 @@ from bot.handoff.relay import Relay
 from bot.settings import Settings
 from tests.support.telegram.server import FakeTelegram
 
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 CHAT = 4242
 GROUP = -1001234
 ADVISERS = -1009999
@@ -44,7 +44,7 @@ async def fake():
 
 @pytest.fixture
 def settings(fake, tmp_path) -> Settings:
-    base = Settings.from_env({}, config_file=tmp_path / "none.toml")
+    base = settings_for({}, config_file=tmp_path / "none.toml")
     return dataclasses.replace(base, faq_dir=ROOT / "faq", data_dir=tmp_path / "data", telegram_token=fake.token,
                                telegram_base_url=fake.base_url, telegram_base_file_url=fake.base_file_url,
                                adviser_chat=str(ADVISERS))
