@@ -21,7 +21,6 @@ mingbai's own settings are chosen, without looking at any evaluation file:
 from __future__ import annotations
 
 import hashlib
-import json
 import resource
 import sys
 import time
@@ -57,7 +56,7 @@ class Embeddings:
         self._vectors: dict[str, np.ndarray] = {}
         if self._path.exists():
             with np.load(self._path, allow_pickle=False) as stored:
-                self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+                self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
 
     @staticmethod
     def _key(text: str) -> str:
@@ -70,7 +69,7 @@ class Embeddings:
         print(f"embedding {len(missing)} texts once (kept in {self._path})", file=sys.stderr)
         for start in range(0, len(missing), 64):
             batch = missing[start:start + 64]
-            for text, vector in zip(batch, np.asarray(self._model.query(batch)).reshape(len(batch), -1)):
+            for text, vector in zip(batch, np.asarray(self._model.query(batch)).reshape(len(batch), -1), strict=True):
                 self._vectors[self._key(text)] = vector
         self._path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(self._path, keys=np.array(list(self._vectors)), vectors=np.array(list(self._vectors.values())))
@@ -128,8 +127,8 @@ def _scored(labels: list[str], linear: np.ndarray, semantic: np.ndarray, weight:
 def _figures(scored: list[calibration.Scored], outside: list[bool], row: calibration.Row) -> tuple[float, float, float]:
     def rejected(s: calibration.Scored) -> bool:
         return s.top < row.fallback_below or (s.not_ours >= row.not_ours_from and s.not_ours > s.top)
-    inside = [s for s, out in zip(scored, outside) if not out]
-    others = [s for s, out in zip(scored, outside) if out]
+    inside = [s for s, out in zip(scored, outside, strict=True) if not out]
+    others = [s for s, out in zip(scored, outside, strict=True) if out]
     return (sum(s.right and not rejected(s) for s in inside) / len(inside),
             sum(map(rejected, others)) / max(len(others), 1), sum(map(rejected, inside)) / len(inside))
 
@@ -155,8 +154,8 @@ def main() -> None:
     choices = []
     for weight in WEIGHTS:
         scored = [_scored(labels, linear, semantic, weight, wanted) for labels, linear, semantic, wanted, _ in folded]
-        inside = [s for s, (*_, out) in zip(scored, folded) if not out]
-        others = [s for s, (*_, out) in zip(scored, folded) if out]
+        inside = [s for s, (*_, out) in zip(scored, folded, strict=True) if not out]
+        others = [s for s, (*_, out) in zip(scored, folded, strict=True) if out]
         row = calibration.best(calibration.table(inside, others))
         if row is None:
             print(f"w={weight:.1f}: no threshold pair rejects {calibration.REJECTION:.0%} of the folded out-of-scope questions")
@@ -175,7 +174,7 @@ def main() -> None:
         shipped = row_for(blend.matcher)
         cells = []
         for w, chosen in ((0.0, shipped), (weight, row)):
-            scored = [_scored(blend.matcher.labels, *pair, w, case.acceptable) for pair, case in zip(pairs, cases)]
+            scored = [_scored(blend.matcher.labels, *pair, w, case.acceptable) for pair, case in zip(pairs, cases, strict=True)]
             cells.append("{:.3f} / {:.3f} / {:.3f}".format(*_figures(scored, outside, chosen)))
         print(f"{name:28} {cells[0]:>40} {cells[1]:>26}")
 

@@ -46,7 +46,7 @@ class Matcher:
         self.triage = Triage(faq.triage, self.normalise, self._features, ordinary)
         self._training = TrainingSet.from_faq(faq, self.normalise, self.thresholds.out_of_scope_weight)
         self._exact: dict[str, str] = {}  # normalised example -> its intent
-        for text, label in zip(self._training.texts, self._training.labels):
+        for text, label in zip(self._training.texts, self._training.labels, strict=True):
             if not label.startswith("none."):
                 self._exact.setdefault(text, label)
         configured = settings()

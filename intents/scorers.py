@@ -61,7 +61,7 @@ class TrainingSet:
                 for intent in faq for examples in intent.examples.values() for example in examples]
         for label, questions in ((NOT_OURS_LEGAL, faq.out_of_scope.legal), (NOT_OURS_OTHER, faq.out_of_scope.other)):
             rows += [(normalise(question), label, out_of_scope_weight, question) for question in questions]
-        return cls(*(tuple(column) for column in zip(*rows))) if rows else cls((), (), (), ())
+        return cls(*(tuple(column) for column in zip(*rows, strict=True))) if rows else cls((), (), (), ())
 
 
 SCORERS = ("whole_message", "asking_clause")
