@@ -14,6 +14,7 @@ import statistics as st
 
 from bot.handoff.views import PLATFORMS
 from bot.core.texts import DANGER_LABELS
+from bot.console.times import ConsoleTime
 
 CASE_COLUMNS = ("案件号", "开始", "接手", "结案", "状态", "紧急", "危险", "渠道", "话题", "顾问", "接手用时（分钟）",
                 "结案用时（分钟）", "评分")
@@ -21,10 +22,9 @@ ADVISER_COLUMNS = ("顾问", "案件", "已结案", "接手用时中位数（分
 STATUSES = {"waiting": "等待接手", "claimed": "处理中", "closed": "已结案"}
 
 
-def day_range(start: dt.date, end: dt.date) -> tuple[float, float]:
-    """From the start of `start` to the end of `end`, as timestamps."""
-    begin = dt.datetime.combine(start, dt.time.min).timestamp()
-    return begin, dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min).timestamp()
+def day_range(start: dt.date, end: dt.date, clock: ConsoleTime = ConsoleTime()) -> tuple[float, float]:
+    """From the start of `start` to the end of `end`, as timestamps (days in the console's zone)."""
+    return clock.day_start(start), clock.day_start(end + dt.timedelta(days=1))
 
 
 def _minutes(later: float | None, earlier: float | None) -> float | None:
@@ -36,15 +36,15 @@ def _median(values: list) -> float | None:
     return round(st.median(present), 1) if present else None
 
 
-def _cases(db, start: dt.date, end: dt.date) -> list[dict]:
-    begin, stop = day_range(start, end)
+def _cases(db, start: dt.date, end: dt.date, clock: ConsoleTime = ConsoleTime()) -> list[dict]:
+    begin, stop = day_range(start, end, clock)
     return list(db.query("select * from cases where created_at >= ? and created_at < ? order by id", [begin, stop]))
 
 
-def adviser_statistics(db, start: dt.date, end: dt.date, name_of) -> list[dict]:
+def adviser_statistics(db, start: dt.date, end: dt.date, name_of, clock: ConsoleTime = ConsoleTime()) -> list[dict]:
     """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them."""
     by_adviser: dict[str, list[dict]] = {}
-    for case in _cases(db, start, end):
+    for case in _cases(db, start, end, clock):
         if case["adviser"]:
             by_adviser.setdefault(case["adviser"], []).append(case)
     rows = []
@@ -69,17 +69,13 @@ def _csv(header: tuple[str, ...], rows: list[list]) -> str:
     return out.getvalue()
 
 
-def _when(timestamp: float | None) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
-
-
-def cases_csv(db, start: dt.date, end: dt.date, name_of, topic_of) -> str:
+def cases_csv(db, start: dt.date, end: dt.date, name_of, topic_of, clock: ConsoleTime = ConsoleTime()) -> str:
     """Every case opened in the range, one line each; `topic_of(intent id)` gives its Chinese title."""
     rows = []
-    for case in _cases(db, start, end):
+    for case in _cases(db, start, end, clock):
         platform = (case["user_key"] or "").split(":", 1)[0]
         rows.append([
-            case["id"], _when(case["created_at"]), _when(case["claimed_at"]), _when(case["closed_at"]),
+            case["id"], clock.when(case["created_at"]), clock.when(case["claimed_at"]), clock.when(case["closed_at"]),
             STATUSES.get(case["status"], case["status"]), "是" if case["urgent"] else "",
             DANGER_LABELS.get(case.get("danger"), case.get("danger")) if case.get("danger") else "",
             PLATFORMS.get(platform, "（已删除）" if platform == "forgotten" else platform),
@@ -87,7 +83,8 @@ def cases_csv(db, start: dt.date, end: dt.date, name_of, topic_of) -> str:
             _minutes(case["claimed_at"], case["created_at"]), _minutes(case["closed_at"], case["created_at"]),
             case["rating"],
         ])
-    return _csv(CASE_COLUMNS, rows)
+    timed = {"开始", "接手", "结案"}  # labelled with their zone: 开始（北京时间）
+    return _csv(tuple(f"{name}（{clock.label}）" if name in timed else name for name in CASE_COLUMNS), rows)
 
 
 def advisers_csv(rows: list[dict]) -> str:
