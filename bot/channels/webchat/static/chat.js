@@ -348,6 +348,8 @@ function setBig(on) {
 // The reply box is one line until the villager writes more, then grows (up to its max-height).
 function fitTextBox() {
   const box = $("text");
+  box.style.height = "";  // empty: one line again (an empty box's scrollHeight counts the wrapped placeholder)
+  if (!box.value) return;
   box.style.height = "auto";
   box.style.height = box.scrollHeight + box.offsetHeight - box.clientHeight + "px";
 }
