@@ -20,6 +20,7 @@ from html import escape
 WIDTH = 360
 FONT = 15  # user units, as console.css sets it: ≥ 12 px on a 360-pixel phone (tests/test_console_charts_browser.py)
 GLYPH = FONT * 0.6  # the width of a digit, for deciding whether a day's number fits above its column
+DAY_LABEL = 5 * GLYPH + 4  # "MM-DD" under a column
 
 
 def _svg(height: int, title: str, body: str) -> str:
@@ -58,7 +59,8 @@ def columns(points: list[tuple[str, float]], title: str, height: int = 220) -> s
         if value and len(_number(value)) * GLYPH <= step + 2:
             parts.append(f'<text class="value" x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{_number(value)}</text>')
         if index % label_every == 0 or index == len(points) - 1:
-            parts.append(f'<text class="label" x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle">{escape(day[5:])}</text>')
+            middle = min(max(x + bar / 2, DAY_LABEL / 2), WIDTH - DAY_LABEL / 2)  # the first and last stay whole
+            parts.append(f'<text class="label" x="{middle:.1f}" y="{height - 8}" text-anchor="middle">{escape(day[5:])}</text>')
     return _svg(height, title, "".join(parts))
 
 
