@@ -111,3 +111,15 @@ async def test_after_deleting_their_data_the_screen_is_cleared_and_says_so(serve
     await page.reload()  # and nothing comes back
     await expect(page.locator(".msg.bot").first).to_contain_text("明白")
     assert "包工头跑了" not in await log.inner_text()
+
+
+async def test_the_reply_box_is_one_line_grows_with_a_long_question_and_shrinks_after_sending(server, page):
+    await opened(page, server)
+    box = page.locator("#text")
+    one_line = (await box.bounding_box())["height"]
+    await box.fill("")
+    await box.press_sequentially("我在工地上干了大半年，结账的时候老板说没得钱，喊我们等，现在人都找不到了，这个钱找哪个要")
+    assert (await box.bounding_box())["height"] > one_line * 1.5  # the villager sees what they wrote
+    await page.click("#send")
+    await expect(page.locator(".msg.me .state").last).to_have_text("已送达")
+    assert (await box.bounding_box())["height"] == one_line
