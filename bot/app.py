@@ -58,7 +58,7 @@ def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web
     wechat = setup_wechat(app, service, settings)
     if wechat:
         relay.add_villager_channel("wechat", wechat.send_reply)
-    setup_console(app, service, relay, settings.faq_dir)
+    setup_console(app, service, relay, settings.faq_dir, timezone=settings.timezone)
     return app
 
 

@@ -49,7 +49,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
      "Emergencies, buttons and commands never wait. Keep it below MINGBAI_WECHAT_REPLY_SECONDS."),
     ("MINGBAI_OFFICE_HOURS", "Mon-Fri 09:00-17:30", "Advisers' hours, in MINGBAI_TIMEZONE; outside them villagers are told "
      "when to expect an answer. A county file's 'hours:' overrides it for that county's cases."),
-    ("MINGBAI_TIMEZONE", "Asia/Shanghai", "Time zone of the office hours and of 'today' for deadlines, whatever the server's clock is set to (an IANA name)."),
+    ("MINGBAI_TIMEZONE", "Asia/Shanghai", "Time zone of the office hours, of 'today' for deadlines and of every time "
+     "the console shows, whatever the server's clock is set to (an IANA name)."),
     ("MINGBAI_HANDOFF_TIMEOUT", "600", "Seconds a case may wait unclaimed before the villager is told honestly and advisers are reminded."),
     ("MINGBAI_WEB_HOST", "127.0.0.1", "Address the web server listens on."),
     ("MINGBAI_WEB_PORT", "8080", "Port the web server listens on."),

@@ -6,6 +6,7 @@ and the reload takes it; an example that would break the FAQ is refused with fil
 from __future__ import annotations
 
 import difflib
+import re
 
 from playwright.async_api import expect
 
@@ -104,6 +105,8 @@ async def test_an_example_that_would_break_the_faq_is_refused_with_file_and_line
         await expect(result).to_contain_text("is also an example of")
         said = await result.inner_text()
         assert "labor.yaml:6: " in said and "family.yaml:" in said and "/tmp" not in said  # file:line, the admin's
+        # each problem in Chinese first, the loader's English after it: labor.yaml:6: 同一句例句…（… is also an example of …）
+        assert re.search(r"labor\.yaml:6: 同一句例句只能写在一个问题下面[^（\n]*（[^）\n]*is also an example of", said), said
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360  # the admin page fits a phone
         await page.screenshot(path=str(SCREENSHOTS / "admin-unanswered-refused-360.png"), full_page=True)

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import expect
 
@@ -27,7 +28,7 @@ async def test_per_adviser_figures_and_csv_exports_for_a_date_range(site, browse
             await alice.act(number + 1, "claim")
             await alice.act(number + 1, "close", {"summary": "已解答"})
             await villager.says(action=f"rate:{number + 1}:{4 + number}")
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # MINGBAI_TIMEZONE's today
     url = str(site.server.make_url("")).rstrip("/")
     async with chromium() as browser:
         page = await (await browser.new_context(**LAPTOP)).new_page()
@@ -48,7 +49,7 @@ async def test_per_adviser_figures_and_csv_exports_for_a_date_range(site, browse
         rows = list(csv.DictReader(io.StringIO(text)))
         assert [r["案件号"] for r in rows] == ["1", "2", "3"]
         assert [r["顾问"] for r in rows] == ["王律师", "王律师", ""] and rows[2]["状态"] == "等待接手"
-        assert rows[0]["评分"] == "4" and rows[0]["渠道"] == "网页" and rows[0]["开始"].startswith(today)
+        assert rows[0]["评分"] == "4" and rows[0]["渠道"] == "网页" and rows[0]["开始（北京时间）"].startswith(today)
         assert WAGES not in text and "web:" not in text  # no villager's words or ids
         await page.fill("input[name=from]", "2020-01-01")
         await page.fill("input[name=to]", "2020-01-31")

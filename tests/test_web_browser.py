@@ -56,6 +56,8 @@ async def test_a_villager_asks_presses_a_button_reloads_and_switches_to_english(
     call = bot.last.locator("a.call", has_text="12333").first  # a hotline is one tap from a call
     assert await call.get_attribute("href") == "tel:12333"
     follow = bot.last.locator("button[data-action^='intent:']").first
+    await expect(follow).to_be_hidden()  # the related questions wait behind 「相关问题」, so the answer fits
+    await bot.last.locator("button", has_text="相关问题").click()
     label, action = await follow.text_content(), await follow.get_attribute("data-action")
     await follow.click()
     await expect(page.locator(".msg.me .bubble").last).to_have_text(label)

@@ -19,7 +19,7 @@ from bot.console.accounts import ADMIN, Account
 from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
 from bot.console import learning, reports
 from bot.console.auth import Refused, guarded, read_json
-from bot.console.faq_files import describe, explain, inspect
+from bot.console.faq_files import describe, describe_chinese_first, explain, inspect
 from bot.console.pages import json_response, page
 from bot.console.unanswered import group_questions
 
@@ -46,7 +46,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     async def statistics(request: web.Request, account: Account) -> web.Response:
         counties = service.conversation.counties
         body = statistics_body(await figures(_days(request), _county(request, counties)), service.conversation.faq,
-                               dt.date.today(), [(county.id, county.name) for county in counties])
+                               console.time.today(), [(county.id, county.name) for county in counties])
         return page("服务统计", account, "/admin", body)
 
     @guarded(console, ADMIN, api=True)
@@ -60,7 +60,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         usage = await service.call(service.store.statistics.intent_usage, days)
         reloader = console.reloader
         body = faq_body(report, console.faq_dir, len(service.conversation.faq), reloader.loaded_at, reloader.last,
-                        usage, days, query)
+                        usage, days, query, console.time.today(), console.time)
         return page("问答库", account, "/admin/faq", body)
 
     @guarded(console, ADMIN, api=True)
@@ -83,7 +83,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         flagged = [row for row in rows if done.get(row["id"]) == learning.NEW_INTENT]
         groups = await asyncio.to_thread(group_questions, waiting, normalise)
         flagged_groups = await asyncio.to_thread(group_questions, flagged, normalise)
-        body = unanswered_body(groups, flagged_groups, service.conversation.faq, len(waiting), log_rows)
+        body = unanswered_body(groups, flagged_groups, service.conversation.faq, len(waiting), log_rows, console.time)
         return page("没答上的问题", account, "/admin/unanswered", body)
 
     @guarded(console, ADMIN, api=True)
@@ -101,8 +101,7 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
         if not attempt.ok:  # another file changed since the check: leave the files as they were
             await asyncio.to_thread(added.undo)
             return json_response({"ok": False, "problems": ["重新载入被拒绝，例句没有写入："] +
-                                  [f"{explain(problem)} {describe(console.faq_dir, problem)}"
-                                   for problem in attempt.errors]})
+                                  [describe_chinese_first(console.faq_dir, problem) for problem in attempt.errors]})
         await service.call(service.store.reviews.add, ids, learning.ADDED, account.name, intent, " ".join(text.split()))
         log.info("console: %s added an example to %s (%s:%d)", account.name, intent, added.file, added.line)
         return json_response({"ok": True, "file": added.file, "line": added.line})
@@ -122,25 +121,26 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     app.router.add_post("/admin/api/faq/reload", reload)
     @guarded(console, ADMIN, api=False)
     async def advisers(request: web.Request, account: Account) -> web.Response:
-        start, end = _date_range(request)
+        start, end = _date_range(request, console.time.today())
         counties = service.conversation.counties
         county = _county(request, counties)
         rows = await service.call(reports.adviser_statistics, service.store.cases, start, end, console.desk.holder_name,
-                                  county)
+                                  county, console.time)
         choices = [(c.id, c.name) for c in counties]
         return page("顾问统计", account, "/admin/advisers", advisers_body(rows, start, end, choices, county))
 
     @guarded(console, ADMIN, api=False)
     async def export(request: web.Request, account: Account) -> web.Response:
-        start, end = _date_range(request)
+        start, end = _date_range(request, console.time.today())
         cases, faq, counties = service.store.cases, service.conversation.faq, service.conversation.counties
         county = _county(request, counties)
         if request.match_info["what"] == "cases":
             topic = lambda intent: faq[intent].title.zh if intent in faq else (intent or "")  # noqa: E731
             text = await service.call(reports.cases_csv, cases, start, end, console.desk.holder_name, topic, county,
-                                      _county_names(counties))
+                                      _county_names(counties), console.time)
         else:
-            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name, county)
+            rows = await service.call(reports.adviser_statistics, cases, start, end, console.desk.holder_name, county,
+                                      console.time)
             text = reports.advisers_csv(rows)
         log.info("console: %s exported %s for %s..%s%s", account.name, request.match_info["what"], start, end,
                  f" ({county})" if county else "")
@@ -155,9 +155,9 @@ def add_admin_routes(app: web.Application, console: "Console") -> None:
     app.router.add_post("/admin/api/unanswered/review", review)
 
 
-def _date_range(request: web.Request) -> tuple[dt.date, dt.date]:
-    """`?from=2026-11-01&to=2026-11-30`; by default this month so far. A reversed range is put right."""
-    today = dt.date.today()
+def _date_range(request: web.Request, today: dt.date) -> tuple[dt.date, dt.date]:
+    """`?from=2026-11-01&to=2026-11-30`; by default this month so far (`today` in the console's zone). A reversed
+    range is put right."""
 
     def day(name: str, default: dt.date) -> dt.date:
         try:

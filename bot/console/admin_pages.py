@@ -14,6 +14,7 @@ from bot.console.charts import bars, columns, every_day
 from bot.console.faq_files import FaqReport, FileStatus, describe, explain
 from bot.console.pages import esc
 from bot.console.reload import Attempt
+from bot.console.times import BEIJING, ConsoleTime
 from bot.console.unanswered import REASONS, QuestionGroup
 from intents.faq import Faq, Intent
 from intents.faq_loader import Problem
@@ -25,8 +26,9 @@ OPEN_WHEN_FOUND = 3
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
-def _when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+def _when(timestamp: float, clock: ConsoleTime) -> str:
+    """A time as the admin reads it: in MINGBAI_TIMEZONE, with the zone named (2026-12-02 10:03:05 北京时间)."""
+    return f"{clock.when(timestamp, seconds=True)} {clock.label}"
 
 
 def _minutes(value: float | None) -> str:
@@ -39,7 +41,8 @@ def _title(faq: Faq, intent_id: str | None) -> str:
     return f"{faq[intent_id].title.zh}（{intent_id}）" if intent_id in faq else intent_id
 
 
-def _short_title(faq: Faq, intent_id: str, limit: int = 16) -> str:
+def _short_title(faq: Faq, intent_id: str, limit: int = 11) -> str:
+    """An intent's title cut to fit a chart's label column on a phone (bot/console/charts.py)."""
     title = faq[intent_id].title.zh if intent_id in faq else intent_id
     return title if len(title) <= limit else title[:limit - 1] + "…"
 
@@ -72,7 +75,7 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date, counties: list[tupl
         ("回答、追问、没答上的比例", bars([("直接回答", rates["answer"]), ("追问澄清", rates["clarify"]),
                                  ("没答上", rates["fallback"])], "回答、追问、没答上的比例", percent=True)),
         ("最常问的问题", bars([(_short_title(faq, intent), n) for intent, n in figures["top_intents"]], "最常问的问题",
-                           label_width=300)),
+                           label_width=175)),
         ("每天转人工", columns(every_day(figures["handoffs_per_day"], days, today), "每天转人工")),
         ("满意度分布", bars([("★" * int(stars), n) for stars, n in figures["satisfaction_distribution"].items()],
                          "满意度分布")),
@@ -81,7 +84,9 @@ def statistics_body(figures: dict, faq: Faq, today: dt.date, counties: list[tupl
         f'<h1>服务统计</h1><p class="periods">{periods}</p>{choice}'
         '<dl class="cards">' + "".join(f'<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>' for k, v in cards) + "</dl>"
         f'<p class="today">{esc(today_line)}</p>'
+        + '<div class="charts">'
         + "".join(f'<figure><figcaption>{esc(caption)}</figcaption>{svg}</figure>' for caption, svg in charts)
+        + "</div>"
     )
 
 
@@ -91,13 +96,13 @@ def _problem(directory, problem: Problem) -> str:
             f'<code class="technical">{esc(describe(directory, problem))}</code></li>')
 
 
-def _attempt(attempt: Attempt | None, directory) -> str:
+def _attempt(attempt: Attempt | None, directory, clock: ConsoleTime) -> str:
     if attempt is None:
         return ""
     if attempt.ok:
-        return f'<p class="ok" id="reload-result">{esc(_when(attempt.at))} 重新载入成功（{esc(attempt.source)}）。</p>'
+        return f'<p class="ok" id="reload-result">{esc(_when(attempt.at, clock))} 重新载入成功（{esc(attempt.source)}）。</p>'
     problems = "".join(_problem(directory, problem) for problem in attempt.errors)
-    return (f'<div class="problem" id="reload-result"><p>{esc(_when(attempt.at))} 重新载入被拒绝（{esc(attempt.source)}）：'
+    return (f'<div class="problem" id="reload-result"><p>{esc(_when(attempt.at, clock))} 重新载入被拒绝（{esc(attempt.source)}）：'
             f'文件有错误，机器人仍在用上一版。请改正下面的错误：</p><ul class="problems">{problems}</ul></div>')
 
 
@@ -216,13 +221,14 @@ def _intent_list(report: FaqReport, usage: dict[str, dict[str, int]], days: int,
 
 
 def faq_body(report: FaqReport, directory, serving: int, loaded_at: float, last: Attempt | None,
-             usage: dict[str, dict[str, int]], days: int, query: str, today: dt.date | None = None) -> str:
-    today, query = today or dt.date.today(), query.strip()
+             usage: dict[str, dict[str, int]], days: int, query: str, today: dt.date | None = None,
+             clock: ConsoleTime = BEIJING) -> str:
+    today, query = today or clock.today(), query.strip()
     return (
         '<h1>问答库</h1><section class="serving">'
-        f'<p>机器人正在用的问答库：<strong>{serving}</strong> 个问题，载入于 {esc(_when(loaded_at))}。</p>'
+        f'<p>机器人正在用的问答库：<strong>{serving}</strong> 个问题，载入于 {esc(_when(loaded_at, clock))}。</p>'
         '<button type="button" id="reload">重新载入问答库</button>'
-        f'{_attempt(last, directory)}</section><h2>文件检查</h2>{_file_table(report, directory)}'
+        f'{_attempt(last, directory, clock)}</section><h2>文件检查</h2>{_file_table(report, directory)}'
         f'<h2>文件里的问题和回答</h2>{_search_form(days, query)}{_intent_list(report, usage, days, query, today)}'
     )
 
@@ -274,7 +280,7 @@ def _question_group(group: QuestionGroup, faq: Faq, index: int, flagged: bool) -
         f'<p class="actions">{buttons}</p><div class="result" id="result-{index}" role="status"></div></section>')
 
 
-def _review_log(rows: list[dict], faq: Faq) -> str:
+def _review_log(rows: list[dict], faq: Faq, clock: ConsoleTime) -> str:
     if not rows:
         return ""
     lines = []
@@ -282,12 +288,12 @@ def _review_log(rows: list[dict], faq: Faq) -> str:
         what = {"added": f"把「{esc(row['example'] or '')}」加为「{esc(_title(faq, row['intent']))}」的例句",
                 "ignored": f"忽略了 {row['questions']} 个问题",
                 "new_intent": f"标记 {row['questions']} 个问题需要新问答"}.get(row["action"], esc(row["action"]))
-        lines.append(f"<li>{esc(_when(row['at']))} · {esc(row['by'])} {what}</li>")
+        lines.append(f"<li>{esc(_when(row['at'], clock))} · {esc(row['by'])} {what}</li>")
     return f'<h2>处理记录</h2><ul class="review-log">{"".join(lines)}</ul>'
 
 
 def unanswered_body(groups: list[QuestionGroup], flagged: list[QuestionGroup], faq: Faq, total: int,
-                    log_rows: list[dict]) -> str:
+                    log_rows: list[dict], clock: ConsoleTime = BEIJING) -> str:
     intro = (f"<p>最近 {total} 条还没处理的、机器人没帮上的问题（没答上、答了没帮上、选项都不对），按相似程度分成 "
              f"{len(groups)} 组。选好问题，点「加为例句」：例句写进那个问题的文件，检查通过后问答库马上重新载入；"
              "文件会出错时不写入，并说明哪个文件哪一行。不是法律问题的点「忽略」，问答库里还没有的点「需要新问答」。</p>")
@@ -295,7 +301,7 @@ def unanswered_body(groups: list[QuestionGroup], flagged: list[QuestionGroup], f
     waiting_new = "".join(_question_group(group, faq, len(groups) + index, True) for index, group in enumerate(flagged))
     empty = "" if groups else '<p class="good">没有待处理的问题。</p>'
     flagged_part = f"<h2>等着写新问答的问题</h2>{waiting_new}" if flagged else ""
-    return f"<h1>没答上的问题</h1>{intro}{empty}{sections}{flagged_part}{_review_log(log_rows, faq)}"
+    return f"<h1>没答上的问题</h1>{intro}{empty}{sections}{flagged_part}{_review_log(log_rows, faq, clock)}"
 
 
 def _rating(row: dict) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -63,23 +62,19 @@ def _text(data: dict, key: str, limit: int, required: bool = True) -> str | None
 FILTERS = ("open", "mine", "unassigned", "closed_today", "closed")
 
 
-def _midnight(now: float) -> float:
-    day = time.localtime(now)
-    return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
-
-
 def _serves(account: Account, case: "Case") -> bool:
     """An adviser of some counties sees and acts on their cases only; an admin, or an adviser of none, on all."""
     return not account.case_counties or case.county in account.case_counties
 
 
-def _find(desk, account: Account, which: str, words: str, now: float) -> list["Case"]:
+def _find(console: "Console", account: Account, which: str, words: str, now: float) -> list["Case"]:
+    desk = console.desk
     if which == "mine":
         return desk.find(adviser=account.adviser_id, words=words)
     if which == "unassigned":
         return [case for case in desk.find(adviser="", words=words)]
     if which == "closed_today":
-        return desk.find(status="closed", since=_midnight(now), words=words)
+        return desk.find(status="closed", since=console.time.midnight(now), words=words)
     if which == "closed":
         return desk.find(status="closed", words=words, limit=100)
     return desk.find(words=words)
@@ -177,13 +172,14 @@ def read_state(console: "Console", account: Account, case_id: int | None, which:
             desk.mark_read(account.adviser_id, case.id)
         except sqlite3.OperationalError:  # a full disk: the case stays readable, only its unread count lags
             log.warning("console: could not record that %s read case %d", account.adviser_id, case.id)
-    listed = [listed_case for listed_case in _find(desk, account, which, words, now) if _serves(account, listed_case)]
+    listed = [listed_case for listed_case in _find(console, account, which, words, now) if _serves(account, listed_case)]
     unread = desk.unread(account.adviser_id, [listed_case.id for listed_case in listed])
     queue = [_summary(console, account, listed_case, now, unread.get(listed_case.id, 0)) for listed_case in listed]
     shown = {item["id"]: item for item in queue}
     return {
         "me": {"id": account.adviser_id, "name": account.name, "display": desk.display_name(account.adviser_id)},
         "filter": which, "timeout": console.relay.handoff_timeout, "queue": queue,
+        "zone": {"id": console.time.zone.key, "label": console.time.label},  # the page shows times in it
         # every open case, however the list is filtered: the page rings for the new ones
         "alerts": [{key: (shown.get(other.id) or _summary(console, account, other, now))[key]
                     for key in ("id", "urgent", "status", "title")} for other in desk.queue(account.case_counties)],

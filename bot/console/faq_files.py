@@ -45,6 +45,7 @@ EXPLANATIONS = (
     ("unknown field", "有一项的名字写错了，或者缩进错了。"),
     ("must have `zh:` and `en:`", "这一项要有中文（zh:）和英文（en:）两行。"),
     ("needs `zh:` and `en:`", "这一项要有中文（zh:）和英文（en:）两行。"),
+    ("is also an example of", "同一句例句只能写在一个问题下面：这句已经是另一个问题的例句了。"),
     ("empty", "这一项是空的，要写上文字。"),
     (".examples", "例句（问法）写法不对：要一条一条列出来。"),
     (".sources", "法律依据（sources）写法不对：每条要有中文和英文。"),
@@ -118,6 +119,13 @@ def describe(directory: Path, problem: Problem) -> str:
     where = relative(directory, problem.file)
     suffix = "（提醒）" if problem.severity != "error" else ""
     return f"{where}:{problem.line}: {problem.message}{suffix}"
+
+
+def describe_chinese_first(directory: Path, problem: Problem) -> str:
+    """`labor.yaml:6: <what it means, in Chinese>（<the loader's English message>）`: for admins who read
+    Chinese, with the exact message kept for whoever fixes the file."""
+    where = relative(directory, problem.file)
+    return f"{where}:{problem.line}: {explain(problem)}（{problem.message}）"
 
 
 def inspect(directory: Path) -> FaqReport:

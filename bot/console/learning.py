@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.console.faq_files import describe
+from bot.console.faq_files import describe_chinese_first
 from bot.console.unanswered import yaml_scalar
 from bot.content.folder import check_folder
 from bot.errors import MingbaiError
@@ -129,7 +129,7 @@ def _check_in_a_copy(faq_dir: Path, name: str, new: str, intent_id: str, example
         shutil.copytree(faq_dir, copy, ignore=shutil.ignore_patterns(".*"))
         (copy / name).write_text(new, encoding="utf-8")
         faq, problems = check_folder(copy)
-        errors = [describe(copy, problem).replace(f"{copy}{os.sep}", "")  # the copy's paths, as the folder's
+        errors = [describe_chinese_first(copy, problem).replace(f"{copy}{os.sep}", "")  # the folder's paths
                   for problem in problems if problem.severity == "error"]
         if errors:
             raise ExampleRefused(["加了这条例句，问答库就通不过检查，所以没有写入："] + errors)

@@ -15,6 +15,7 @@ import statistics as st
 
 from bot.handoff.views import PLATFORMS
 from bot.core.texts import DANGER_LABELS
+from bot.console.times import BEIJING, ConsoleTime
 
 CASE_COLUMNS = ("案件号", "开始", "接手", "结案", "状态", "紧急", "危险", "渠道", "话题", "顾问", "接手用时（分钟）",
                 "结案用时（分钟）", "评分")
@@ -22,10 +23,9 @@ ADVISER_COLUMNS = ("顾问", "案件", "已结案", "接手用时中位数（分
 STATUSES = {"waiting": "等待接手", "claimed": "处理中", "closed": "已结案"}
 
 
-def day_range(start: dt.date, end: dt.date) -> tuple[float, float]:
-    """From the start of `start` to the end of `end`, as timestamps."""
-    begin = dt.datetime.combine(start, dt.time.min).timestamp()
-    return begin, dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min).timestamp()
+def day_range(start: dt.date, end: dt.date, clock: ConsoleTime = BEIJING) -> tuple[float, float]:
+    """From the start of `start` to the end of `end`, as timestamps (days in the console's zone)."""
+    return clock.day_start(start), clock.day_start(end + dt.timedelta(days=1))
 
 
 def _minutes(later: float | None, earlier: float | None) -> float | None:
@@ -37,11 +37,12 @@ def _median(values: list) -> float | None:
     return round(st.median(present), 1) if present else None
 
 
-def adviser_statistics(case_store, start: dt.date, end: dt.date, name_of, county: str | None = None) -> list[dict]:
+def adviser_statistics(case_store, start: dt.date, end: dt.date, name_of, county: str | None = None,
+                       clock: ConsoleTime = BEIJING) -> list[dict]:
     """One row per adviser who held a case opened in the range, busiest first; `name_of(adviser id)` names them.
-    With `county`, only that county's cases count."""
+    With `county`, only that county's cases count; the days are `clock`'s (MINGBAI_TIMEZONE)."""
     by_adviser: dict[str, list[dict]] = {}
-    for case in case_store.opened_between(*day_range(start, end), county=county):
+    for case in case_store.opened_between(*day_range(start, end, clock), county=county):
         if case["adviser"]:
             by_adviser.setdefault(case["adviser"], []).append(case)
     rows = []
@@ -66,19 +67,15 @@ def _csv(header: tuple[str, ...], rows: list[list]) -> str:
     return out.getvalue()
 
 
-def _when(timestamp: float | None) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
-
-
 def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of, county: str | None = None,
-              county_name=None) -> str:
+              county_name=None, clock: ConsoleTime = BEIJING) -> str:
     """Every case opened in the range (only `county`'s, when given), one line each; `topic_of(intent id)` gives
     its Chinese title. `county_name(county id)`, given when counties are configured, adds the 县 column."""
     rows = []
-    for case in case_store.opened_between(*day_range(start, end), county=county):
+    for case in case_store.opened_between(*day_range(start, end, clock), county=county):
         platform = (case["user_key"] or "").split(":", 1)[0]
         rows.append([
-            case["id"], _when(case["created_at"]), _when(case["claimed_at"]), _when(case["closed_at"]),
+            case["id"], clock.when(case["created_at"]), clock.when(case["claimed_at"]), clock.when(case["closed_at"]),
             STATUSES.get(case["status"], case["status"]), "是" if case["urgent"] else "",
             DANGER_LABELS.get(case.get("danger"), case.get("danger")) if case.get("danger") else "",
             PLATFORMS.get(platform, "（已删除）" if platform == "forgotten" else platform),
@@ -87,7 +84,9 @@ def cases_csv(case_store, start: dt.date, end: dt.date, name_of, topic_of, count
             case["rating"],
             *([county_name(case.get("county"))] if county_name else []),
         ])
-    return _csv(CASE_COLUMNS + (("县",) if county_name else ()), rows)
+    timed = {"开始", "接手", "结案"}  # labelled with their zone: 开始（北京时间）
+    columns = tuple(f"{name}（{clock.label}）" if name in timed else name for name in CASE_COLUMNS)
+    return _csv(columns + (("县",) if county_name else ()), rows)
 
 
 def advisers_csv(rows: list[dict]) -> str:

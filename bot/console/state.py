@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -21,6 +22,7 @@ from bot.handoff.relay import Relay
 from bot.console.accounts import SESSION_SECONDS, Account, Accounts
 from bot.console.auth import LoginLimiter, add_login_routes
 from bot.console.reload import PID_FILE, FaqReloader
+from bot.console.times import ConsoleTime
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class Console:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     accounts: Accounts | None = None  # set when the server starts
     session_seconds: int = SESSION_SECONDS
+    time: ConsoleTime = field(default_factory=ConsoleTime)  # every shown time in MINGBAI_TIMEZONE
 
     @property
     def desk(self) -> HandoffDesk:
@@ -49,17 +52,20 @@ CONSOLE = web.AppKey("console", Console)
 
 
 def setup_console(app: web.Application, service: ChatService, relay: Relay, faq_dir: Path, *,
-                  watch_seconds: float | None = 2.0, pid_file: Path | None = None) -> Console:
+                  watch_seconds: float | None = 2.0, pid_file: Path | None = None,
+                  timezone: str = "Asia/Shanghai") -> Console:
     """Add /login, /logout, /adviser, /admin and their JSON endpoints to `app`.
 
     While the server runs, the FAQ folder is watched (every `watch_seconds`;
     None turns it off), SIGHUP reloads it, and a pid file (by default next to
-    the database) lets `mingbai faq reload` find this process.
+    the database) lets `mingbai faq reload` find this process. Times are shown in `timezone`
+    (MINGBAI_TIMEZONE), labelled.
     """
     from bot.console.admin import add_admin_routes
     from bot.console.adviser import add_adviser_routes
 
-    console = Console(service, relay, Path(faq_dir), FaqReloader(service, Path(faq_dir)))
+    console = Console(service, relay, Path(faq_dir), FaqReloader(service, Path(faq_dir)),
+                      time=ConsoleTime(ZoneInfo(timezone)))
     app[CONSOLE] = console
     add_login_routes(app, console)
     add_adviser_routes(app, console)

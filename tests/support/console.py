@@ -56,10 +56,12 @@ class Site:
 
 @contextlib.asynccontextmanager
 async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adviser", ()), ("bob", "adviser", ()),
-                                                                  ("root", "admin", ()))):
+                                                                  ("root", "admin", ())), timezone: str = "Asia/Shanghai"):
     """The web chat, the console and the relay on one test server, as `mingbai run` mounts them, with `accounts`
-    (name, role, counties) that log in with PASSWORD; a fake Telegram villager channel records what it is given."""
-    settings = settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir)})
+    (name, role, counties) that log in with PASSWORD; a fake Telegram villager channel records what it is given.
+    `timezone` is MINGBAI_TIMEZONE."""
+    settings = settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir),
+                             "MINGBAI_TIMEZONE": timezone})
     service = ChatService.open(settings)
     relay = Relay(service, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())
@@ -67,7 +69,7 @@ async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adv
     relay.add_villager_channel("web", setup_web_chat(app, service).push, keeps_transcript=True)
     telegram = TelegramBoundary()
     relay.add_villager_channel("telegram", telegram.send)
-    console = setup_console(app, service, relay, faq_dir, watch_seconds=None)
+    console = setup_console(app, service, relay, faq_dir, watch_seconds=None, timezone=settings.timezone)
     server = TestServer(app)
     await server.start_server()
     for name, role, counties in accounts:

@@ -129,8 +129,8 @@ class WebChat:
         unsaved = any(effect.kind == "unsaved" for effect in outcome.effects)
         lang, known = await self._run(self._after_answer, incoming.user_key)
         if not known and not unsaved:  # the villager's data was just deleted (/forget): so is what memory holds
-            await self._forget(user_id)
-            return {"replies": [reply_json(reply) for reply in outcome.replies], "lang": lang}
+            await self._forget(user_id)  # and `forgotten` tells the page to clear its screen too
+            return {"replies": [reply_json(reply) for reply in outcome.replies], "lang": lang, "forgotten": True}
         replies = [reply_json(reply) for reply in outcome.replies]
         if replies:
             memory = self._memory(user_id)

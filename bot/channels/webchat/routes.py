@@ -227,7 +227,13 @@ def add_routes(app: web.Application, chat: "WebChat", quick_exit_url: str = DEFA
             await asyncio.gather(*answering, return_exceptions=True)
         return ws
 
+    async def icon(request: web.Request) -> web.FileResponse:
+        """/favicon.ico, which browsers ask for on every page of the site (the console's too): the page's SVG icon."""
+        return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml",
+                                                                 "Cache-Control": "max-age=86400"})
+
     app.router.add_get("/", show_page)
+    app.router.add_get("/favicon.ico", icon)
     app.router.add_get(r"/c/{county:[a-z][a-z0-9_-]{1,31}}/", show_county_page)
     app.router.add_post("/api/message", post_message)
     app.router.add_post("/api/leave", leave)

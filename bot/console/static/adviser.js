@@ -9,6 +9,7 @@ const view = {
   caseId: null, filter: "open", words: "", events: new Map(), lastCase: null, timer: null,
   known: null,  // ids of the open cases already seen: a new one rings (null until the first answer)
   templates: [], choice: 0,
+  zone: undefined,  // MINGBAI_TIMEZONE, from the server: times read the same on a phone set to any zone
 };
 
 function el(tag, className, text) {
@@ -34,7 +35,8 @@ function elapsed(seconds) {
 }
 
 function clock(at) {
-  return new Date(at * 1000).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return new Date(at * 1000).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+                                                       timeZone: view.zone });
 }
 
 function waitingLine(item) {
@@ -263,6 +265,8 @@ function renderCase(item) {
 }
 
 function render(data) {
+  view.zone = data.zone.id;
+  $("zone").textContent = "时间均为" + data.zone.label;
   if (document.activeElement !== $("display")) $("display").value = data.me.display;
   alertNew(data.alerts);
   renderQueue(data);

@@ -10,7 +10,8 @@ const T = {
     loadFailed: "打不开聊天记录，请检查网络后刷新页面。",
     sending: "发送中…", delivered: "已送达", leave: "快速离开",
     hidden: "之前的对话已经从这个页面上拿掉了（顾问那边还保存着）。要彻底删除，请点下面的按钮。",
-    forget: "🗑️ 删除我的全部记录"
+    forget: "🗑️ 删除我的全部记录", big: "大字", related: "💬 相关问题",
+    forgotten: "您的记录已经全部删除，这个页面上的对话也清空了。"
   },
   en: {
     title: "Mingbai · legal helper", note: "Free legal information, not a lawyer. In danger, call 110 now.",
@@ -19,7 +20,9 @@ const T = {
     retry: "Send again", loadFailed: "Could not load the conversation. Check your connection and reload.",
     sending: "Sending…", delivered: "Delivered", leave: "Quick exit",
     hidden: "The earlier conversation was taken off this page (advisers still have it). To delete it for good, press the button below.",
-    forget: "🗑️ Delete all my data"
+    forget: "🗑️ Delete all my data",
+    big: "A+", related: "💬 Related questions",
+    forgotten: "All your data was deleted, and this page no longer shows the conversation."
   }
 };
 
@@ -27,6 +30,8 @@ const T = {
 // the server sends it on to a neutral site (MINGBAI_QUICK_EXIT_URL).
 const AWAY = "/away";
 const LEFT = "mingbai_left";  // set by a quick exit, until the server has hidden the conversation
+const BIG = "mingbai_big";  // 「大字」 chosen on this phone: remembered until pressed again
+const BASIS = /^(依据：|Legal basis: )/;  // the answer's last paragraph: legal basis and the 12348 reminder
 
 const state = { lang: "zh", seq: 0, ws: null, failures: 0, polling: false, waiting: new Map() };
 const $ = (id) => document.getElementById(id);
@@ -94,19 +99,59 @@ function appendWithCalls(parent, text) {
 }
 
 // The FAQ marks key words **like this**; show them bold, still as text nodes, never as HTML.
-function formatted(text) {
-  const bubble = el("div", "bubble");
+function appendMarked(parent, text) {
   text.split(/\*\*([^*\n]+?)\*\*/).forEach((part, index) => {
     if (!part) return;
     if (index % 2) {
       const strong = el("strong");
       appendWithCalls(strong, part);
-      bubble.appendChild(strong);
+      parent.appendChild(strong);
     } else {
-      appendWithCalls(bubble, part);
+      appendWithCalls(parent, part);
     }
   });
+}
+
+// Paragraphs (split at blank lines) with a small gap instead of a whole empty line; the legal basis as a footnote.
+function formatted(text) {
+  const bubble = el("div", "bubble");
+  text.split(/\n{2,}/).forEach((paragraph) => {
+    const node = el("p", BASIS.test(paragraph) ? "basis" : "");
+    appendMarked(node, paragraph);
+    bubble.appendChild(node);
+  });
   return bubble;
+}
+
+function choiceButton(choice) {
+  const button = el("button", "", choice.label);
+  button.type = "button";
+  button.dataset.action = choice.action;
+  button.addEventListener("click", () => press(choice.label, choice.action, button));
+  return button;
+}
+
+// An answer (it has 「📖 详细说明」) keeps its related questions behind one 「相关问题」 button, so the answer
+// and its buttons fit one phone screen; a question to choose from (您是想问…) shows its choices at once.
+function relatedOf(reply) {
+  const all = reply.buttons.flat();
+  return all.some((choice) => choice.action.startsWith("more:")) ?
+    all.filter((choice) => choice.action.startsWith("intent:")) : [];
+}
+
+function relatedBox(related) {
+  const box = el("div", "related");
+  box.hidden = true;
+  related.forEach((choice) => box.appendChild(choiceButton(choice)));
+  const toggle = el("button", "toggle", t("related"));
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.addEventListener("click", () => {
+    box.hidden = !box.hidden;
+    toggle.setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) box.scrollIntoView({ block: "nearest" });
+  });
+  return [toggle, box];
 }
 
 function addBot(reply, extraClass) {
@@ -114,16 +159,18 @@ function addBot(reply, extraClass) {
   node.appendChild(formatted(reply.text));
   if (reply.buttons && reply.buttons.length) {
     const box = el("div", "buttons");
+    const related = relatedOf(reply);
+    let toggle = null;
     for (const row of reply.buttons) {
       const line = el("div", "row");
       for (const choice of row) {
-        const button = el("button", "", choice.label);
-        button.type = "button";
-        button.dataset.action = choice.action;
-        button.addEventListener("click", () => press(choice.label, choice.action, button));
-        line.appendChild(button);
+        if (related.includes(choice)) {
+          if (!toggle) { toggle = relatedBox(related); line.append(...toggle); }
+        } else {
+          line.appendChild(choiceButton(choice));
+        }
       }
-      box.appendChild(line);
+      if (line.childElementCount) box.appendChild(line);
     }
     node.appendChild(box);
   }
@@ -146,6 +193,10 @@ function addProblem(text, retry) {
 
 function showAnswer(answer) {
   if (answer.lang && answer.lang !== state.lang) setLang(answer.lang);
+  if (answer.forgotten) {  // /forget: nothing said before stays on the screen either
+    log.replaceChildren();
+    addBot({ text: t("forgotten") }, "system");
+  }
   let first = null;
   for (const reply of answer.replies || []) {
     const node = addBot(reply);  // every reply: a short-circuit here once showed only the first
@@ -286,7 +337,27 @@ function showHidden() {
   node.scrollIntoView({ block: "end" });
 }
 
+// 「大字」: larger type and buttons for elderly eyes, remembered on this phone.
+function setBig(on) {
+  document.documentElement.classList.toggle("big", on);
+  $("big").setAttribute("aria-pressed", String(on));
+  if (on) localStorage.setItem(BIG, "1");
+  else localStorage.removeItem(BIG);
+}
+
+// The reply box is one line until the villager writes more, then grows (up to its max-height).
+function fitTextBox() {
+  const box = $("text");
+  box.style.height = "";  // empty: one line again (an empty box's scrollHeight counts the wrapped placeholder)
+  if (!box.value) return;
+  box.style.height = "auto";
+  box.style.height = box.scrollHeight + box.offsetHeight - box.clientHeight + "px";
+}
+
 async function start() {
+  setBig(localStorage.getItem(BIG) === "1");
+  $("big").addEventListener("click", () => setBig(!document.documentElement.classList.contains("big")));
+  $("text").addEventListener("input", fitTextBox);
   $("leave").addEventListener("click", leave);
   $("lang").addEventListener("click", () => press(t("other"), state.lang === "zh" ? "lang:en" : "lang:zh", null));
   $("ask").addEventListener("submit", (event) => {
@@ -294,6 +365,7 @@ async function start() {
     const text = $("text").value.trim();
     if (!text) return;
     $("text").value = "";
+    fitTextBox();
     send({ text: text }, text);
   });
   $("text").addEventListener("keydown", (event) => {
