@@ -17,7 +17,9 @@ from intents.yaml_lines import LineDict
 MIN_EXAMPLES = {"zh": 20, "en": 5}
 MAX_FOLLOW_UPS = 3
 EMERGENCY_NUMBERS = ("110", "96110", "120")
-SHORT_LIMIT = 220  # Chinese characters of `short` (aim at 200 or fewer): the first bubble must fit one phone screen
+#: Chinese characters of `short`: the first bubble must fit one 360×740 phone screen with its buttons. The shipped
+#: ones of up to 181 do (tests/test_first_bubble_browser.py measures every intent in Chromium, the real guard).
+SHORT_LIMIT = 185
 BRING_LIMIT = 300  # Chinese characters of `bring`: a list to read at the counter, on one screen
 
 INTENT_FIELDS = {
@@ -136,7 +138,7 @@ class IntentReader:
             length = len(short.zh.replace("**", "").strip())
             if length > SHORT_LIMIT:
                 self.error(raw["short"].line_of("zh"), f"{where}.short.zh: {length} characters; the first bubble must "
-                           f"fit one phone screen: at most {SHORT_LIMIT} (aim at 200), the rest stays in `answer`")
+                           f"fit one phone screen: at most {SHORT_LIMIT} (aim at 170), the rest stays in `answer`")
         return short
 
     def bring(self, raw: LineDict, where: str, kind: str) -> Text | None:

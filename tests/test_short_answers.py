@@ -10,6 +10,7 @@ import pytest
 from bot.content.counties import Counties
 from bot.core import replies
 from intents.faq_loader import load_faq
+from intents.faq_reader import SHORT_LIMIT
 from tests.support.faq_files import ROOT, valid_intent, write_group
 
 SHIPPED = load_faq(ROOT / "faq")[0]
@@ -28,7 +29,7 @@ def details_action(reply) -> str:
 def test_first_bubble_is_short_and_keeps_basis_and_12348(intent):
     reply = replies.answer(SHIPPED, intent, "zh")
     assert intent.short is not None, f"{intent.id}: a legal intent needs `short`"
-    assert len(plain(intent.short.zh).strip()) <= 220
+    assert len(plain(intent.short.zh).strip()) <= SHORT_LIMIT
     assert len(plain(reply.text)) <= 280  # short + one basis line + one reminder line
     assert len(plain(reply.text)) < len(plain(intent.full_answer("zh")))
     assert "\n依据：《" in reply.text or "\n依据：最高法" in reply.text
@@ -96,12 +97,12 @@ def test_validator_requires_short_for_a_legal_intent_with_its_line(tmp_path):
     assert any("missing field `short`" in p.message and p.file == str(path) and p.line > 0 for p in problems)
 
 
-def test_validator_refuses_a_short_over_220_characters_at_its_line(tmp_path):
-    problems = _check(tmp_path, short={"zh": "调" * 221, "en": "Mediation."})
+def test_validator_refuses_a_short_that_cannot_fit_a_phone_screen_at_its_line(tmp_path):
+    problems = _check(tmp_path, short={"zh": "调" * (SHORT_LIMIT + 1), "en": "Mediation."})
     [problem] = [p for p in problems if "short.zh" in p.message]
     lines = (tmp_path / "mediation.yaml").read_text(encoding="utf-8").splitlines()
-    assert "221 characters" in problem.message and lines[problem.line - 1].strip().startswith("zh:")
-    assert not [p for p in _check(tmp_path, short={"zh": "调" * 220, "en": "Mediation."}) if "short" in p.message]
+    assert f"{SHORT_LIMIT + 1} characters" in problem.message and lines[problem.line - 1].strip().startswith("zh:")
+    assert not [p for p in _check(tmp_path, short={"zh": "调" * SHORT_LIMIT, "en": "Mediation."}) if "short" in p.message]
 
 
 def test_validator_wants_the_emergency_step_first_in_an_urgent_short(tmp_path):
