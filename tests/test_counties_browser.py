@@ -4,29 +4,17 @@ stays when the villager switches language, and a request for a person goes to th
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.core.service import ChatService
 from tests.support.browser import PHONE, chromium, screenshot_folder
 from tests.support.counties import faq_with_counties
-from tests.support import settings_for
+from tests.support.webchat import served_web_chat
 
 
 @pytest.fixture
 async def county_chat(tmp_path):
-    faq_dir = faq_with_counties(tmp_path / "faq")
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    app = web.Application()
-    setup_web_chat(app, service)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server, service
-    await server.close()
-    await service.close()
-
+    async with served_web_chat(tmp_path, faq_with_counties(tmp_path / "faq")) as chat:
+        yield chat.server, chat.service
 
 async def test_a_countys_page_carries_its_name_in_both_languages_and_its_cases(county_chat):
     server, service = county_chat

@@ -7,30 +7,18 @@ and the reply box once the page has scrolled to it, as the villager sees it with
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.core.service import ChatService
-from tests.support import ROOT, settings_for
 from tests.support.browser import PHONE, chromium
+from tests.support.webchat import served_web_chat
 
 pytestmark = pytest.mark.timeout(400)  # 42 questions, each from a new villager
 
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
-                                             "MINGBAI_OFFICE_HOURS": "Mon-Sun 00:00-23:59"}))
-    app = web.Application()
-    setup_web_chat(app, service)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
-    await service.close()
-
+    async with served_web_chat(tmp_path, MINGBAI_OFFICE_HOURS="Mon-Sun 00:00-23:59") as chat:
+        yield chat.server
 
 async def first_answer_box(browser, url: str, question: str, opening: str) -> dict:
     """Ask `question` as a new villager; the box of the answer that starts with `opening` (an urgent question's

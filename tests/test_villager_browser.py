@@ -5,16 +5,11 @@ stale buttons (and every reply of an answer shown), the adviser-joined notice, n
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.core.service import ChatService
-from bot.handoff.relay import Relay
 from bot.settings import Settings
-from tests.support import ROOT, settings_for
-from tests.support.browser import PHONE, chromium, screenshot_folder
+from tests.support.browser import phone_page, screenshot_folder
+from tests.support.webchat import served_web_chat
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 NEUTRAL = "https://www.baidu.com/"
@@ -22,28 +17,16 @@ NEUTRAL = "https://www.baidu.com/"
 
 @pytest.fixture
 async def world(tmp_path):
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
-                                                  "MINGBAI_BURST_SECONDS": "1.5", "MINGBAI_OFFICE_HOURS": "Mon-Sun 00:00-23:59"}))
-    app = web.Application()
-    chat = setup_web_chat(app, service)
-    relay = Relay(service, 600)
-    relay.add_villager_channel("web", chat.push, keeps_transcript=True)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server, service, relay
-    await server.close()
-    await service.close()
-
+    async with served_web_chat(tmp_path, with_relay=True, MINGBAI_BURST_SECONDS="1.5",
+                               MINGBAI_OFFICE_HOURS="Mon-Sun 00:00-23:59") as chat:
+        yield chat.server, chat.service, chat.relay
 
 @pytest.fixture
 async def page(world):
-    async with chromium() as browser:
-        context = await browser.new_context(**PHONE)
-        page = await context.new_page()
+    async with phone_page() as page:
         await page.route("https://www.baidu.com/**", lambda route: route.fulfill(
             body="<html><title>百度一下</title><body>天气</body></html>", content_type="text/html"))
         yield page
-        await context.close()
 
 
 async def opened(page, world) -> None:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
+from bot.channels.webchat.chat import WEB_CHAT
 from bot.messages import Reply
-from bot.core.service import ChatService
-from tests.support.browser import PHONE, chromium, screenshot_folder
-from tests.support import ROOT, settings_for
+from tests.support.browser import phone_page, screenshot_folder
+from tests.support.webchat import served_web_chat
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 SCREENSHOT = screenshot_folder() / "chat.png"
@@ -19,24 +16,13 @@ SCREENSHOT = screenshot_folder() / "chat.png"
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    app = web.Application()
-    setup_web_chat(app, service)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
-    await service.close()
-
+    async with served_web_chat(tmp_path) as chat:
+        yield chat.server
 
 @pytest.fixture
 async def phone(server):
-    async with chromium() as browser:
-        context = await browser.new_context(**PHONE)
-        page = await context.new_page()
+    async with phone_page() as page:
         yield page
-        await context.close()
-
 
 async def villager_id(page) -> str:
     return next(c["value"] for c in await page.context.cookies() if c["name"] == "mingbai_id")

@@ -5,39 +5,23 @@ cleared after the villager deletes their data."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.core.service import ChatService
-from bot.settings import Settings
-from tests.support import ROOT
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import phone_page
+from tests.support.webchat import served_web_chat
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
 
 
 @pytest.fixture
 async def server(tmp_path):
-    service = ChatService.open(Settings.from_env({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    app = web.Application()
-    setup_web_chat(app, service)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server, service
-    await server.close()
-    await service.close()
-
+    async with served_web_chat(tmp_path) as chat:
+        yield chat.server, chat.service
 
 @pytest.fixture
 async def page(server):
-    async with chromium() as browser:
-        context = await browser.new_context(**PHONE)
-        page = await context.new_page()
+    async with phone_page() as page:
         yield page
-        await context.close()
-
 
 async def opened(page, server) -> None:
     await page.goto(str(server[0].make_url("/")))

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 from tests.support import ROOT
 
 CHROMIUM = Path(os.environ.get("MINGBAI_CHROMIUM", "/usr/bin/chromium"))
@@ -60,6 +60,17 @@ async def chromium() -> AsyncIterator[Browser]:
 #: A small phone: what most villagers hold.
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "zh-CN"}
+
+
+@asynccontextmanager
+async def phone_page() -> AsyncIterator[Page]:
+    """A page in a fresh Chromium on the PHONE screen, closed afterwards."""
+    async with chromium() as browser:
+        context = await browser.new_context(**PHONE)
+        try:
+            yield await context.new_page()
+        finally:
+            await context.close()
 
 
 def screenshot_folder() -> Path:
