@@ -33,7 +33,8 @@ REQUIRED_INTENTS = frozenset(
     civil.lawsuit social.insurance civil.injury family.school_bullying""".split()
 )
 #: Files in faq/ that are not intent groups.
-NOT_GROUP_FILES = frozenset({"places.yaml", "templates.yaml", "triage.yaml", "triage_examples.yaml", "out_of_scope.yaml"})
+NOT_GROUP_FILES = frozenset({"places.yaml", "templates.yaml", "triage.yaml", "triage_examples.yaml", "out_of_scope.yaml",
+                             "site.yaml"})
 
 TELEGRAM_MESSAGE_LIMIT = 4096
 PHONE_SIZED_ANSWER = 600

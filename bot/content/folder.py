@@ -1,5 +1,5 @@
 """What an FAQ folder holds, said once: the intents (with the lexicon, triage and out-of-scope lists `load_faq`
-reads), the guided flows, the places, the counties and the advisers' templates.
+reads), the guided flows, the places, the counties, the advisers' templates and who runs the service (site.yaml).
 
 `read_folder` reads every part and collects every problem; `check_folder` (what `mingbai faq check` and the
 admin dashboard show) stops there, `load_content` (start-up, a reload, `mingbai faq reload`, `mingbai answer`)
@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.content.counties import FOLDER as COUNTIES, Counties, standard_conflicts, with_offices, with_standards
 from bot.content.places import KINDS as PLACE_KINDS
 from bot.content.places import Places
+from bot.content.site import FILE as SITE, Site
 from bot.content.templates import Templates
 from bot.flows.engine import Flows
 from intents.faq import Faq
@@ -37,6 +38,7 @@ class Content:
     places: Places  # with the counties' own offices in it
     counties: Counties
     templates: Templates
+    site: Site
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class _Parts:
     places: Places
     counties: Counties
     templates: Templates
+    site: Site
 
 
 def errors_of(problems: list[Problem]) -> list[Problem]:
@@ -62,9 +65,10 @@ def read_folder(faq_dir: Path) -> tuple[_Parts, list[Problem]]:
     county_problems += standard_conflicts(flows.standards, counties, faq_dir / COUNTIES)
     flows.standards = with_standards(flows.standards, counties)
     templates, template_problems = Templates.load(faq_dir / TEMPLATES)
-    problems = (problems + flow_problems + place_problems + county_problems + template_problems
+    site, site_problems = Site.load(faq_dir / SITE)
+    problems = (problems + flow_problems + place_problems + county_problems + template_problems + site_problems
                 + _offices_named(faq) + _flows_named(faq, flows))
-    return _Parts(faq, flows, with_offices(places, counties), counties, templates), problems
+    return _Parts(faq, flows, with_offices(places, counties), counties, templates, site), problems
 
 
 def check_folder(faq_dir: Path) -> tuple[Faq, list[Problem]]:
@@ -78,7 +82,8 @@ def load_content(faq_dir: Path) -> tuple[Content | None, list[Problem]]:
     parts, problems = read_folder(faq_dir)
     if errors_of(problems):
         return None, problems
-    return Content(parts.faq, Matcher(parts.faq), parts.flows, parts.places, parts.counties, parts.templates), problems
+    return Content(parts.faq, Matcher(parts.faq), parts.flows, parts.places, parts.counties, parts.templates,
+                   parts.site), problems
 
 
 def _offices_named(faq: Faq) -> list[Problem]:

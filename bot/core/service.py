@@ -29,6 +29,7 @@ from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
 from bot.messages import Incoming, Outcome
 from bot.content.folder import errors_of, load_content
+from bot.content.site import Site
 from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
@@ -105,11 +106,13 @@ def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
 class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
-    def __init__(self, conversation: Conversation, faq_dir: Path, templates: Templates, burst_seconds: float = 0.0):
+    def __init__(self, conversation: Conversation, faq_dir: Path, templates: Templates, burst_seconds: float = 0.0,
+                 site: Site | None = None):
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
         # the advisers' canned replies: one copy for the Telegram group and the console, swapped by reload_faq
         self.templates = templates
+        self.site = site or Site()  # who runs the service (faq/site.yaml), swapped by reload_faq too
         self.store = conversation.store
         self._worker = CoreWorker()
         self._arrivals = itertools.count(1)  # numbered on the worker thread, so in the order messages are stored
@@ -131,7 +134,7 @@ class ChatService:
         conversation = Conversation(content.faq, content.matcher, store, content.flows, content.places, desk,
                                     retention_days=RETENTION_DAYS, hours=hours, today=hours.today,
                                     counties=content.counties)
-        return cls(conversation, settings.faq_dir, content.templates, settings.burst_seconds)
+        return cls(conversation, settings.faq_dir, content.templates, settings.burst_seconds, content.site)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
                      received: Callable[[], None] | None = None) -> Outcome:
@@ -234,7 +237,7 @@ class ChatService:
             log.warning("FAQ reload refused: %d problem(s); the previous FAQ keeps serving", len(errors_of(problems)))
             return problems
         await self.call(self.conversation.replace_content, content)
-        self.templates = content.templates
+        self.templates, self.site = content.templates, content.site
         log.info("FAQ reloaded: %d intents", len(content.faq))
         return problems
 

@@ -215,6 +215,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "web_unreadable": {"zh": "没看懂这条消息，请重新输入。", "en": "This message could not be read. Please try again."},
     "web_no_cookie": {"zh": "请刷新页面后再试。", "en": "Please reload the page and try again."},
     "web_other_site": {"zh": "请在明白的聊天页面里发送。", "en": "Please send from the mingbai chat page."},
+    "web_operator": {"zh": "本服务由{name}提供", "en": "Run by {name}"},  # under the page's header (faq/site.yaml)
     "web_no_county": {"zh": "没有这个县（区）的页面。", "en": "No page for this county."},
     # the deadline calculator (bot/core/deadlines.py): the count's pieces, then its questions; the examples are forms
     # `parse_when` reads

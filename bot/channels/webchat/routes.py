@@ -30,6 +30,7 @@ from intents.faq import Text
 
 if TYPE_CHECKING:
     from bot.channels.webchat.chat import WebChat
+    from bot.content.site import Site
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mingbai_id"
@@ -84,6 +85,17 @@ def county_page(page: bytes, service: Text) -> bytes:
     return text.encode("utf-8")
 
 
+def with_operator(page: bytes, site: Site) -> bytes:
+    """The page with the line saying who runs the service under its header (faq/site.yaml), in both languages
+    (the script translates only what carries `data-t`, so the line stays as written)."""
+    if site.operator is None:
+        return page
+    zh = html.escape(text("web_operator", "zh", name=site.operator.zh))
+    en = html.escape(text("web_operator", "en", name=site.operator.en))
+    line = f'<p id="operator">{zh} <small lang="en">{en}</small></p>'
+    return page.decode("utf-8").replace("</header>", "</header>\n" + line, 1).encode("utf-8")
+
+
 def parse_message(data: object) -> dict:
     """{text} or {action}, with an optional client message id, into keyword arguments for WebChat.answer."""
     if not isinstance(data, dict):
@@ -129,14 +141,15 @@ def add_routes(app: web.Application, chat: "WebChat", quick_exit_url: str = DEFA
         return response
 
     async def show_page(request: web.Request) -> web.Response:
-        return page_response(request, page)
+        return page_response(request, with_operator(page, chat.service.site))
 
     async def show_county_page(request: web.Request) -> web.Response:
         """/c/<id>/: the same chat, bound to one county (its advisers, offices and local additions)."""
         county = chat.service.conversation.counties.get(request.match_info["county"])
         if county is None:
             raise web.HTTPNotFound(text=both("web_no_county"))
-        response = page_response(request, county_page(page, county.service) if county.service else page)
+        body = county_page(page, county.service) if county.service else page
+        response = page_response(request, with_operator(body, chat.service.site))
         response.set_cookie(COUNTY_COOKIE, county.id, max_age=COOKIE_DAYS * 86400, path="/", httponly=True,
                             samesite="Lax", secure=is_secure(request))
         return response
