@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from bot.cli.options import settings_of
+from bot.errors import SettingsError
 
 
 def command_chat(args) -> int:
@@ -36,7 +38,11 @@ def command_run(args) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the bot token
-    asyncio.run(serve(settings_of(args)))
+    try:
+        asyncio.run(serve(settings_of(args)))
+    except SettingsError as error:  # e.g. a county file naming a token variable that is not set
+        print(f"mingbai: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
