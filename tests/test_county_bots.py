@@ -8,14 +8,18 @@ goes back through the bot or account the villager wrote to, never the default on
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 
 from bot.app import running as app_running
 from bot.core.service import check_folder
 from bot.settings import Settings
+from bot.storage.store import Store
 from tests.support import ROOT
 from tests.support.counties import JINGYAN_GROUP, QIANWEI, QIANWEI_GROUP, faq_with_counties
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
@@ -194,3 +198,25 @@ async def test_a_countys_official_account_binds_its_followers_and_carries_the_ad
     assert any("您好，犍为的顾问在。" in seen for seen in county.seen["oVillager"])
     assert OFFICE not in plain.reply  # the default account's followers are not bound to 犍为
     assert default.problems == county.problems == []
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+
+def test_an_older_database_keeps_its_queued_updates_and_messages_for_the_default_bot(tmp_path):
+    """A restart onto this release finds what the last one stored but had not handled or sent (the df12123 dump of
+    tests/test_migrations.py, with one pending update and one unsent message added the old way)."""
+    path = tmp_path / "mingbai.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.executescript((ROOT / "tests" / "data" / "database_df12123.sql").read_text(encoding="utf-8"))
+        old.execute("insert into telegram_inbox (update_id, raw, status, created_at) values (1, ?, 'pending', 0)",
+                    [json.dumps({"update_id": 1})])
+        old.execute("insert into telegram_outbox (chat_id, payload, created_at) values (4242, '{}', 0)")
+        old.commit()
+    store = Store(path)
+    assert store.telegram_inbox.pending() == [{"update_id": 1}] and store.telegram_outbox.chats() == [4242]
+    county_inbox = store.telegram_inbox.of_bot("qianwei")
+    assert county_inbox.pending() == [] and store.telegram_outbox.of_bot("qianwei").chats() == []
+    assert county_inbox.store([{"update_id": 1}]) == [1]  # the county bot's update 1 is another update
+    assert store.telegram_inbox.store([{"update_id": 1}]) == []  # the default bot's is known already
+    store.close()
