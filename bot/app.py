@@ -22,7 +22,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot.channels.webchat.chat import setup_web_chat
 from bot.channels.webchat.limits import TRUSTED_PROXIES, trusted_networks
 from bot.channels.wechat.channel import WeChatSettings, setup_wechat, wechat_sender
-from bot.content.counties import Counties
+from bot.content.counties import FOLDER as COUNTIES, Counties
 from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
@@ -90,7 +90,7 @@ def _check_set(settings: Settings, counties: Counties, kind: str) -> None:
     missing = [(county.id, getattr(county.channels, kind)) for county in counties
                if getattr(county.channels, kind) and not settings.named(getattr(county.channels, kind))]
     if missing:
-        lines = [f"faq/counties/{county_id}.yaml names {name} (`{kind}_env`), but {name} is not set"
+        lines = [f"{settings.faq_dir / COUNTIES / county_id}.yaml names {name} (`{kind}_env`), but {name} is not set"
                  for county_id, name in missing]
         raise SettingsError("; ".join(lines) + ". Set it in the environment or mingbai.toml (the value from "
                             "@BotFather or the WeChat console), or take the line out of the county file")
@@ -184,8 +184,8 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
             print("mingbai: no console account yet; create the first one, in this directory, with\n"
                   "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
         if world.county_bots:
-            print(f"mingbai: Telegram: the own bot of {', '.join(world.county_bots)}" + (
-                " beside the default bot" if settings.telegram_token else " (no default bot: TELEGRAM_BOT_TOKEN unset)"))
+            besides = "beside the default bot" if settings.telegram_token else "(TELEGRAM_BOT_TOKEN unset: no default bot)"
+            print(f"mingbai: Telegram: the own bot of {', '.join(world.county_bots)} {besides}")
         elif not settings.telegram_token:
             print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
         stop = asyncio.Event()

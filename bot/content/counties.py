@@ -337,10 +337,10 @@ def _channels(reader: Reader, raw: LineDict, where: str) -> Channels:
     block = raw.get("channels")
     if block is None:
         return Channels()
+    example = f"MINGBAI_{re.sub('[^A-Z0-9]', '_', where.upper())}_TELEGRAM_TOKEN"
     where = f"{where}.channels"
     if not isinstance(block, LineDict):
-        reader.error(raw.line_of("channels"), f"{where}: needs lines such as `telegram_token_env: "
-                                              f"MINGBAI_{where.split('.')[0].upper()}_TELEGRAM_TOKEN`")
+        reader.error(raw.line_of("channels"), f"{where}: needs lines such as `telegram_token_env: {example}`")
         return Channels()
     reader.unknown_fields(block, set(CHANNEL_FIELDS), where)
     names = {}
