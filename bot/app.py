@@ -3,6 +3,8 @@
 With no configuration at all this serves the web chat on 127.0.0.1:8080 with
 the shipped FAQ and a SQLite file under ./var; a Telegram token adds Telegram
 (long polling, or webhooks on the same server when MINGBAI_WEBHOOK_URL is set).
+A county file naming its own bot's or Official Account's variables (`channels:`)
+adds that bot or account beside the default ones, with the secrets read here.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import contextlib
 import logging
 import re
 import signal
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.webchat.chat import setup_web_chat
 from bot.channels.webchat.limits import TRUSTED_PROXIES, trusted_networks
-from bot.channels.wechat.channel import setup_wechat
+from bot.channels.wechat.channel import WeChatSettings, setup_wechat, wechat_sender
+from bot.content.counties import FOLDER as COUNTIES, Counties
 from bot.core.service import ChatService
+from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
 from bot.console import setup_console
@@ -50,58 +55,116 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
                          elapsed * 1000)
 
 
+def county_bot_tokens(settings: Settings, counties: Counties) -> dict[str, str]:
+    """County id -> its own Telegram bot's token, read from the variable its file names (`telegram_token_env`)."""
+    tokens = {county.id: settings.named(county.channels.telegram_token) for county in counties
+              if county.channels.telegram_token}
+    _check_set(settings, counties, "telegram_token")
+    seen = {settings.telegram_token: "the default bot (TELEGRAM_BOT_TOKEN)"} if settings.telegram_token else {}
+    for county_id, token in tokens.items():
+        other = seen.setdefault(token, f"county {county_id}")
+        if other != f"county {county_id}":
+            raise SettingsError(f"county {county_id}'s Telegram token is also {other}'s: one bot serves one county "
+                                f"(make another bot with @BotFather)")
+    return tokens
+
+
+def county_accounts(settings: Settings, counties: Counties) -> list[WeChatSettings]:
+    """Each county's own Official Account, from the variables its file names, on MINGBAI_WECHAT_PATH/<county>."""
+    for kind in ("wechat_token", "wechat_appid", "wechat_secret", "wechat_aes_key"):
+        _check_set(settings, counties, kind)
+    accounts = []
+    for county in counties:
+        names = county.channels
+        if names.wechat_token:
+            value = lambda name: settings.named(name) if name else ""  # noqa: E731 - an optional variable
+            accounts.append(WeChatSettings(
+                token=value(names.wechat_token), app_id=value(names.wechat_appid), secret=value(names.wechat_secret),
+                aes_key=value(names.wechat_aes_key), path=f"{settings.wechat_path.rstrip('/')}/{county.id}",
+                api_base=settings.wechat_api_base, reply_seconds=settings.wechat_reply_seconds, county=county.id))
+    return accounts
+
+
+def _check_set(settings: Settings, counties: Counties, kind: str) -> None:
+    """Every variable the county files name for `kind` holds a value, or one message naming each that does not."""
+    missing = [(county.id, getattr(county.channels, kind)) for county in counties
+               if getattr(county.channels, kind) and not settings.named(getattr(county.channels, kind))]
+    if missing:
+        lines = [f"{settings.faq_dir / COUNTIES / county_id}.yaml names {name} (`{kind}_env`), but {name} is not set"
+                 for county_id, name in missing]
+        raise SettingsError("; ".join(lines) + ". Set it in the environment or mingbai.toml (the value from "
+                            "@BotFather or the WeChat console), or take the line out of the county file")
+
+
 def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[TRUSTED_PROXIES] = trusted_networks(settings.trusted_proxy)
     web_chat = setup_web_chat(app, service, settings.web_limits, settings.quick_exit_url)
     relay.add_villager_channel("web", web_chat.push, keeps_transcript=True)
-    wechat = setup_wechat(app, service, settings)
-    if wechat:
-        relay.add_villager_channel("wechat", wechat.send_reply)
+    accounts = [setup_wechat(app, service, settings)]
+    accounts += [setup_wechat(app, service, account) for account in county_accounts(settings,
+                                                                                     service.conversation.counties)]
+    if any(accounts):
+        relay.add_villager_channel("wechat", wechat_sender([account for account in accounts if account]))
     setup_console(app, service, relay, settings.faq_dir, timezone=settings.timezone)
     return app
 
 
-async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or cancellation), then close every channel cleanly."""
-    service = ChatService.open(settings)
-    relay = Relay(service, settings.handoff_timeout)
-    service.effect_listeners.append(lambda outcome: relay.wake())
-    app = build_web_app(settings, service, relay)
-    tasks = [asyncio.create_task(relay.run(), name="relay")]
-    if settings.telegram_token:
-        from bot.channels.telegram.application import build_application, run_telegram, villager_sender
-        from bot.channels.telegram.advisers.group import add_adviser_handlers
-        from bot.channels.telegram.advisers.cards import adviser_chats
-        from bot.channels.telegram.webhook import webhook_routes
+def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: web.Application,
+                   county_bots: dict[str, str]) -> list[asyncio.Task]:
+    """The default bot (with TELEGRAM_BOT_TOKEN) and each county's own, one Application each (its own getUpdates
+    loop, inbox rows, outbox and rate limiter); each serves its advisers' groups, and the relay reaches a villager
+    through the bot they wrote to."""
+    from bot.channels.telegram.application import build_application, run_telegram, villager_sender
+    from bot.channels.telegram.advisers.group import add_adviser_handlers
+    from bot.channels.telegram.advisers.cards import served_chats
+    from bot.channels.telegram.webhook import webhook_routes
 
-        application = build_application(settings, service)
-        if adviser_chats(settings, service.conversation.counties):  # the default group, routes, counties' groups
-            add_adviser_handlers(application, settings, service, relay)
+    counties, tasks, applications = service.conversation.counties, [], []
+    bots = ([("", settings.telegram_token)] if settings.telegram_token else []) + sorted(county_bots.items())
+    for county, token in bots:
+        application = build_application(settings, service, county, token)
+        if served_chats(settings, counties, county, set(county_bots)):  # it has advisers' groups to serve
+            add_adviser_handlers(application, settings, service, relay, county_bots=set(county_bots))
         if settings.webhook_url:
             app.add_routes(webhook_routes(application, settings))
-        relay.add_villager_channel("telegram", villager_sender(application))
-        tasks.append(asyncio.create_task(run_telegram(application, settings), name="telegram"))
-    runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    base = f"http://{settings.web_host}:{settings.web_port}"
-    print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
-    print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
-    if not await service.call(service.store.accounts.any):
-        print("mingbai: no console account yet; create the first one, in this directory, with\n"
-              "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
-    if not settings.telegram_token:
-        print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    if ready:
-        ready.set()
+        applications.append(application)
+        tasks.append(asyncio.create_task(run_telegram(application, settings), name=f"telegram {county or 'default'}"))
+    relay.add_villager_channel("telegram", villager_sender(*applications))
+    return tasks
+
+
+@dataclass(frozen=True)
+class Running:
+    """What `running` started: the core, the relay, the port the web server listens on, the counties' own bots."""
+
+    service: ChatService
+    relay: Relay
+    port: int
+    county_bots: tuple[str, ...]
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings):
+    """Every configured channel, the relay and the web server, started; on exit all closed cleanly. A setting that
+    cannot be used (a county naming a token variable that is unset) is a SettingsError before anything starts."""
+    service = ChatService.open(settings)
     try:
-        await stop.wait()
+        bots = county_bot_tokens(settings, service.conversation.counties)
+        relay = Relay(service, settings.handoff_timeout)
+        service.effect_listeners.append(lambda outcome: relay.wake())
+        app = build_web_app(settings, service, relay)
+    except (SettingsError, ValueError):
+        await service.close()
+        raise
+    tasks = [asyncio.create_task(relay.run(), name="relay")]
+    if settings.telegram_token or bots:
+        tasks += start_telegram(settings, service, relay, app, bots)  # before the server starts: webhook routes
+    runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        yield Running(service, relay, runner.addresses[0][1], tuple(sorted(bots)))
     finally:
         for task in tasks:
             task.cancel()
@@ -109,3 +172,27 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
                 await task
         await runner.cleanup()
         await service.close()
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or cancellation), then close every channel cleanly."""
+    async with running(settings) as world:
+        base = f"http://{settings.web_host}:{world.port}"
+        print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
+        print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
+        if not await world.service.call(world.service.store.accounts.any):
+            print("mingbai: no console account yet; create the first one, in this directory, with\n"
+                  "         mingbai user add NAME --role admin   (an adviser: --role adviser)")
+        if world.county_bots:
+            besides = "beside the default bot" if settings.telegram_token else "(TELEGRAM_BOT_TOKEN unset: no default bot)"
+            print(f"mingbai: Telegram: the own bot of {', '.join(world.county_bots)} {besides}")
+        elif not settings.telegram_token:
+            print("mingbai: Telegram is off; set TELEGRAM_BOT_TOKEN (see README) to add it.")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        if ready:
+            ready.set()
+        await stop.wait()

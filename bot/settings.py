@@ -15,6 +15,8 @@ import os
 import re
 import tomllib
 import zoneinfo
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +101,13 @@ class Settings:
     quick_exit_url: str = "https://www.baidu.com/"
     trusted_proxy: tuple[str, ...] = ()
     web_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEB_LIMITS))
+    #: Where values named elsewhere are looked up (a county file's `telegram_token_env`): the environment, then
+    #: mingbai.toml, as for every setting above.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def named(self, name: str) -> str:
+        """The value of the variable `name` (a county's bot token...), '' when it is unset."""
+        return str(self.environment.get(name, "")).strip()
 
     @property
     def database(self) -> Path:
@@ -139,6 +148,7 @@ class Settings:
             quick_exit_url=_web_address("MINGBAI_QUICK_EXIT_URL", values["MINGBAI_QUICK_EXIT_URL"]),
             trusted_proxy=_networks("MINGBAI_TRUSTED_PROXY", values["MINGBAI_TRUSTED_PROXY"]),
             web_limits=_limits("MINGBAI_WEB_LIMITS", values["MINGBAI_WEB_LIMITS"]),
+            environment=ChainMap(environ, {name: str(value) for name, value in file_values.items()}),
         )
         _check_together(settings)
         return settings

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import sys
 
 from bot.cli.options import database_of, settings_of
+from bot.errors import SettingsError
 
 
 def command_chat(args) -> int:
@@ -37,7 +39,11 @@ def command_run(args) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the bot token
-    asyncio.run(serve(settings_of(args)))
+    try:
+        asyncio.run(serve(settings_of(args)))
+    except SettingsError as error:  # e.g. a county file naming a token variable that is not set
+        print(f"mingbai: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

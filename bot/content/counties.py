@@ -23,13 +23,38 @@ from intents.faq_loader import Problem
 from intents.yaml_lines import LineDict, LineList
 
 FOLDER = "counties"
-COUNTY_FIELDS = {"name", "en", "words", "service", "hours", "advisers", "offices", "income_standard", "additions"}
+COUNTY_FIELDS = {"name", "en", "words", "service", "hours", "advisers", "offices", "income_standard", "additions",
+                 "channels"}
 ADVISER_FIELDS = {"telegram_chat", "telegram_routes"}
+#: `channels:` keys -> `Channels` attributes: each names the environment variable holding a secret, never the secret.
+CHANNEL_FIELDS = {"telegram_token_env": "telegram_token", "wechat_token_env": "wechat_token",
+                  "wechat_appid_env": "wechat_appid", "wechat_secret_env": "wechat_secret",
+                  "wechat_aes_key_env": "wechat_aes_key"}
+#: The default bot's and account's own settings: a county naming one of them would be the default channel twice.
+DEFAULT_CHANNEL_SETTINGS = {"TELEGRAM_BOT_TOKEN", "MINGBAI_WECHAT_TOKEN", "MINGBAI_WECHAT_APPID",
+                            "MINGBAI_WECHAT_SECRET", "MINGBAI_WECHAT_AES_KEY"}
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]{2,63}")
 STANDARD_FIELDS = {"monthly_income_per_person", "source"}
 #: A county's id is its file name and goes into URLs (/c/<id>/) and commands (--county <id>).
 COUNTY_ID = re.compile(r"[a-z][a-z0-9_-]{1,31}")
 _CHAT = re.compile(r"-?[0-9]{5,20}")
 MAX_ADDITION = 500  # "short local additions": a line or two under an answer, not a second answer
+
+
+@dataclass(frozen=True)
+class Channels:
+    """A county's own Telegram bot and WeChat Official Account, as the names of the environment variables (or
+    mingbai.toml keys) that hold their secrets: county files are in git and edited by admins, tokens are not."""
+
+    telegram_token: str | None = None  # e.g. "MINGBAI_QIANWEI_TELEGRAM_TOKEN"
+    wechat_token: str | None = None
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_aes_key: str | None = None
+
+    def names(self) -> list[str]:
+        return [name for name in (self.telegram_token, self.wechat_token, self.wechat_appid, self.wechat_secret,
+                                  self.wechat_aes_key) if name]
 
 
 @dataclass(frozen=True)
@@ -47,6 +72,7 @@ class County:
     offices: tuple[Office, ...] = ()
     standard: Standard | None = None  # its legal aid hardship figure, with the source
     additions: dict[str, Text] = field(default_factory=dict)  # intent id -> a local line after the answer
+    channels: Channels = field(default_factory=Channels)  # its own bot / Official Account, if any
 
     def chats(self) -> set[int]:
         return {chat for chat in (self.adviser_chat, *self.adviser_routes.values()) if chat is not None}
@@ -175,9 +201,10 @@ def _read_county(path: Path, places: Places, problems: list[Problem], intents) -
     offices = _offices(path, raw, name, en, places, problems)
     standard = _standard(reader, raw, name, en, words, county_id)
     additions = _additions(reader, raw, county_id, intents)
+    channels = _channels(reader, raw, county_id)
     if len(problems) > count or name is None:
         return None
-    return County(county_id, name, en, words, service, hours, chat, routes, offices, standard, additions)
+    return County(county_id, name, en, words, service, hours, chat, routes, offices, standard, additions, channels)
 
 
 def _plain(reader: Reader, raw: LineDict, key: str, where: str, required: bool = False) -> str | None:
@@ -309,13 +336,57 @@ def _additions(reader: Reader, raw: LineDict, where: str, intents) -> dict[str, 
     return found
 
 
+def _channels(reader: Reader, raw: LineDict, where: str) -> Channels:
+    """The county's own bot and account: names of environment variables, checked to be names and not secrets."""
+    block = raw.get("channels")
+    if block is None:
+        return Channels()
+    example = f"MINGBAI_{re.sub('[^A-Z0-9]', '_', where.upper())}_TELEGRAM_TOKEN"
+    where = f"{where}.channels"
+    if not isinstance(block, LineDict):
+        reader.error(raw.line_of("channels"), f"{where}: needs lines such as `telegram_token_env: {example}`")
+        return Channels()
+    reader.unknown_fields(block, set(CHANNEL_FIELDS), where)
+    names = {}
+    for key, attribute in CHANNEL_FIELDS.items():
+        value = block.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not _VARIABLE.fullmatch(value.strip()):
+            reader.error(block.line_of(key), f"{where}.{key}: write the NAME of the environment variable that holds "
+                                             f"it (capitals, digits and _, e.g. MINGBAI_QIANWEI_TELEGRAM_TOKEN), never "
+                                             f"the token itself: this file is in git and tokens are secrets")
+        elif value.strip() in DEFAULT_CHANNEL_SETTINGS:
+            reader.error(block.line_of(key), f"{where}.{key}: {value.strip()} is the default channel's own setting; "
+                                             f"a county's bot or account needs a variable of its own")
+        else:
+            names[attribute] = value.strip()
+    channels = Channels(**names)
+    if (channels.wechat_appid or channels.wechat_secret or channels.wechat_aes_key) and not channels.wechat_token:
+        reader.error(raw.line_of("channels"), f"{where}: the Official Account's other settings need "
+                                              f"`wechat_token_env` (the token of its 服务器配置) as well")
+    if channels.wechat_aes_key and not channels.wechat_appid:
+        reader.error(block.line_of("wechat_aes_key_env"), f"{where}.wechat_aes_key_env: safe mode (安全模式) needs "
+                                                          f"`wechat_appid_env` as well")
+    if bool(channels.wechat_appid) != bool(channels.wechat_secret):
+        reader.error(raw.line_of("channels"), f"{where}: `wechat_appid_env` and `wechat_secret_env` go together "
+                                              f"(to send slow answers and advisers' messages)")
+    return channels
+
+
 def _check_unique(counties: dict[str, County], problems: list[Problem], directory: Path) -> None:
     """Two counties with the same name or word would make /where pick one at random; one group for two counties
     would mix their cases."""
     seen_words: dict[str, str] = {}
     seen_chats: dict[int, str] = {}
+    seen_variables: dict[str, str] = {}
     for county in list(counties.values()):
         file = str(directory / f"{county.id}.yaml")
+        for name in county.channels.names():
+            other = seen_variables.setdefault(name, county.id)
+            if other != county.id:
+                problems.append(Problem(file, 1, f"{county.id}: the variable {name} is also county {other}'s: one "
+                                                 f"bot or account serves one county"))
         for word in (county.name, *county.words):
             other = seen_words.setdefault(canonical(word), county.id)
             if other != county.id:

@@ -1,7 +1,7 @@
 """What is local to the villager: their county (which advisers, which offices) and its additions to answers.
 
-The county is remembered from `/where`, from a county's own web chat page
-(`/c/<id>/`, which binds the villager to it), or from one question asked when it
+The county is remembered from `/where`, from a channel bound to a county (its
+web chat page `/c/<id>/`, its own Telegram bot or WeChat account), or from one question asked when it
 matters: before a handoff, so the case reaches that county's advisers. An
 urgent handoff is never held up by that question. With no counties configured
 none of this shows: no question, no hint, the default advisers as before.
@@ -27,9 +27,11 @@ AWAITING_HANDOFF = "county:handoff"
 
 
 def bind(conversation: "Conversation", turn: "Turn") -> None:
-    """A channel bound to a county (its web chat page) decides the villager's county."""
+    """A channel bound to a county (its web chat page, its own Telegram bot or WeChat account) gives the villager
+    that county while they have none, as `/where` would; a county the villager chose themselves (`/where`, the
+    county question) stands, so someone who writes to 犍为's bot but says they live in 井研 gets 井研's offices."""
     county = conversation.counties.get(turn.incoming.county)
-    if county is not None:
+    if county is not None and county_of(conversation, turn.user) is None:
         turn.user.county = county.id
 
 

@@ -153,6 +153,20 @@ def _unanswered_reviews(db: Database) -> None:
     db["unanswered_reviews"].create_index(["unanswered_id"], if_not_exists=True)
 
 
+@telegram(name="bots")
+def _telegram_bots(db: Database) -> None:
+    """Several bots in one process (a county's own bot, faq/counties/<id>.yaml `channels:`): each has its own
+    update_id sequence, so the inbox is keyed by bot and update id, and each outbox row names the bot that sends
+    it (a villager's reply leaves through the bot they wrote to). '' is the default bot (TELEGRAM_BOT_TOKEN)."""
+    if "bot" not in db["telegram_inbox"].columns_dict:
+        db["telegram_inbox"].add_column("bot", str, not_null_default="")
+        db["telegram_inbox"].transform(pk=("bot", "update_id"))
+    db["telegram_inbox"].create_index(["bot", "status", "update_id"], if_not_exists=True)
+    if "bot" not in db["telegram_outbox"].columns_dict:
+        db["telegram_outbox"].add_column("bot", str, not_null_default="")
+    db["telegram_outbox"].create_index(["bot", "chat_id", "id"], if_not_exists=True)
+
+
 SETS = (core, cases, telegram, console)
 
 

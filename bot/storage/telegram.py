@@ -16,8 +16,22 @@ from bot.storage.tables import Tables
 KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
 
 
-class TelegramInbox(Tables):
-    """Updates received, in table `telegram_inbox`."""
+class OneBot(Tables):
+    """Rows of one bot: '' is the default bot (TELEGRAM_BOT_TOKEN), a county id that county's own bot. Bots number
+    their updates independently and a villager's reply must leave through the bot they wrote to, so every row
+    names its bot and each bot's channel sees only its own (`store.telegram_inbox.of_bot("qianwei")`)."""
+
+    def __init__(self, db, bot: str = ""):
+        super().__init__(db)
+        self.bot = bot
+
+    def of_bot(self, bot: str):
+        """The same table for another bot."""
+        return type(self)(self.db, bot)
+
+
+class TelegramInbox(OneBot):
+    """Updates received, in table `telegram_inbox`, keyed by (bot, update_id)."""
 
     def store(self, raws: list[dict]) -> list[int]:
         """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
@@ -25,44 +39,47 @@ class TelegramInbox(Tables):
         with self.db.atomic():
             for raw in raws:
                 cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
-                    "insert into telegram_inbox (update_id, raw, status, created_at) values (?, ?, 'pending', ?) "
-                    "on conflict do nothing",
-                    [raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
+                    "insert into telegram_inbox (bot, update_id, raw, status, created_at) "
+                    "values (?, ?, ?, 'pending', ?) on conflict do nothing",
+                    [self.bot, raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
                 if cursor.rowcount == 1:
                     fresh.append(raw["update_id"])
         return fresh
 
     def pending(self) -> list[dict]:
-        rows = self.db.execute("select raw from telegram_inbox where status = 'pending' order by update_id")
+        rows = self.db.execute("select raw from telegram_inbox where bot = ? and status = 'pending' "
+                               "order by update_id", [self.bot])
         return [json.loads(raw) for (raw,) in rows]
 
     def done(self, update_id: int) -> None:
         """Handled: the id stays (to recognise a redelivery), what the villager wrote goes."""
-        self.db.execute("update telegram_inbox set status = 'done', raw = null where update_id = ?", [update_id])
+        self.db.execute("update telegram_inbox set status = 'done', raw = null where bot = ? and update_id = ?",
+                        [self.bot, update_id])
 
     def purge(self, days: float = KEEP_DONE_DAYS) -> int:
-        return self.db.execute("delete from telegram_inbox where status = 'done' and created_at < ?",
-                               [time.time() - days * 86400]).rowcount
+        return self.db.execute("delete from telegram_inbox where bot = ? and status = 'done' and created_at < ?",
+                               [self.bot, time.time() - days * 86400]).rowcount
 
 
-class TelegramOutbox(Tables):
-    """The messages still to send, in table `telegram_outbox`."""
+class TelegramOutbox(OneBot):
+    """The messages still to send, in table `telegram_outbox`; each row leaves through its own bot."""
 
     def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
         """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""
         now = time.time()
         with self.db.atomic():
             for call in calls:
-                self.db.execute("insert into telegram_outbox (chat_id, thread_id, payload, attempts, uncertain, "
-                                "next_try_at, created_at) values (?, ?, ?, 0, 0, 0, ?)",
-                                [chat_id, thread_id, json.dumps(call, ensure_ascii=False), now])
+                self.db.execute("insert into telegram_outbox (bot, chat_id, thread_id, payload, attempts, uncertain, "
+                                "next_try_at, created_at) values (?, ?, ?, ?, 0, 0, 0, ?)",
+                                [self.bot, chat_id, thread_id, json.dumps(call, ensure_ascii=False), now])
 
     def chats(self) -> list[int]:
-        return [row[0] for row in self.db.execute("select distinct chat_id from telegram_outbox")]
+        return [row[0] for row in self.db.execute("select distinct chat_id from telegram_outbox where bot = ?",
+                                                  [self.bot])]
 
     def next_row(self, chat_id: int) -> dict | None:
-        return next(self.db.query("select * from telegram_outbox where chat_id = ? order by id limit 1", [chat_id]),
-                    None)
+        return next(self.db.query("select * from telegram_outbox where bot = ? and chat_id = ? order by id limit 1",
+                                  [self.bot, chat_id]), None)
 
     def remove(self, row_id: int) -> None:
         self.db.execute("delete from telegram_outbox where id = ?", [row_id])

@@ -25,12 +25,13 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.telegram.advisers.cards import adviser_chats
-from bot.channels.telegram.format import to_calls, to_incoming
+from bot.channels.telegram.format import chat_of, to_calls, to_incoming, villager_id
 from bot.channels.telegram.inbox import PARTS, TelegramParts, parts, poll, requeue, until_reachable
 from bot.channels.telegram.outbox import Sender, send_outcome
 from bot.channels.telegram.webhook import register_webhook, webhook_routes
 from bot.core.texts import COMMANDS
 from bot.messages import Outcome
+from bot.errors import DeliveryError
 from bot.handoff.desk import TO_ADVISERS
 from bot.settings import Settings
 
@@ -140,7 +141,7 @@ class VillagerChannel:
             return
         if update.callback_query:
             await self._stop_spinner(update)
-        incoming = to_incoming(update, context.bot.bot)
+        incoming = to_incoming(update, context.bot.bot, self.shared.bot)
         if incoming is None:
             return
         message = update.effective_message
@@ -165,24 +166,30 @@ class VillagerChannel:
     async def undeliverable(self, row: dict, error: Exception) -> None:
         """A message that will never arrive (e.g. the villager blocked the bot): advisers on an open case are told."""
         desk = self.service.conversation.desk
-        await self.service.call(_tell_advisers, desk, row["chat_id"], type(error).__name__)
+        villager = villager_id(row["chat_id"], self.shared.bot)
+        await self.service.call(_tell_advisers, desk, villager, type(error).__name__)
 
 
-def _tell_advisers(desk, chat_id: int, reason: str) -> None:
-    case = desk.open_case_for(f"telegram:{chat_id}")
+def _tell_advisers(desk, villager: str, reason: str) -> None:
+    case = desk.open_case_for(f"telegram:{villager}")
     if case is not None:  # the relay posts it to the advisers on its next pass
         desk.system_message(case.id, f"⚠️ 有消息未能送达村民（{reason}）。A message could not reach the villager.",
                             TO_ADVISERS)
 
 
-def villager_sender(application: Application):
-    """How the relay reaches a Telegram villager: `relay.add_villager_channel("telegram", villager_sender(app))`.
+def villager_sender(*applications: Application):
+    """How the relay reaches a Telegram villager: `relay.add_villager_channel("telegram", villager_sender(*apps))`,
+    with every bot's Application: a reply leaves through the bot the villager wrote to (their id says which).
 
-    The reply is written to the outbox and the relay is done with it: the outbox retries it and keeps it in order
-    with the chat's other messages, and tells the advisers if it can never be delivered."""
+    The reply is written to that bot's outbox and the relay is done with it: the outbox retries it and keeps it in
+    order with the chat's other messages, and tells the advisers if it can never be delivered."""
+    by_bot = {parts(application).bot: application for application in applications}
 
-    async def send(villager_id: str, reply) -> None:
-        shared, chat = parts(application), int(villager_id)
+    async def send(villager: str, reply) -> None:
+        bot, chat = chat_of(villager)
+        if bot not in by_bot:
+            raise DeliveryError(f"county {bot}'s Telegram bot is not running (its token is set at start-up)")
+        shared = parts(by_bot[bot])
         await shared.service.call(shared.outbox.add, chat, None, to_calls((reply,)))
         shared.sender.wake(chat)
 
@@ -195,16 +202,21 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Telegram update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error)
 
 
-def build_application(settings: Settings, service: "ChatService") -> Application:
+def build_application(settings: Settings, service: "ChatService", county: str = "", token: str = "") -> Application:
     """The PTB Application for villagers, without PTB's Updater: updates come from our own getUpdates loop or the
-    webhook route, both through the inbox; replies leave through the outbox."""
-    if not settings.telegram_token:
+    webhook route, both through the inbox; replies leave through the outbox.
+
+    With `county` and its `token` it is that county's own bot: its villagers are bound to the county and answered
+    by this bot, with its own inbox rows (its own update ids), outbox rows and rate limiter (Telegram's limits are
+    per bot). Without, the default bot of TELEGRAM_BOT_TOKEN."""
+    token = token if county else settings.telegram_token
+    if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is empty: get a token from @BotFather, or leave Telegram off")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry URLs, and URLs carry the token
     order = ChatOrder()
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
+        .token(token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
@@ -213,8 +225,8 @@ def build_application(settings: Settings, service: "ChatService") -> Application
         .updater(None)
         .build()
     )
-    inbox, outbox = service.store.telegram_inbox, service.store.telegram_outbox
-    shared = TelegramParts(service, inbox, outbox, Sender(application.bot, service, outbox))
+    inbox, outbox = service.store.telegram_inbox.of_bot(county), service.store.telegram_outbox.of_bot(county)
+    shared = TelegramParts(service, inbox, outbox, Sender(application.bot, service, outbox), county)
     application.bot_data[PARTS] = shared
     channel = VillagerChannel(settings, shared, order)
     shared.sender.on_undeliverable = channel.undeliverable
@@ -240,7 +252,8 @@ async def run_telegram(application: Application, settings: Settings, *, poll_tim
         try:
             await shared.sender.start()
             await requeue(application)
-            log.info("Telegram channel running (%s)", "webhook" if settings.webhook_url else "long polling")
+            log.info("Telegram channel running (%s%s)", "webhook" if settings.webhook_url else "long polling",
+                     f", county {shared.bot}'s own bot" if shared.bot else "")
             if settings.webhook_url:
                 await asyncio.Event().wait()
             else:

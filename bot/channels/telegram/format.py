@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType, InlineKeyboardButtonLimit, MessageLimit
@@ -42,8 +42,33 @@ class Outgoing:
 # --- in -------------------------------------------------------------------------------------
 
 
-def to_incoming(update: Update, me: User) -> Incoming | None:
-    """The core's view of an update, or None when the villager channel should stay silent."""
+def villager_id(chat_id: int, bot: str = "") -> str:
+    """The villager's id in the core: the chat id for the default bot ("4242"), the county's id before it for a
+    county's own bot ("qianwei:4242"), so the same person on two bots is two conversations, each answered by its bot.
+
+    >>> villager_id(4242), villager_id(4242, "qianwei"), chat_of("qianwei:4242"), chat_of("4242")
+    ('4242', 'qianwei:4242', ('qianwei', 4242), ('', 4242))
+    """
+    return f"{bot}:{chat_id}" if bot else str(chat_id)
+
+
+def chat_of(villager: str) -> tuple[str, int]:
+    """(bot, chat id) of a villager id made by `villager_id`."""
+    bot, _, chat = villager.rpartition(":")
+    return bot, int(chat)
+
+
+def to_incoming(update: Update, me: User, bot: str = "") -> Incoming | None:
+    """The core's view of an update, or None when the villager channel should stay silent. `bot` is the county
+    whose own bot received it ('' for the default bot): the villager is that bot's, and bound to that county."""
+    incoming = _to_incoming(update, me)
+    if incoming is None or not bot:
+        return incoming
+    return replace(incoming, user_id=villager_id(int(incoming.user_id), bot), county=bot,
+                   message_id=f"{bot}:{incoming.message_id}" if incoming.message_id else None)
+
+
+def _to_incoming(update: Update, me: User) -> Incoming | None:
     if update.callback_query:
         return _from_callback(update)
     message = update.message

@@ -43,6 +43,7 @@ class TelegramParts:
     inbox: object  # bot.storage.telegram.TelegramInbox, the store's telegram_inbox
     outbox: object  # bot.storage.telegram.TelegramOutbox, the store's telegram_outbox
     sender: Sender
+    bot: str = ""  # which bot: '' the default (TELEGRAM_BOT_TOKEN), else the county whose own bot this is
 
 
 def parts(application: Application) -> TelegramParts:

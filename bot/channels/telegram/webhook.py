@@ -7,7 +7,8 @@ answered 500, so Telegram sends it again. The Application then handles it like
 a polled one; a redelivered update is recognised in the inbox and not queued
 twice. Anyone can POST to a public URL, so without the right secret nothing is
 stored. PTB's own `run_webhook` needs tornado and compares the secret with
-`!=`; this needs neither.
+`!=`; this needs neither. A county's own bot has its own path,
+WEBHOOK_PATH/<county> (same secret), so each update lands in its bot's inbox.
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def webhook_path(bot: str = "") -> str:
+    """Where Telegram POSTs one bot's updates: WEBHOOK_PATH for the default bot, WEBHOOK_PATH/<county> for a
+    county's own."""
+    return f"{WEBHOOK_PATH}/{bot}" if bot else WEBHOOK_PATH
+
+
 def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:
-    """The POST route to mount on mingbai's aiohttp server, at WEBHOOK_PATH."""
+    """The POST route to mount on mingbai's aiohttp server, at the bot's `webhook_path`."""
     secret = settings.webhook_secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -53,19 +60,23 @@ def webhook_routes(application: Application, settings: Settings) -> list[web.Rou
             await application.update_queue.put(update)
         return web.Response(text="ok")
 
-    return [web.post(WEBHOOK_PATH, receive)]
+    return [web.post(webhook_path(parts(application).bot), receive)]
 
 
-def webhook_url(settings: Settings) -> str:
-    """MINGBAI_WEBHOOK_URL as given, or with WEBHOOK_PATH added when it names only the host."""
-    parts = urlsplit(settings.webhook_url)
-    if parts.path in ("", "/"):
-        parts = parts._replace(path=WEBHOOK_PATH)
-    return urlunsplit(parts)
+def webhook_url(settings: Settings, bot: str = "") -> str:
+    """MINGBAI_WEBHOOK_URL as given, or with WEBHOOK_PATH added when it names only the host; a county's own bot
+    gets /<county> after it."""
+    url = urlsplit(settings.webhook_url)
+    if url.path in ("", "/"):
+        url = url._replace(path=webhook_path(bot))
+    elif bot:
+        url = url._replace(path=f"{url.path.rstrip('/')}/{bot}")
+    return urlunsplit(url)
 
 
 async def register_webhook(application: Application, settings: Settings, allowed_updates: list[str]) -> None:
     """Tell Telegram where to POST updates, and the secret to send with them (its format was checked with the
     other settings)."""
-    await application.bot.set_webhook(url=webhook_url(settings), secret_token=settings.webhook_secret,
+    await application.bot.set_webhook(url=webhook_url(settings, parts(application).bot),
+                                      secret_token=settings.webhook_secret,
                                       allowed_updates=allowed_updates)

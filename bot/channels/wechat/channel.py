@@ -7,6 +7,10 @@ ready within `reply_seconds` (WeChat waits 5 s), else "success" at once and
 the answer through the customer-service API (客服消息). Protocol details:
 engineering notes §4. `wechatpy` does the signatures, crypto and reply XML;
 `delivery` decides which request answers, `api` makes the calls.
+
+A county may have an Official Account of its own (faq/counties/<id>.yaml `channels:`): another channel on its
+own path (MINGBAI_WECHAT_PATH/<county>) with its own token, AppID and secret. Its villagers are that account's
+("wechat:qianwei:<OpenID>": an OpenID is one account's), bound to the county, and answered through its API.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from aiohttp import web
@@ -41,6 +45,7 @@ class WeChatSettings:
     path: str = "/wechat"
     api_base: str = "https://api.weixin.qq.com"
     reply_seconds: float = 4.0
+    county: str = ""  # '' the default account (MINGBAI_WECHAT_*), else the county whose own account this is
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WeChatSettings":
@@ -120,7 +125,7 @@ class WeChatChannel:
         if not self.replays.fresh(request.query.get("timestamp", ""), request.query.get("nonce", ""), body):
             log.warning("wechat: stale or replayed push refused")
             raise web.HTTPForbidden(text="stale or replayed request")
-        understood = understand(message)
+        understood = self._bound(understand(message))
         if understood.subscribed is False:
             await self._run(api.note_subscription, self.service.store, self._key(message.open_id), False,
                             self._now())
@@ -146,9 +151,20 @@ class WeChatChannel:
 
     # --- the core and the API -----------------------------------------------------------------
 
-    @staticmethod
-    def _key(open_id: str) -> str:
-        return f"{PLATFORM}:{open_id}"
+    def _villager(self, open_id: str) -> str:
+        """The villager's id in the core: the OpenID, after the county for a county's own account."""
+        return f"{self.settings.county}:{open_id}" if self.settings.county else open_id
+
+    def _key(self, open_id: str) -> str:
+        return f"{PLATFORM}:{self._villager(open_id)}"
+
+    def _bound(self, understood: Understood) -> Understood:
+        """On a county's own account the villager is the account's, and bound to the county."""
+        incoming, county = understood.incoming, self.settings.county
+        if incoming is None or not county:
+            return understood
+        return replace(understood, incoming=replace(incoming, user_id=self._villager(incoming.user_id), county=county,
+                                                    message_id=f"{county}:{incoming.message_id}"))
 
     async def _answer(self, understood: Understood) -> Outcome:
         """Handle one message in the core (called once per MsgId); remember what the API needs to reach them."""
@@ -169,10 +185,11 @@ class WeChatChannel:
             return False
 
     async def _send_or_raise(self, open_id: str, parts: list[str]) -> None:
+        """`open_id` bare or as the core knows the villager (after a county's id): OpenIDs hold no ":"."""
         if self.api is None:
             raise WeChatApiError(-1, "no AppID/secret: MINGBAI_WECHAT_APPID and MINGBAI_WECHAT_SECRET are unset")
         for part in parts:
-            await self.api.send_text(open_id, part)
+            await self.api.send_text(open_id.rpartition(":")[2], part)
 
     async def send_reply(self, open_id: str, reply: Reply) -> None:
         """The relay's way to a WeChat villager: `relay.add_villager_channel("wechat", channel.send_reply)`.
@@ -201,3 +218,17 @@ class WeChatChannel:
         except DeliveryError as error:
             log.warning("wechat: message to a villager not sent (%s)", error)
             return False
+
+
+def wechat_sender(channels: list[WeChatChannel]):
+    """How the relay reaches a WeChat villager: `relay.add_villager_channel("wechat", wechat_sender(channels))`, with
+    the default account's channel and each county's own: a reply leaves through the account the villager follows."""
+    by_county = {channel.settings.county: channel for channel in channels}
+
+    async def send(villager: str, reply: Reply) -> None:
+        county, _, open_id = villager.rpartition(":")
+        if county not in by_county:
+            raise DeliveryError(f"county {county}'s WeChat account is not running (it is set up at start-up)")
+        await by_county[county].send_reply(open_id, reply)
+
+    return send

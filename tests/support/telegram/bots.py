@@ -39,7 +39,7 @@ ZHANG, LI, OUTSIDER, ADMIN = 501, 502, 666, 900  # Telegram users in (or outside
 async def fake():
     async with FakeTelegram() as server:
         yield server
-    assert server.errors == [], f"the bot sent requests Telegram refuses: {server.errors}"
+    assert server.errors_of_every_bot == [], f"the bots sent requests Telegram refuses: {server.errors_of_every_bot}"
 
 
 @pytest.fixture

@@ -18,6 +18,12 @@ the updates the bot has not yet confirmed with an offset.
 Redelivery: `push_update(update)` with an update returned earlier hands the
 same update_id out again. After setWebhook, pushed updates are POSTed to the
 webhook with its secret instead (statuses in `webhook_deliveries`).
+
+Several bots: `fake.add_bot(token, username)` is another bot on the same
+server, as Telegram serves every bot at one address. Each bot has what a
+bot has of its own: updates numbered from 1 (so two bots' update ids
+collide, as they do on Telegram), its chats with users, its groups' members
+and topics; a user writes to one bot with that bot's `push_text`.
 """
 
 from __future__ import annotations
@@ -79,6 +85,8 @@ class FakeTelegram(FaultMethods, ForumMethods, BotApiMethods):
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._bots: dict[str, FakeTelegram] = {token: self}  # every bot this server answers for, by token
+        self._server: FakeTelegram = self  # the bot whose server this one shares
         self.port = 0
         self._init_forum()
         self._init_faults()
@@ -97,24 +105,41 @@ class FakeTelegram(FaultMethods, ForumMethods, BotApiMethods):
         return self
 
     async def __aexit__(self, *exc) -> None:
-        for task in self._tasks:
-            task.cancel()
-        if self._session:
-            await self._session.close()
+        for bot in self._bots.values():
+            for task in bot._tasks:
+                task.cancel()
+            if bot._session:
+                await bot._session.close()
         await self._runner.cleanup()
+
+    def add_bot(self, token: str, username: str) -> "FakeTelegram":
+        """Another bot on this server (its own updates, ids, chats and members), at the same base URL."""
+        bot = FakeTelegram(token, username)
+        bot._server = self
+        self._bots[token] = bot
+        return bot
+
+    @property
+    def errors_of_every_bot(self) -> list[tuple[str, str]]:
+        return [error for bot in self._bots.values() for error in bot.errors]
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"http://127.0.0.1:{self._server.port}/bot"
 
     @property
     def base_file_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/file/bot"
+        return f"http://127.0.0.1:{self._server.port}/file/bot"
 
     async def _handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if request.match_info["token"] != self.token:
+        bot = self._bots.get(request.match_info["token"])
+        if bot is None:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        return await bot._answer(request)
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        """One Bot API call to this bot."""
+        method = request.match_info["method"]
         params = await read_params(request)
         self.calls.append((method, params))
         fault = self._next_fault(method, params)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram.format import MAX_CAPTION, MEDIA_KINDS, split_media
+from bot.channels.telegram.format import MAX_CAPTION, MEDIA_KINDS, chat_of, split_media
 from bot.core.texts import DANGER_LABELS
 from bot.handoff import views
 from bot.handoff.desk import CLAIMED, CLOSED, WAITING, Case, Event
@@ -37,6 +37,17 @@ def adviser_chats(settings, counties=None) -> set[int]:
     chats = {settings.adviser_chat.strip(), *settings.adviser_routes.values()}
     configured = {int(chat) for chat in chats if chat.strip().lstrip("-").isdigit()}
     return configured | (counties.adviser_chats() if counties else set())
+
+
+def served_chats(settings, counties=None, bot: str = "", county_bots=frozenset()) -> set[int]:
+    """The advisers' groups one bot serves, each group by exactly one bot so that nothing in it is handled twice:
+    a county's groups by the county's own bot while that runs (`county_bots`), every other group by the default
+    bot (`bot` '')."""
+    if bot:
+        county = counties.get(bot) if counties else None
+        return county.chats() if county else set()
+    taken = {chat for county in (counties or ()) if county.id in county_bots for chat in county.chats()}
+    return adviser_chats(settings, counties) - taken
 
 
 def route(settings, case: Case, counties=None) -> int | None:
@@ -167,12 +178,14 @@ class Post:
     reminder: bool = False  # for the whole group, not only the case's topic
 
 
-def plan_posts(case: Case, events: list[Event]) -> list[Post]:
-    """The posts for a batch of events, in order: consecutive text becomes one post, each file its own."""
+def plan_posts(case: Case, events: list[Event], bot: str = "") -> list[Post]:
+    """The posts for a batch of events, in order: consecutive text becomes one post, each file its own. A file
+    the villager sent is posted as it is only by the bot that received it (`bot`): a file_id is one bot's."""
     posts: list[Post] = []
+    same_bot = case.platform == "telegram" and chat_of(case.villager_id)[0] == bot
     for event in events:
         kind, file_id = split_media(event.media_kind, event.media_ref)
-        if event.kind == "villager" and kind in MEDIA_KINDS and file_id and case.platform == "telegram":
+        if event.kind == "villager" and kind in MEDIA_KINDS and file_id and same_bot:
             caption = "👤 " + (_short(event.text, MAX_CAPTION - 20) if event.text else CONTENT_NAMES[kind])
             posts.append(Post([event.id], caption, media=(kind, file_id)))
             continue

@@ -39,8 +39,8 @@ class TelegramAdviserDesk(CaseTopics):
 
     async def deliver(self, case: Case, events: list[Event]) -> None:
         chat = self.chat_for(case)
-        if chat is None:
-            return  # no Telegram group for this case: the web console shows it
+        if chat is None or chat not in self.chats():
+            return  # no Telegram group for this case (the web console shows it), or another bot's group
         await self._started()
         try:
             self._hold_for_burst(events)
@@ -58,7 +58,7 @@ class TelegramAdviserDesk(CaseTopics):
             opened = [event.id for event in todo if event.kind == "opened"]
             if opened:
                 await self.service.call(self.ledger.record, case.id, opened, chat, [case.card_message_id])
-            for post in plan_posts(case, [event for event in todo if event.kind != "opened"]):
+            for post in plan_posts(case, [event for event in todo if event.kind != "opened"], self.bot_key):
                 case = await self._publish(case, chat, post)
             await self._refresh(case.id, chat, queued=0)
         except BudgetSpent:
@@ -93,7 +93,7 @@ class TelegramAdviserDesk(CaseTopics):
         """Bring the card (and topic) up to date after an adviser acted in the group."""
         case = await self.service.call(self.desk.case, case_id)
         chat = self.chat_for(case)
-        if chat is not None and case.card_message_id:
+        if chat in self.chats() and case.card_message_id:
             async with self._locks[case_id]:
                 try:
                     await self._refresh(case_id, chat, queued=0, force=True)

@@ -25,8 +25,8 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 from bot.channels.telegram.application import RecentIds
 from bot.channels.telegram.advisers.commands import HELP, AdviserCommands, case_error
 from bot.channels.telegram.advisers.desk import NO_PREVIEW, TelegramAdviserDesk
-from bot.channels.telegram.advisers.cards import adviser_chats
 from bot.channels.telegram.advisers.budget import Budget
+from bot.channels.telegram.format import chat_of
 from bot.errors import CaseError
 from bot.handoff.desk import CLOSED, WAITING
 
@@ -38,10 +38,11 @@ COMMAND = re.compile(r"/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.D
 REFUSED = "⛔ 只有顾问群成员和管理员可以处理案件。Only advisers can do this."
 
 
-def add_adviser_handlers(application: Application, settings, service, relay, *,
-                         budget: Budget | None = None) -> TelegramAdviserDesk:
-    """Serve the advisers' group(s) from `application`, and show cases there through `relay`."""
-    desk = TelegramAdviserDesk(application, settings, service, relay, budget)
+def add_adviser_handlers(application: Application, settings, service, relay, *, budget: Budget | None = None,
+                         county_bots=frozenset()) -> TelegramAdviserDesk:
+    """Serve the advisers' group(s) from `application`, and show cases there through `relay`. With several bots,
+    each serves its own groups (`served_chats`); `county_bots` are the counties whose own bot runs."""
+    desk = TelegramAdviserDesk(application, settings, service, relay, budget, county_bots)
     relay.add_adviser_desk(desk)
     application.add_handler(TypeHandler(Update, AdviserGroup(desk, settings, service, relay).on_update),
                             group=HANDLER_GROUP)
@@ -83,8 +84,8 @@ class AdviserGroup(AdviserCommands):
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
-        if chat is None or chat.id not in adviser_chats(self.settings, self.service.conversation.counties):
-            return  # a villager's update: the villager channel's business
+        if chat is None or chat.id not in self.tg.chats():
+            return  # a villager's update (the villager channel's business), or a group another bot serves
         try:
             if not self.seen.first_time(update.update_id):
                 log.info("advisers' group %s: update %s delivered again; ignored", chat.id, update.update_id)
@@ -173,6 +174,10 @@ class AdviserGroup(AdviserCommands):
         if case.status == CLOSED:
             await self._say(message, f"案件 #{case_id} 已关闭，消息没有转给村民。This case is closed.", case_id)
             return False
+        if kind and not self._files_reach(case):
+            await self._say(message, "⚠️ 这位村民在另一个机器人上，文件转不过去，请用文字回复。The villager uses another "
+                                     "bot: files cannot cross over; please write.", case_id)
+            return False
         key = f"telegram:{message.chat.id}:{message.message_id}"
         try:
             if not await self.service.call(self._write_once, key, case_id, adviser, text, kind, file_id):
@@ -184,6 +189,11 @@ class AdviserGroup(AdviserCommands):
         if case.status == WAITING:
             await self.tg.refresh(case_id)
         return True
+
+    def _files_reach(self, case) -> bool:
+        """A Telegram file_id works only with the bot that has it: an adviser's file reaches a villager on another
+        bot (a county's own bot and the default one) no more than it would a web villager as a file."""
+        return case.platform != "telegram" or chat_of(case.villager_id)[0] == self.tg.bot_key
 
     def _write_once(self, key: str, case_id: int, adviser: str, text: str, kind, file_id) -> bool:
         """On the worker: mark Telegram's message seen and write it for the villager in one transaction, so a

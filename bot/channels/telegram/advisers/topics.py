@@ -16,8 +16,9 @@ from collections import defaultdict
 from telegram import LinkPreviewOptions
 from telegram.error import BadRequest, TelegramError
 
-from bot.channels.telegram.advisers.cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, signature, \
-    topic_name
+from bot.channels.telegram.advisers.cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, \
+    served_chats, signature, topic_name
+from bot.channels.telegram.inbox import PARTS
 from bot.channels.telegram.advisers.budget import NORMAL, PRIORITY, Budget, BudgetSpent
 from bot.handoff.desk import CLOSED, Case
 
@@ -36,8 +37,9 @@ def topic_gone(error: BadRequest) -> bool:
 class CaseTopics:
     """The topic-and-card half of `TelegramAdviserDesk` (which adds delivering events into them)."""
 
-    def __init__(self, application, settings, service, relay, budget: Budget | None = None):
+    def __init__(self, application, settings, service, relay, budget: Budget | None = None, county_bots=frozenset()):
         self.application, self.settings, self.service, self.relay = application, settings, service, relay
+        self.county_bots = frozenset(county_bots)  # counties whose own bot serves their groups
         self.desk = service.conversation.desk
         self.budget = budget or Budget()
         self.ledger = service.store.telegram_ledger
@@ -47,6 +49,15 @@ class CaseTopics:
     @property
     def bot(self):
         return self.application.bot
+
+    @property
+    def bot_key(self) -> str:
+        """'' for the default bot, else the county whose own bot this desk speaks through."""
+        return self.application.bot_data[PARTS].bot
+
+    def chats(self) -> set[int]:
+        """The advisers' groups this bot serves (read again each time: a reload may change the county files)."""
+        return served_chats(self.settings, self.service.conversation.counties, self.bot_key, self.county_bots)
 
     def chat_for(self, case: Case) -> int | None:
         return route(self.settings, case, self.service.conversation.counties)
