@@ -176,7 +176,7 @@ async def test_a_countys_official_account_binds_its_followers_and_carries_the_ad
     names = {"MINGBAI_QIANWEI_WECHAT_TOKEN": county.token, "MINGBAI_QIANWEI_WECHAT_APPID": county.app_id,
              "MINGBAI_QIANWEI_WECHAT_SECRET": county.secret}
     settings = _county_settings(settings, tmp_path, names, "".join(
-        f"  {key}: {name}\n" for key, name in zip(("wechat_token_env", "wechat_appid_env", "wechat_secret_env"), names)))
+        f"  {key}: {name}\n" for key, name in zip(("wechat_token_env", "wechat_appid_env", "wechat_secret_env"), names, strict=True)))
     settings = dataclasses.replace(settings, telegram_token="", wechat_token=default.token, wechat_appid=default.app_id,
                                    wechat_secret=default.secret, wechat_api_base=county.api_base)
     try:
