@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from bot.app import running as app_running
-from bot.core.service import check_folder
+from bot.content.folder import check_folder
 from bot.settings import Settings
 from bot.storage.store import Store
 from tests.support import ROOT
