@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.support.browser import phone_page
+from tests.support.browser import phone_page, screenshot_folder
 from tests.support.webchat import served_web_chat
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
@@ -107,3 +107,21 @@ async def test_the_reply_box_is_one_line_grows_with_a_long_question_and_shrinks_
     await page.click("#send")
     await expect(page.locator(".msg.me .state").last).to_have_text("已送达")
     assert (await box.bounding_box())["height"] == one_line
+
+
+async def test_the_110_call_stays_on_screen_when_the_safety_note_has_scrolled_away(server, page):
+    await opened(page, server)
+    for question in (WAGES, "老板不给工资我可以去哪里投诉", "打工受伤了老板不管咋办"):
+        await ask(page, question)
+        await expect(page.locator(".msg.me .state").last).to_have_text("已送达")
+    await page.locator(".msg.bot").last.scroll_into_view_if_needed()
+    await expect(page.locator("#note")).not_to_be_in_viewport()  # the welcome's 110 line is gone by now
+    call = page.locator("header #sos")
+    await expect(call).to_be_in_viewport()
+    assert await call.get_attribute("href") == "tel:110"
+    assert await call.get_attribute("aria-label") == "遇到危险请马上打110"
+    box, header = await call.bounding_box(), await page.locator("header").bounding_box()
+    assert box["x"] + box["width"] <= 360 and box["height"] >= 40  # on the phone's screen, a thumb's size
+    await expect(page.locator("header h1")).to_be_visible()
+    await page.screenshot(path=str(screenshot_folder() / "chat-sos.png"))
+    assert header["y"] == 0

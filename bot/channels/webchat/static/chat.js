@@ -5,13 +5,14 @@
 const T = {
   zh: {
     title: "明白 · 法律小帮手", note: "免费法律常识，不代替律师。遇到危险请马上打 110。",
-    placeholder: "在这里打字提问…", send: "发送", other: "English",
+    placeholder: "在这里打字提问…", send: "发送", other: "EN",
     offline: "网络不稳，正在重新连接…", failed: "没发出去，请检查网络。", retry: "再发一次",
     loadFailed: "打不开聊天记录，请检查网络后刷新页面。",
     sending: "发送中…", delivered: "已送达", leave: "快速离开",
     hidden: "之前的对话已经从这个页面上拿掉了（顾问那边还保存着）。要彻底删除，请点下面的按钮。",
     forget: "🗑️ 删除我的全部记录", big: "大字", related: "💬 相关问题",
-    forgotten: "您的记录已经全部删除，这个页面上的对话也清空了。"
+    forgotten: "您的记录已经全部删除，这个页面上的对话也清空了。",
+    sos: "📞110", sosLabel: "遇到危险请马上打110"
   },
   en: {
     title: "Mingbai · legal helper", note: "Free legal information, not a lawyer. In danger, call 110 now.",
@@ -22,7 +23,8 @@ const T = {
     hidden: "The earlier conversation was taken off this page (advisers still have it). To delete it for good, press the button below.",
     forget: "🗑️ Delete all my data",
     big: "A+", related: "💬 Related questions",
-    forgotten: "All your data was deleted, and this page no longer shows the conversation."
+    forgotten: "All your data was deleted, and this page no longer shows the conversation.",
+    sos: "📞110", sosLabel: "In danger, call 110 now"
   }
 };
 
@@ -57,6 +59,7 @@ function setLang(lang) {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   document.title = t("title");
   document.querySelectorAll("[data-t]").forEach((node) => { node.textContent = t(node.dataset.t); });
+  document.querySelectorAll("[data-t-label]").forEach((node) => { node.setAttribute("aria-label", t(node.dataset.tLabel)); });
   $("text").placeholder = t("placeholder");
   $("text").setAttribute("aria-label", t("placeholder"));
   $("lang").textContent = t("other");
