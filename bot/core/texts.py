@@ -284,7 +284,6 @@ BUTTONS: dict[str, dict[str, str]] = {
     "where": {"zh": "📍 告诉我您在哪个县", "en": "📍 Tell me your county"},
     "privacy": {"zh": "🔒 我们保存什么", "en": "🔒 What we store"},
     "forget": {"zh": "🗑️ 删除我的全部记录", "en": "🗑️ Delete all my data"},
-    "flow_human": {"zh": "找人工咨询", "en": "Talk to a person"},  # under a guided check's question or result
     "lang_zh": {"zh": "中文", "en": "中文"},  # each language is named in its own words
     "lang_en": {"zh": "English", "en": "English"},
 }

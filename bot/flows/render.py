@@ -38,7 +38,7 @@ def question(step: Step, lang: str, *, before: str = "") -> Reply:
 
 
 def handoff_button(lang: str) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(texts.label("flow_human", lang), HANDOFF_ACTION),),)
+    return ((Button(texts.label("human", lang), HANDOFF_ACTION),),)
 
 
 def result(flow: Flow, outcome: Result, answers: dict, facts: dict[str, str], lang: str) -> Reply:
