@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
@@ -22,6 +21,7 @@ from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines, local
+from bot.errors import StorageError
 from bot.messages import Button, Effect, Incoming, Outcome, Reply
 
 #: What a villager may still do while talking to an adviser, instead of it being relayed.
@@ -142,7 +142,7 @@ class Conversation:
         """The villager's language from their stored state, or Chinese when storage cannot even be read."""
         try:
             return self.language_of(user_key)
-        except sqlite3.Error:
+        except StorageError:
             return "zh"
 
     def replace_content(self, faq: Faq, matcher: Matcher, flows: Flows, places: Places,

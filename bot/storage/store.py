@@ -24,7 +24,7 @@ from bot.storage.cases import CaseStore
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
-from bot.storage.tables import Tables
+from bot.storage.tables import Tables, storage_errors
 from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
@@ -68,12 +68,13 @@ class Store(Tables):
             for file in (self.path, *(Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))):
                 if file == self.path or file.exists():
                     private_file(file)
-        connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        super().__init__(sqlite_utils.Database(connection))
-        self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-        apply_all(self.db)
+        with storage_errors():  # a file that cannot be opened or upgraded is a StorageError too
+            connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            super().__init__(sqlite_utils.Database(connection))
+            self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
+            if str(path) != ":memory:":
+                self.db.enable_wal()
+            apply_all(self.db)
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
