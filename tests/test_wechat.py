@@ -17,6 +17,7 @@ from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
 from tests.support import ROOT
+from tests.support.database import count_rows
 from tests.support.wechat import UNAVAILABLE, Clock, FakeWeChat
 
 TOKEN = "mingbai-test-token"
@@ -58,7 +59,7 @@ class World:
         return self.service.submit(time.sleep, seconds)
 
     def handled(self, open_id: str) -> int:
-        return self.service.store.count("messages", "user_key = ? and direction = 'in'", [f"wechat:{open_id}"])
+        return count_rows(self.service.store.path, "messages", "user_key = ? and direction = 'in'", [f"wechat:{open_id}"])
 
 
 def option(text: str, words: str) -> str:  # the number of the choice containing `words`: "【3】法律援助" → "3"
