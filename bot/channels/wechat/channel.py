@@ -197,12 +197,3 @@ class WeChatChannel:
         except WeChatApiError as error:
             out_of_reach = error.errcode in OUT_OF_REACH or self.api is None
             raise (DeliveryFailed if out_of_reach else DeliveryError)(str(error)) from error
-
-    async def push(self, open_id: str, text: str) -> bool:
-        """Write to a villager outside a reply (an adviser's message); False when WeChat won't let us any more."""
-        try:
-            await self.send_reply(open_id, Reply(text))
-            return True
-        except DeliveryError as error:
-            log.warning("wechat: message to a villager not sent (%s)", error)
-            return False
