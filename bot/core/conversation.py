@@ -154,6 +154,27 @@ class Conversation:
     def language_of(self, user_key: str) -> str:
         return _language(self.store.user(user_key))
 
+    # --- what a channel keeps about a villager (on the worker thread) -----------------------
+
+    def channel_notes(self, user_key: str, *names: str) -> dict:
+        """The values `note` kept under `names` for this villager (those it kept)."""
+        extra = self.store.user(user_key).extra
+        return {name: extra[name] for name in names if name in extra}
+
+    def note(self, user_key: str, kept: dict | None = None, dropped: tuple[str, ...] = ()) -> None:
+        """Keep a channel's own bookkeeping about a villager (WeChat: when they last wrote, whether they
+        unfollowed) in their state: it survives a restart, is exported and goes with /forget."""
+        user = self.store.user(user_key)
+        user.extra.update(kept or {})
+        for name in dropped:
+            user.extra.pop(name, None)
+        self.store.save_user(user)
+
+    def offer_choices(self, user_key: str, actions: list[str]) -> None:
+        """A message sent outside a reply (the relay's) shows these numbered choices: a digit now picks one, as
+        after the core's own replies (`_numbered_choice`)."""
+        self.note(user_key, {"options": actions})
+
     def villager_delivery(self, event: Event) -> tuple[str, str, Reply]:
         """(platform, villager id, reply) for a case event the relay must deliver to the villager."""
         case = self.desk.case(event.case_id)
