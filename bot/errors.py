@@ -4,6 +4,8 @@
     ├── SettingsError            a setting (environment variable, option) that cannot be used
     ├── AccountError             a console account that cannot be created or changed as asked
     ├── Refused                  an HTTP request refused with a status and a text for the user
+    ├── StorageError             the database failed a read or write (a bug or a broken rule: not worth retrying)
+    │   └── StorageUnavailable   it cannot be read or written now: locked past the timeout, disk full, read-only
     ├── CaseError                an adviser action on a case that cannot be done
     │   ├── CaseNotFound         (case_id) no such case, e.g. the villager deleted their data
     │   ├── CaseClosed           (case_id) the case is already closed
@@ -54,6 +56,18 @@ class Refused(MingbaiError):
     def __init__(self, status: int, text: str, **extra: object):
         super().__init__(text)
         self.status, self.text, self.extra = status, text, extra
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+class StorageError(MingbaiError):
+    """The database failed: raised by `bot.storage` in place of its driver's errors (sqlite3 today, another
+    backend's later), so no caller outside storage names the driver. The driver's error is the `__cause__`."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be read or written now (locked past the timeout, disk full, file read-only or
+    damaged): the callers answer without saving or refuse with 503, and the next request may succeed."""
 
 
 # --- cases -------------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ class Incoming:
     county: str | None = None  # the county the channel is bound to (a county's web chat page, /c/<id>/), if any
     parts: tuple[str, ...] = ()  # messages typed in a burst and read as one (bot.core.bursts): `text` joins them
 
+    def __post_init__(self):
+        if self.content not in CONTENT_KINDS:  # the core has a reply for each kind, and only for those
+            raise ValueError(f"content {self.content!r} is not one of {', '.join(CONTENT_KINDS)}")
+
     @property
     def user_key(self) -> str:
         """The villager's id across mingbai: platform-qualified, so ids never collide."""

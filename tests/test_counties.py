@@ -164,8 +164,8 @@ async def test_an_urgent_handoff_is_never_held_up_by_the_question(service):
 async def test_a_county_is_exported_and_forgotten_with_the_villager(service):
     villager = Villager(service)
     await villager.says("/where 犍为")
-    assert service.store.export(villager.key)["user"]["county"] == "qianwei"
-    service.store.forget(villager.key)
+    assert service.store.export_villager(villager.key)["user"]["county"] == "qianwei"
+    service.store.forget_villager(villager.key)
     assert service.store.user(villager.key).county is None
 
 

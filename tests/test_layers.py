@@ -20,7 +20,6 @@ PLATFORM_LIBRARIES = {"telegram": "bot.channels.telegram", "httpx": "bot.channel
 #: (importer, imported): crossings known today, each with what removes it.
 RATCHET = {
     ("bot.handoff.relay", "bot.core.service"): "the relay takes narrow dependencies instead of ChatService",
-    ("bot.channels.wechat.api", "bot.storage.store"): "WeChat's reachability bookkeeping moves behind the core",
 }
 
 

@@ -53,7 +53,7 @@ async def test_nothing_stored_anywhere_holds_the_numbers(tmp_path):
         stored = _every_stored_text(settings.database)
         for number in ("13812345678", "110101199003071234", "13912345678"):
             assert number not in stored
-        exported = service.store.export("web:v1")
+        exported = service.store.export_villager("web:v1")
         assert exported["user"]["extra"]["last_question"].startswith("我电话[手机号]")
     finally:
         await service.close()

@@ -15,13 +15,6 @@ from tests.support import ROOT
 #: Calls that are the database's, whatever the object is called.
 DATABASE_CALLS = {"execute", "executemany", "executescript", "query", "atomic", "rows_where", "count_where",
                   "insert_all", "upsert", "upsert_all", "table_names", "enable_wal"}
-#: Modules outside bot/storage that still import sqlite3, each with what removes it (the list only shrinks).
-SQLITE3_IMPORTERS = {
-    "bot/core/service.py": "catches sqlite3.OperationalError: storage raises an error of its own instead",
-    "bot/core/conversation.py": "catches sqlite3.Error: storage raises an error of its own instead",
-    "bot/console/auth.py": "catches sqlite3.OperationalError: storage raises an error of its own instead",
-    "bot/console/adviser.py": "catches sqlite3.OperationalError: storage raises an error of its own instead",
-}
 
 
 def _outside_storage() -> list[Path]:
@@ -64,11 +57,10 @@ def _imports_sqlite3(path: Path) -> bool:
     return False
 
 
-def test_only_the_listed_modules_outside_storage_import_sqlite3_and_the_list_only_shrinks():
-    importers = {str(path.relative_to(ROOT)) for path in _outside_storage() if _imports_sqlite3(path)}
-    listed = set(SQLITE3_IMPORTERS)
-    assert importers <= listed, f"new sqlite3 imports outside bot/storage: {sorted(importers - listed)}"
-    assert listed <= importers, f"remove from SQLITE3_IMPORTERS, they are fixed: {sorted(listed - importers)}"
+def test_no_module_outside_storage_imports_sqlite3():
+    """Storage raises `bot.errors.StorageError` in place of the driver's errors, so nothing else needs sqlite3."""
+    importers = [str(path.relative_to(ROOT)) for path in _outside_storage() if _imports_sqlite3(path)]
+    assert not importers, f"sqlite3 belongs in bot/storage (catch bot.errors.StorageError): {importers}"
 
 
 def test_the_check_sees_a_query_and_a_transaction_written_outside_storage():

@@ -14,6 +14,7 @@ from bot.core.texts import TEXTS
 from intents.faq_loader import load_faq
 from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
+from tests.support.database import count_rows
 
 SHIPPED = load_faq(ROOT / "faq")[0]
 COMMAND = re.compile(r"(?<![\w/])/[a-z]{3,}\b")
@@ -75,6 +76,6 @@ async def test_privacy_says_what_the_purge_deletes_and_what_it_keeps(service):
             store.db.conn.execute(f"update {table} set created_at = ?", [time.time() - 181 * 86400])
         store.db.conn.execute("update users set updated_at = ?", [time.time() - 181 * 86400])
     store.purge_older_than(180)
-    assert store.count("messages") == 0 and store.count("feedback") == 0  # point 1: deleted
-    assert store.count("cases") == 1 and store.count("case_events") > 0  # point 2: kept until /forget
+    assert count_rows(store.path, "messages") == 0 and count_rows(store.path, "feedback") == 0  # point 1: deleted
+    assert count_rows(store.path, "cases") == 1 and count_rows(store.path, "case_events") > 0  # point 2: kept
     assert store.user(villager.key).place == "犍为县"

@@ -12,36 +12,33 @@ from bot.settings import RETENTION_DAYS
 def command_stats(args) -> int:
     from bot.storage.stats import format_statistics
 
-    store, _ = _open_store(args)
+    store = _open_store(args)
     figures = store.statistics.service(days=args.days, county=args.county)
     print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else format_statistics(figures))
     return 0
 
 
 def _open_store(args):
-    from bot.handoff.desk import HandoffDesk
     from bot.storage.store import Store
 
-    store = Store(database_of(args))
-    return store, HandoffDesk(store.cases)
+    return Store(database_of(args))
 
 
 def command_forget(args) -> int:
-    store, desk = _open_store(args)
-    store.forget(args.user)
-    desk.forget(args.user)
+    store = _open_store(args)
+    store.forget_villager(args.user)
+    store.scrub()  # the deleted text leaves the write-ahead log now, not at the next checkpoint
     print(f"deleted the data of {args.user} (closed cases kept anonymised for statistics)")
     return 0
 
 
 def command_export(args) -> int:
-    store, desk = _open_store(args)
-    print(json.dumps({**store.export(args.user), "cases": desk.export(args.user)}, ensure_ascii=False, indent=1))
+    print(json.dumps(_open_store(args).export_villager(args.user), ensure_ascii=False, indent=1))
     return 0
 
 
 def command_purge(args) -> int:
-    store, _ = _open_store(args)
+    store = _open_store(args)
     print(f"deleted {store.purge_older_than(args.older_than)} records older than {args.older_than} days")
     return 0
 

@@ -10,12 +10,11 @@ from the advisers' group, under the same rules (the desk's `CaseError`s).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.errors import CaseError, CaseNotFound, NoSuchAdviser, NotClaimed
+from bot.errors import CaseError, CaseNotFound, NoSuchAdviser, NotClaimed, StorageUnavailable
 from bot.handoff import views
 from bot.handoff.desk import CLAIMED_TEXT, HANDED_TEXT, TRANSFERRED_TEXT
 from bot.console.accounts import ADVISER, Account
@@ -170,7 +169,7 @@ def read_state(console: "Console", account: Account, case_id: int | None, which:
     if case:  # read first: the case on screen has no unread messages
         try:
             desk.mark_read(account.adviser_id, case.id)
-        except sqlite3.OperationalError:  # a full disk: the case stays readable, only its unread count lags
+        except StorageUnavailable:  # a full disk: the case stays readable, only its unread count lags
             log.warning("console: could not record that %s read case %d", account.adviser_id, case.id)
     listed = [listed_case for listed_case in _find(console, account, which, words, now) if _serves(account, listed_case)]
     unread = desk.unread(account.adviser_id, [listed_case.id for listed_case in listed])

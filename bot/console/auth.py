@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sqlite3
 import time
 from collections import defaultdict, deque
 from functools import wraps
@@ -31,7 +30,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.webchat.limits import client_address, is_secure
-from bot.errors import Refused
+from bot.errors import Refused, StorageUnavailable
 from bot.http import read_json as read_body
 
 from bot.console.accounts import ADMIN, DUMMY_HASH, Account, check_password
@@ -148,7 +147,7 @@ def guarded(console: "Console", role: str, *, api: bool) -> Callable[[Handler], 
         async def guarded_handler(request: web.Request) -> web.StreamResponse:
             try:
                 account = await current_account(console, request)
-            except sqlite3.OperationalError as error:
+            except StorageUnavailable as error:
                 log.error("console: storage failed reading a session (%s)", error)
                 return refusal(Refused(503, STORAGE_DOWN))
             if account is None:
@@ -163,7 +162,7 @@ def guarded(console: "Console", role: str, *, api: bool) -> Callable[[Handler], 
                 response = await handler(request, account)
             except Refused as error:
                 return refusal(error)
-            except sqlite3.OperationalError as error:  # disk full, file unwritable: say so, in JSON
+            except StorageUnavailable as error:  # disk full, file unwritable: say so, in JSON
                 log.error("console: storage failed on %s (%s)", request.path, error)
                 if not api:
                     return refused_page(account, STORAGE_DOWN, status=503)
@@ -211,7 +210,7 @@ def add_login_routes(app: web.Application, console: "Console") -> None:
             await console.service.call(console.default_display_name, account)
         except Refused as error:
             return refusal(error)
-        except sqlite3.OperationalError as error:  # the session cannot be written: say so, in JSON
+        except StorageUnavailable as error:  # the session cannot be written: say so, in JSON
             log.error("console: storage failed during a login (%s)", error)
             return refusal(Refused(503, STORAGE_DOWN))
         log.info("console: %s logged in", account.name)
@@ -229,7 +228,7 @@ def add_login_routes(app: web.Application, console: "Console") -> None:
         try:
             if token and len(token) <= 100:
                 await console.service.call(console.accounts.end_session, token)
-        except sqlite3.OperationalError as error:
+        except StorageUnavailable as error:
             log.error("console: storage failed during a logout (%s)", error)
             return refusal(Refused(503, STORAGE_DOWN))
         response = json_response({"next": "/login"})

@@ -106,8 +106,7 @@ class Buttons:
         if not confirmed:
             turn.say(Reply(text("forget_kept", turn.lang)))
             return
-        conversation.store.forget(turn.user.key)
-        conversation.desk.forget(turn.user.key)
+        conversation.store.forget_villager(turn.user.key, conversation.desk.clock())
         turn.forgotten = True
         turn.say(Reply(text("forget_done", turn.lang)))
 

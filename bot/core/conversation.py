@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
@@ -22,6 +21,7 @@ from bot.core.casework import CaseWork, villager_reply
 from bot.core.buttons import Buttons
 from bot.core.commands import Commands
 from bot.core import deadlines, local
+from bot.errors import StorageError
 from bot.messages import Button, Effect, Incoming, Outcome, Reply
 from bot.core.texts import label, text
 from bot.settings import RETENTION_DAYS
@@ -144,7 +144,7 @@ class Conversation:
         """The villager's language from their stored state, or Chinese when storage cannot even be read."""
         try:
             return self.language_of(user_key)
-        except sqlite3.Error:
+        except StorageError:
             return "zh"
 
     def replace_content(self, content: Content) -> None:
@@ -154,6 +154,27 @@ class Conversation:
 
     def language_of(self, user_key: str) -> str:
         return _language(self.store.user(user_key))
+
+    # --- what a channel keeps about a villager (on the worker thread) -----------------------
+
+    def channel_notes(self, user_key: str, *names: str) -> dict:
+        """The values `note` kept under `names` for this villager (those it kept)."""
+        extra = self.store.user(user_key).extra
+        return {name: extra[name] for name in names if name in extra}
+
+    def note(self, user_key: str, kept: dict | None = None, dropped: tuple[str, ...] = ()) -> None:
+        """Keep a channel's own bookkeeping about a villager (WeChat: when they last wrote, whether they
+        unfollowed) in their state: it survives a restart, is exported and goes with /forget."""
+        user = self.store.user(user_key)
+        user.extra.update(kept or {})
+        for name in dropped:
+            user.extra.pop(name, None)
+        self.store.save_user(user)
+
+    def offer_choices(self, user_key: str, actions: list[str]) -> None:
+        """A message sent outside a reply (the relay's) shows these numbered choices: a digit now picks one, as
+        after the core's own replies (`_numbered_choice`)."""
+        self.note(user_key, {"options": actions})
 
     def villager_delivery(self, event: Event) -> tuple[str, str, Reply]:
         """(platform, villager id, reply) for a case event the relay must deliver to the villager."""

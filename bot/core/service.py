@@ -18,7 +18,6 @@ import dataclasses
 import itertools
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from concurrent.futures import Executor, Future
@@ -27,6 +26,7 @@ from typing import Callable
 
 from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
+from bot.errors import StorageUnavailable
 from bot.messages import Incoming, Outcome
 from bot.content.folder import errors_of, load_content
 from bot.content.site import Site
@@ -182,7 +182,7 @@ class ChatService:
                 if record is not None:
                     record(outcome)
                 return _Arrival(number, outcome)
-        except sqlite3.OperationalError as error:  # disk full, file unwritable, locked past the timeout
+        except StorageUnavailable as error:  # disk full, file unwritable, locked past the timeout
             log.error("storage failed (%s); answering without saving", error)
             return _Arrival(number, self.conversation.answer_without_storage(incoming))
 
@@ -211,7 +211,7 @@ class ChatService:
                 if record is not None:
                     record(outcome)
                 return outcome
-        except sqlite3.OperationalError as error:
+        except StorageUnavailable as error:
             log.error("storage failed (%s); answering without saving", error)
             return self.conversation.answer_without_storage(incoming)
 

@@ -263,14 +263,6 @@ class HandoffDesk:
     def mark_reminded(self, case_id: int) -> None:
         self.cases.mark_reminded(case_id)
 
-    def forget(self, user_key: str) -> None:
-        """/forget: delete everything the villager said in cases; keep the cases themselves, anonymised,
-        closed and without comments, so the service's statistics stay true. A block stays: it protects advisers."""
-        self.cases.forget(user_key, self.clock())
-
-    def export(self, user_key: str) -> list[dict]:
-        return self.cases.export(user_key)
-
     # --- internals -------------------------------------------------------------------------
 
     def _add(self, case_id: int, kind: str, author: str | None, text: str, destination: str,

@@ -262,11 +262,12 @@ class CaseStore(Tables):
     def mark_told_blocked(self, user_key: str) -> None:
         self.db["blocked"].update(user_key, {"told": 1})
 
-    # --- a villager's rights: /forget and export ---------------------------------------------
+    # --- a villager's rights: their part of Store.forget_villager and Store.export_villager ----
 
-    def forget(self, user_key: str, at: float) -> None:
-        """Delete everything the villager said in cases; keep the cases themselves, anonymised, closed (at `at`
-        if they were open) and without comments, so the service's statistics stay true. A block stays."""
+    def forget(self, user_key: str, at: float) -> list[int]:
+        """The case part of `Store.forget_villager`: delete everything the villager said in cases, their call-back
+        numbers and the advisers' read marks; keep the cases themselves, anonymised, closed (at `at` if they were
+        open) and without comments. Returns the cases' numbers."""
         ids = [row["id"] for row in self.db["cases"].rows_where("user_key = ?", [user_key], select="id")]
         with self.db.atomic():
             for case_id in ids:
@@ -277,6 +278,7 @@ class CaseStore(Tables):
                     "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
                     "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or at,
                 })
+        return ids
 
     def export(self, user_key: str) -> list[dict]:
         """The villager's cases as stored, each with its call-back number and its events except advisers' notes."""

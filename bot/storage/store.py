@@ -25,9 +25,11 @@ from bot.storage.cases import CaseStore
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
-from bot.storage.tables import Tables
+from bot.storage.tables import Tables, storage_errors
 from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
+#: The tables of this store keyed by the villager's `user_key` (besides `users`): forgotten and exported whole.
+VILLAGER_TABLES = ("messages", "unanswered", "feedback", "processed", "fragments")
 #: The data folder and the database files are the service's alone: villagers' conversations are in them.
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
@@ -71,12 +73,13 @@ class Store(Tables):
             for file in (self.path, *(Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))):
                 if file == self.path or file.exists():
                     private_file(file)
-        connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        super().__init__(sqlite_utils.Database(connection))
-        self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-        apply_all(self.db)
+        with storage_errors():  # a file that cannot be opened or upgraded is a StorageError too
+            connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            super().__init__(sqlite_utils.Database(connection))
+            self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
+            if str(path) != ":memory:":
+                self.db.enable_wal()
+            apply_all(self.db)
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
@@ -208,38 +211,59 @@ class Store(Tables):
             [key, user_key, time.time()])
         return cursor.rowcount == 1
 
-    def forget(self, user_key: str) -> None:
-        """Delete everything stored about one villager (/forget)."""
-        with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback", "processed", "fragments"):
+    # --- a villager's rights: /forget and export, over every table that holds their data ----------
+
+    def forget_villager(self, user_key: str, at: float | None = None) -> None:
+        """/forget and `mingbai forget`: delete everything stored about one villager, in one transaction (inside
+        the caller's, when there is one), from every owner that holds some of it: their state (county and
+        WeChat's bookkeeping included), transcript, unanswered questions, feedback, dedupe marks and fragments
+        (here); what they said in cases, their call-back numbers and the advisers' read marks (`cases`); the
+        names of their cases' topics, made of their words (`telegram_ledger`); and what still waits to be sent
+        to their Telegram chat (`telegram_outbox`).
+
+        Kept on purpose: the cases themselves, anonymised and closed (at `at` if they were open), so the
+        service's statistics stay true; and a block, which protects advisers (forgetting must not lift it).
+        A new table that holds villager data joins here (tests/test_forget_everything.py walks every table)."""
+        at = time.time() if at is None else at
+        with self.transaction():
+            forgotten_cases = self.cases.forget(user_key, at)
+            self.telegram_ledger.forget_topic_names(forgotten_cases)
+            platform, _, villager_id = user_key.partition(":")
+            if platform == "telegram" and villager_id.lstrip("-").isdigit():  # a private chat's id is the user's
+                self.telegram_outbox.forget_chat(int(villager_id))
+            for table in VILLAGER_TABLES:
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
+
+    def export_villager(self, user_key: str) -> dict:
+        """Everything stored about one villager, for `mingbai export` (their right to see it): their state, each
+        of their tables' rows, their cases with events and call-back numbers, whether they are blocked, and the
+        messages still waiting to be sent to their Telegram chat."""
+        user = self.user(user_key)
+        tables = {table: list(self.db.query(f"select * from {table} where user_key = ? order by rowid", [user_key]))
+                  for table in VILLAGER_TABLES}
+        platform, _, villager_id = user_key.partition(":")
+        waiting = self.telegram_outbox.payloads(int(villager_id)) \
+            if platform == "telegram" and villager_id.lstrip("-").isdigit() else []
+        return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "county": user.county,
+                         "flow": user.flow, "last_intent": user.last_intent, "awaiting": user.awaiting,
+                         "extra": user.extra},
+                **tables, "cases": self.cases.export(user_key), "blocked": self.cases.blocked(user_key)[0],
+                "waiting_to_send": waiting}
 
     def scrub(self) -> None:
         """After /forget has committed: copy the write-ahead log into the database and empty it, so the deleted
         text does not stay in the -wal file until the next automatic checkpoint (SQLite's own PRAGMA)."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def export(self, user_key: str) -> dict:
-        """Everything stored about one villager, for `mingbai export` (their right to see it)."""
-        user = self.user(user_key)
-        tables = {}
-        for table in ("messages", "unanswered", "feedback", "fragments"):
-            tables[table] = list(self.db.query(f"select * from {table} where user_key = ? order by id", [user_key]))
-        return {"user": {"key": user.key, "lang": user.lang, "place": user.place, "county": user.county, "flow": user.flow,
-                         "last_intent": user.last_intent, "awaiting": user.awaiting, "extra": user.extra}, **tables}
-
     def purge_older_than(self, days: int) -> int:
         """Delete messages, unanswered questions and feedback older than `days` (the privacy promise)."""
         cutoff = time.time() - days * 86400
         removed = 0
         with self.db.atomic():
-            for table in ("messages", "unanswered", "feedback", "processed", "fragments"):
+            for table in VILLAGER_TABLES:
                 removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff]).rowcount
             # the state of a villager silent for that long still holds their last question: it goes too
             removed += self.db.execute("update users set extra = null where updated_at < ? and extra is not null",
                                        [cutoff]).rowcount
         return removed
-
-    def count(self, table: str, where: str = "1 = 1", args: list | None = None) -> int:
-        return self.db[table].count_where(where, args or [])

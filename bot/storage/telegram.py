@@ -84,6 +84,15 @@ class TelegramOutbox(OneBot):
     def remove(self, row_id: int) -> None:
         self.db.execute("delete from telegram_outbox where id = ?", [row_id])
 
+    def payloads(self, chat_id: int) -> list[dict]:
+        """What still waits to be sent to a chat, oldest first (a villager's export)."""
+        rows = self.db.execute("select payload from telegram_outbox where chat_id = ? order by id", [chat_id])
+        return [json.loads(payload) for (payload,) in rows]
+
+    def forget_chat(self, chat_id: int) -> None:
+        """/forget: what still waits to be sent to the villager's chat goes (the replies to /forget come after)."""
+        self.db.execute("delete from telegram_outbox where chat_id = ?", [chat_id])
+
     def postpone(self, row_id: int, until: float, uncertain: bool) -> None:
         self.db.execute("update telegram_outbox set attempts = attempts + 1, uncertain = uncertain + ?, "
                         "next_try_at = ? where id = ?", [int(uncertain), until, row_id])
@@ -130,3 +139,8 @@ class TelegramLedger(Tables):
 
     def save_card(self, case_id: int, values: dict) -> None:
         self.db["telegram_cases"].upsert({"case_id": case_id, **values}, pk="case_id")
+
+    def forget_topic_names(self, case_ids: list[int]) -> None:
+        """/forget: a topic's name is made of the villager's first words; the ids stay (the case stays)."""
+        for case_id in case_ids:
+            self.db.execute("update telegram_cases set topic_name = null where case_id = ?", [case_id])

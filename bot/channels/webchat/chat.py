@@ -90,7 +90,7 @@ class WebChat:
 
     async def _known(self, user_id: str) -> bool:
         """True when the server already has this villager (a row in `users`)."""
-        return await self._run(self.service.store.count, "users", "key = ?", [f"{PLATFORM}:{user_id}"]) > 0
+        return await self._run(self.service.store.has_user, f"{PLATFORM}:{user_id}")
 
     def repeat(self, user_id: str, message_id: str | None) -> bool:
         """True when this message was answered (or is being answered) already: the page retrying."""

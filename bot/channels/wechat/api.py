@@ -6,8 +6,8 @@ never blocks, and the base URL can point at a local fake in tests.
 
 The customer-service API (客服消息) may only write to a villager who wrote to
 us in the last 48 hours and still follows the account (engineering notes §4.4).
-Both facts are kept in the villager's state in the store, so they survive a
-restart and disappear with everything else on /forget.
+Both facts are kept in the villager's state by the core (`VillagerNotes`), so they
+survive a restart and disappear with everything else on /forget.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import asyncio
 import json
 import logging
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 import aiohttp
 
 from bot.errors import WeChatApiError
-from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -105,35 +104,33 @@ class WeChatApi:
         return data
 
 
-# --- whom the API can reach: blocking store calls, run on the core's worker thread ----------
+# --- whom the API can reach: blocking calls into the core, run on its worker thread ----------
 
 
-def note_wrote(store: Store, user_key: str, when: float) -> None:
+class VillagerNotes(Protocol):
+    """What this module needs of the core (`Conversation`): a channel's notes in the villager's state."""
+
+    def channel_notes(self, user_key: str, *names: str) -> dict: ...
+
+    def note(self, user_key: str, kept: dict | None = None, dropped: tuple[str, ...] = ()) -> None: ...
+
+    def offer_choices(self, user_key: str, actions: list[str]) -> None: ...
+
+
+def note_wrote(notes: VillagerNotes, user_key: str, when: float) -> None:
     """A message from the villager opens (or renews) the 48-hour window."""
-    user = store.user(user_key)
-    user.extra[LAST_WROTE] = when
-    user.extra.pop(INACTIVE, None)
-    store.save_user(user)
+    notes.note(user_key, {LAST_WROTE: when}, dropped=(INACTIVE,))
 
 
-def note_subscription(store: Store, user_key: str, subscribed: bool, when: float) -> None:
+def note_subscription(notes: VillagerNotes, user_key: str, subscribed: bool, when: float) -> None:
     """Unfollowing marks the villager inactive: nothing can reach them until they follow again."""
-    user = store.user(user_key)
     if subscribed:
-        user.extra.pop(INACTIVE, None)
+        notes.note(user_key, dropped=(INACTIVE,))
     else:
-        user.extra[INACTIVE] = when
-    store.save_user(user)
+        notes.note(user_key, {INACTIVE: when})
 
 
-def reachable(store: Store, user_key: str, now: float) -> bool:
-    extra = store.user(user_key).extra
-    last_wrote = extra.get(LAST_WROTE)
-    return INACTIVE not in extra and last_wrote is not None and now - float(last_wrote) < WINDOW_SECONDS
-
-
-def remember_choices(store: Store, user_key: str, actions: list[str]) -> None:
-    """A message sent outside a reply (the relay's) shows the latest numbered choices: a digit now means these."""
-    user = store.user(user_key)
-    user.extra["options"] = actions  # the key the core keeps its own choices under (Conversation._numbered_choice)
-    store.save_user(user)
+def reachable(notes: VillagerNotes, user_key: str, now: float) -> bool:
+    kept = notes.channel_notes(user_key, LAST_WROTE, INACTIVE)
+    last_wrote = kept.get(LAST_WROTE)
+    return INACTIVE not in kept and last_wrote is not None and now - float(last_wrote) < WINDOW_SECONDS

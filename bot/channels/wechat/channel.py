@@ -127,7 +127,7 @@ class WeChatChannel:
             raise web.HTTPForbidden(text="stale or replayed request")
         understood = self._bound(understand(message))
         if understood.subscribed is False:
-            await self._run(api.note_subscription, self.service.store, self._key(message.open_id), False,
+            await self._run(api.note_subscription, self.service.conversation, self._key(message.open_id), False,
                             self._now())
         if understood.incoming is None:
             return web.Response(text="success")
@@ -170,9 +170,9 @@ class WeChatChannel:
         """Handle one message in the core (called once per MsgId); remember what the API needs to reach them."""
         incoming = understood.incoming
         if understood.wrote:
-            await self._run(api.note_wrote, self.service.store, incoming.user_key, self._now())
+            await self._run(api.note_wrote, self.service.conversation, incoming.user_key, self._now())
         elif understood.subscribed:
-            await self._run(api.note_subscription, self.service.store, incoming.user_key, True, self._now())
+            await self._run(api.note_subscription, self.service.conversation, incoming.user_key, True, self._now())
         return await self.service.handle(incoming)
 
     async def _send(self, open_id: str, parts: list[str]) -> bool:
@@ -199,25 +199,16 @@ class WeChatChannel:
         become the ones a digit answers, as the core does for its own replies.
         """
         key = self._key(open_id)
-        if not await self._run(api.reachable, self.service.store, key, self._now()):
+        if not await self._run(api.reachable, self.service.conversation, key, self._now()):
             raise DeliveryFailed("the villager has not written for 48 hours, or unfollowed")
         if reply.buttons:
             actions = [button.action for button in reply.all_buttons()]
-            await self._run(api.remember_choices, self.service.store, key, actions)
+            await self._run(self.service.conversation.offer_choices, key, actions)
         try:
             await self._send_or_raise(open_id, render((reply,)))
         except WeChatApiError as error:
             out_of_reach = error.errcode in OUT_OF_REACH or self.api is None
             raise (DeliveryFailed if out_of_reach else DeliveryError)(str(error)) from error
-
-    async def push(self, open_id: str, text: str) -> bool:
-        """Write to a villager outside a reply (an adviser's message); False when WeChat won't let us any more."""
-        try:
-            await self.send_reply(open_id, Reply(text))
-            return True
-        except DeliveryError as error:
-            log.warning("wechat: message to a villager not sent (%s)", error)
-            return False
 
 
 def wechat_sender(channels: list[WeChatChannel]):
