@@ -21,13 +21,13 @@ PUBLIC = {
                 "FaqError", "Group", "Intent", "LineDict", "LineList", "Matcher", "Problem", "Text", "YamlError",
                 "evaluate", "format_report", "load_faq", "load_yaml", "read_cases", "read_faq"},
     "bot.storage": {"CLAIMED", "CLOSED", "NOWHERE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore",
-                    "Event", "Store", "UserState", "format_statistics"},
+                    "Event", "Store", "UserState", "backup", "format_statistics", "restore", "verify"},
     "bot.console": {"CONSOLE", "MIN_PASSWORD", "Account", "Accounts", "Console", "hash_password", "reload_command",
                     "setup_console"},
-    "bot.channels.telegram": {"add_adviser_handlers", "adviser_chats", "build_application", "run_telegram",
+    "bot.channels.telegram": {"add_adviser_handlers", "served_chats", "build_application", "run_telegram",
                               "villager_sender", "webhook_routes"},
     "bot.channels.webchat": {"TRUSTED_PROXIES", "client_address", "is_secure", "setup_web_chat", "trusted_networks"},
-    "bot.channels.wechat": {"setup_wechat"},
+    "bot.channels.wechat": {"WeChatSettings", "setup_wechat", "wechat_sender"},
 }
 
 

@@ -79,6 +79,7 @@ async def test_the_web_villager_still_gets_the_answer_and_is_told_nothing_was_sa
     assert not await site.service.call(site.service.store.has_user, "web:" + _web_id(villager)), "nothing was kept"
     body = await villager.says(WAGES)  # the lock is gone: answered and kept as usual
     assert all("没能保存" not in reply["text"] for reply in body["replies"])
+    await villager.session.close()
 
 
 async def test_an_adviser_login_while_the_database_is_locked_is_refused_with_503_and_says_why(site):

@@ -5,12 +5,14 @@ the transcript itself, `cases`, `accounts`, `reviews`, `statistics`, `telegram_i
 `telegram_ledger`. Callers elsewhere use those objects' named methods and `store.transaction()`; none of them
 sees the database handle (tests/test_storage_boundary.py).
 
-Above it, the core and the handoff desk use the names below; the CLI opens a `Store` and prints statistics.
+Above it, the core and the handoff desk use the names below; the CLI opens a `Store`, prints statistics, and
+backs the file up or restores it (`backup`, `verify`, `restore`).
 """
 
+from bot.storage.backup import backup, restore, verify
 from bot.storage.cases import CLAIMED, CLOSED, NOWHERE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event
 from bot.storage.stats import format_statistics
 from bot.storage.store import Store, UserState
 
 __all__ = ["CLAIMED", "CLOSED", "NOWHERE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event",
-           "Store", "UserState", "format_statistics"]
+           "Store", "UserState", "backup", "format_statistics", "restore", "verify"]
