@@ -151,7 +151,7 @@ async def running(settings: Settings):
     service = ChatService.open(settings)
     try:
         bots = county_bot_tokens(settings, service.conversation.counties)
-        relay = Relay(service, settings.handoff_timeout)
+        relay = Relay(service.relay_port, settings.handoff_timeout)
         service.effect_listeners.append(lambda outcome: relay.wake())
         app = build_web_app(settings, service, relay)
     except (SettingsError, ValueError):

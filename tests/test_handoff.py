@@ -50,7 +50,7 @@ def settings(tmp_path):
 async def bot(settings):
     clock = Clock()
     service = ChatService.open(settings, clock=clock)
-    relay = Relay(service, settings.handoff_timeout, clock=clock)
+    relay = Relay(service.relay_port, settings.handoff_timeout, clock=clock)
     phone = Phone()
     relay.add_villager_channel("test", phone.send)
     yield service, relay, phone, clock
@@ -217,7 +217,7 @@ async def test_restart_mid_case_delivers_once(settings):
     await first.close()  # the bot dies before the relay ran
     second = ChatService.open(settings, clock=clock)
     phone = Phone()
-    relay = Relay(second, settings.handoff_timeout, clock=clock)
+    relay = Relay(second.relay_port, settings.handoff_timeout, clock=clock)
     relay.add_villager_channel("test", phone.send)
     await relay.run_once()
     await relay.run_once()

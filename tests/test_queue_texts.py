@@ -49,7 +49,7 @@ async def bot(tmp_path, clock):
     settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
                                   "MINGBAI_OFFICE_HOURS": "Mon-Fri 09:00-17:30", "MINGBAI_HANDOFF_TIMEOUT": "600"})
     service = ChatService.open(settings, clock=clock)
-    relay = Relay(service, settings.handoff_timeout, clock=clock)
+    relay = Relay(service.relay_port, settings.handoff_timeout, clock=clock)
     phone = Phone()
     relay.add_villager_channel("test", phone.send)
     yield service, relay, phone

@@ -52,7 +52,7 @@ async def running(data_dir: Path, *, trusted: tuple[str, ...] = (), limits: dict
     settings = settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(data_dir)},
                                  config_file=data_dir.parent / "none.toml")
     service = ChatService.open(settings)
-    relay = Relay(service, settings.handoff_timeout)
+    relay = Relay(service.relay_port, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())
     app = web.Application(client_max_size=64 * 1024)
     app[TRUSTED_PROXIES] = trusted_networks(trusted)

@@ -177,7 +177,7 @@ async def test_unfollow_marks_inactive_and_nothing_reaches_them(tmp_path):
 
 async def test_an_adviser_reaches_the_villager_and_a_digit_gives_the_rating(tmp_path):
     async with World(tmp_path) as world:
-        relay, desk = Relay(world.service, 3600), world.service.conversation.desk
+        relay, desk = Relay(world.service.relay_port, 3600), world.service.conversation.desk
         relay.add_villager_channel("wechat", world.channel.send_reply)
         welcome = (await world.fake.event("oQ", "subscribe")).reply
         await world.fake.text("oQ", option(welcome, "找人工"))

@@ -30,6 +30,7 @@ from bot.errors import StorageUnavailable
 from bot.messages import Incoming, Outcome
 from bot.content.folder import errors_of, load_content
 from bot.content.site import Site
+from bot.core.relay_port import RelayPort
 from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
@@ -218,6 +219,11 @@ class ChatService:
     def submit(self, function, *args) -> asyncio.Future:
         """Queue a blocking function (store or desk work) on the core's worker thread, in order with messages."""
         return asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+
+    @property
+    def relay_port(self) -> RelayPort:
+        """What the relay may ask of the core (bot/core/relay_port.py), and nothing more."""
+        return RelayPort(self)
 
     async def call(self, function, *args):
         return await self.submit(function, *args)

@@ -19,12 +19,14 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from typing import Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 from bot.errors import DeliveryDeferred, DeliveryError, DeliveryFailed
 from bot.messages import Reply
-from bot.core.service import ChatService
 from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
+
+if TYPE_CHECKING:
+    from bot.core.relay_port import RelayPort
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,8 @@ class AdviserDesk(Protocol):
 
 
 class Relay:
-    def __init__(self, service: ChatService, handoff_timeout: float, clock: Callable[[], float] = time.time):
-        self.service = service
-        self.desk = service.conversation.desk
+    def __init__(self, core: "RelayPort", handoff_timeout: float, clock: Callable[[], float] = time.time):
+        self.core = core  # what the relay may ask of the core (`ChatService.relay_port`), nothing more
         self.handoff_timeout = handoff_timeout
         self.clock = clock
         self._villager_channels: dict[str, VillagerSender] = {}
@@ -77,10 +78,10 @@ class Relay:
             self._wake.clear()
 
     async def run_once(self) -> None:
-        reminded = await self.service.call(self.service.conversation.remind_overdue, self.handoff_timeout)
+        reminded = await self.core.remind_overdue(self.handoff_timeout)
         if reminded:
             log.info("handoff: %d waiting case(s) passed the timeout", reminded)
-        await self.service.call(self.service.conversation.tell_case_progress)
+        await self.core.tell_case_progress()
         await self._deliver_to_villagers()
         await self._deliver_to_advisers()
 
@@ -88,11 +89,11 @@ class Relay:
 
     async def _deliver_to_villagers(self) -> None:
         blocked_cases: set[int] = set()
-        for event in await self.service.call(self.desk.pending, TO_VILLAGER):
+        for event in await self.core.pending(TO_VILLAGER):
             if event.case_id in blocked_cases or self._retry_at.get(event.id, 0) > self.clock():
                 blocked_cases.add(event.case_id)
                 continue
-            platform, villager_id, reply = await self.service.call(self.service.conversation.villager_delivery, event)
+            platform, villager_id, reply = await self.core.villager_delivery(event)
             send = self._villager_channels.get(platform)
             try:
                 if send is None:
@@ -102,24 +103,24 @@ class Relay:
                 blocked_cases.add(event.case_id)
                 await self._failed(event, error, "villager")
             else:
-                await self.service.call(self.desk.mark_sent, event.id)
+                await self.core.mark_sent(event.id)
                 self._retry_at.pop(event.id, None)
                 if platform not in self._channels_keeping_transcript:
                     key = f"{platform}:{villager_id}"
-                    await self.service.call(self.service.store.log_message, key, "out", reply.text)
+                    await self.core.record_sent(key, reply.text)
 
     # --- advisers --------------------------------------------------------------------------
 
     async def _deliver_to_advisers(self) -> None:
-        events = await self.service.call(self.desk.pending, TO_ADVISERS)
+        events = await self.core.pending(TO_ADVISERS)
         if not self._adviser_desks:  # the web console reads them from SQLite
             for event in events:
-                await self.service.call(self.desk.mark_sent, event.id)
+                await self.core.mark_sent(event.id)
             return
         by_case: dict[int, list[Event]] = defaultdict(list)
         for event in events:
             by_case[event.case_id].append(event)
-        cases = [await self.service.call(self.desk.case, case_id) for case_id in by_case]
+        cases = [await self.core.case(case_id) for case_id in by_case]
         for case in sorted(cases, key=lambda c: not c.urgent):  # urgent cases take the group's budget first
             case_events = by_case[case.id]
             if any(self._retry_at.get(e.id, 0) > self.clock() for e in case_events):
@@ -136,17 +137,17 @@ class Relay:
                     await self._failed(event, error, "advisers")
             else:
                 for event in case_events:
-                    await self.service.call(self.desk.mark_sent, event.id)
+                    await self.core.mark_sent(event.id)
 
     async def _failed(self, event: Event, error: Exception, audience: str) -> None:
         final = isinstance(error, DeliveryFailed) or event.attempts + 1 >= MAX_ATTEMPTS
         log.warning("handoff: delivery to %s failed for case %d (attempt %d): %s",
                     audience, event.case_id, event.attempts + 1, type(error).__name__)
-        await self.service.call(self.desk.mark_attempt_failed, event.id, str(error), final)
+        await self.core.mark_attempt_failed(event.id, str(error), final)
         if final:
             self._retry_at.pop(event.id, None)
             if audience == "villager":
                 note = f"⚠️ 消息未能送达村民（{type(error).__name__}）：{event.text[:60]}"
-                await self.service.call(self.desk.system_message, event.case_id, note, TO_ADVISERS)
+                await self.core.tell_advisers(event.case_id, note)
         else:
             self._retry_at[event.id] = self.clock() + FIRST_RETRY_SECONDS * 2 ** event.attempts

@@ -63,7 +63,7 @@ async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adv
     settings = settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir),
                              "MINGBAI_TIMEZONE": timezone})
     service = ChatService.open(settings)
-    relay = Relay(service, settings.handoff_timeout)
+    relay = Relay(service.relay_port, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())
     app = web.Application(client_max_size=64 * 1024)
     relay.add_villager_channel("web", setup_web_chat(app, service).push, keeps_transcript=True)

@@ -37,7 +37,7 @@ async def served_web_chat(data_dir: Path, faq_dir: Path = ROOT / "faq", *, with_
     chat = setup_web_chat(app, service)
     relay = None
     if with_relay:
-        relay = Relay(service, 600)
+        relay = Relay(service.relay_port, 600)
         relay.add_villager_channel("web", chat.push, keeps_transcript=True)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

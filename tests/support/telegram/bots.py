@@ -70,7 +70,7 @@ async def running_with_advisers(settings: Settings, budget=None):
     """Villagers, the advisers' group and the relay on one Application, wired as `mingbai run` wires them;
     stopped as SIGTERM would stop them. Yields the service, relay and advisers' desk."""
     service = ChatService.open(settings)
-    relay = Relay(service, settings.handoff_timeout)
+    relay = Relay(service.relay_port, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())
     application = build_application(settings, service)
     desk = add_adviser_handlers(application, settings, service, relay, budget=budget)
