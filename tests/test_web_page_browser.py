@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.browser import phone_page, screenshot_folder
+from tests.support.database import count_rows
 from tests.support.webchat import served_web_chat
 
 WAGES = "包工头跑了，工钱一直不给咋个办"
@@ -90,7 +91,7 @@ async def test_after_deleting_their_data_the_screen_is_cleared_and_says_so(serve
     await expect(log).to_contain_text("这个页面上的对话也清空了")
     text = await log.inner_text()
     assert "包工头跑了" not in text and "工资被拖欠" not in text and "/forget" not in text
-    assert service.store.count("users") == 0
+    assert count_rows(service.store.path, "users") == 0
 
     await page.reload()  # and nothing comes back
     await expect(page.locator(".msg.bot").first).to_contain_text("明白")
