@@ -8,36 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.errors import CaseTaken, DeliveryFailed, SettingsError
 from bot.handoff.desk import TO_ADVISERS
 from bot.handoff.relay import MAX_ATTEMPTS, Relay
 from bot.settings import Settings
 from tests.support import ROOT, settings_for
+from tests.support.fakes import Clock, RecordingChannel
 
 WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()  # office hours: MINGBAI_TIMEZONE
-
-
-class Clock:
-    def __init__(self, now=WEDNESDAY_NOON):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-class Phone:
-    """A villager channel: records what reached the villager, and can be made to fail."""
-
-    def __init__(self):
-        self.received: list[tuple[str, Reply]] = []
-        self.failures: list[Exception] = []
-
-    async def send(self, villager_id: str, reply: Reply) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.received.append((villager_id, reply))
 
 
 @pytest.fixture
@@ -48,10 +28,10 @@ def settings(tmp_path):
 
 @pytest.fixture
 async def bot(settings):
-    clock = Clock()
+    clock = Clock(WEDNESDAY_NOON)
     service = ChatService.open(settings, clock=clock)
     relay = Relay(service.relay_port, settings.handoff_timeout, clock=clock)
-    phone = Phone()
+    phone = RecordingChannel()
     relay.add_villager_channel("test", phone.send)
     yield service, relay, phone, clock
     await service.close()
@@ -208,7 +188,7 @@ async def test_gives_up_after_max_attempts(bot):
 
 
 async def test_restart_mid_case_delivers_once(settings):
-    clock = Clock()
+    clock = Clock(WEDNESDAY_NOON)
     first = ChatService.open(settings, clock=clock)
     await say(first, "/human")
     desk = first.conversation.desk
@@ -216,7 +196,7 @@ async def test_restart_mid_case_delivers_once(settings):
     await first.call(desk.from_adviser, case.id, "web:zhang", "重启前写下的回复")
     await first.close()  # the bot dies before the relay ran
     second = ChatService.open(settings, clock=clock)
-    phone = Phone()
+    phone = RecordingChannel()
     relay = Relay(second.relay_port, settings.handoff_timeout, clock=clock)
     relay.add_villager_channel("test", phone.send)
     await relay.run_once()

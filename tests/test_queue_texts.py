@@ -11,32 +11,14 @@ import pytest
 
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming
 from bot.settings import Settings
 from tests.support import ROOT, settings_for
+from tests.support.fakes import Clock, RecordingChannel
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # MINGBAI_TIMEZONE's default, whatever this machine's clock says
 WEDNESDAY_NOON = dt.datetime(2026, 11, 25, 12, tzinfo=BEIJING).timestamp()
 WEDNESDAY_NIGHT = dt.datetime(2026, 11, 25, 22, tzinfo=BEIJING).timestamp()
-
-
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Phone:
-    def __init__(self):
-        self.received: list[tuple[str, Reply]] = []
-
-    async def send(self, villager_id: str, reply: Reply) -> None:
-        self.received.append((villager_id, reply))
-
-    def of(self, villager: str) -> list[str]:
-        return [reply.text for who, reply in self.received if who == villager]
 
 
 @pytest.fixture
@@ -50,7 +32,7 @@ async def bot(tmp_path, clock):
                                   "MINGBAI_OFFICE_HOURS": "Mon-Fri 09:00-17:30", "MINGBAI_HANDOFF_TIMEOUT": "600"})
     service = ChatService.open(settings, clock=clock)
     relay = Relay(service.relay_port, settings.handoff_timeout, clock=clock)
-    phone = Phone()
+    phone = RecordingChannel()
     relay.add_villager_channel("test", phone.send)
     yield service, relay, phone
     await service.close()

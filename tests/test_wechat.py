@@ -18,7 +18,8 @@ from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from tests.support import ROOT, settings_for
 from tests.support.database import count_rows
-from tests.support.wechat import UNAVAILABLE, Clock, FakeWeChat
+from tests.support.fakes import Clock
+from tests.support.wechat import UNAVAILABLE, FakeWeChat
 
 TOKEN = "mingbai-test-token"
 WAGES = "包工头跑了，工钱一直不给咋个办"

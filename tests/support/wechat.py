@@ -27,19 +27,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tests.support.fakes import Clock
+
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 MAX_BYTES = 2048
-
-
-class Clock:
-    """Wall-clock time that a test can move forward; shared by the fake and the bot."""
-    offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 def sign(*parts: str) -> str:
