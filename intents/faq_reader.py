@@ -18,7 +18,7 @@ MIN_EXAMPLES = {"zh": 20, "en": 5}
 MAX_FOLLOW_UPS = 3
 EMERGENCY_NUMBERS = ("110", "96110", "120")
 #: Chinese characters of `short`: the first bubble must fit one 360×740 phone screen with its buttons. The shipped
-#: ones of up to 181 do (tests/test_first_bubble_browser.py measures every intent in Chromium, the real guard).
+#: ones of up to 181 do (tests/channels/test_first_bubble_browser.py measures every intent in Chromium, the real guard).
 SHORT_LIMIT = 185
 BRING_LIMIT = 300  # Chinese characters of `bring`: a list to read at the counter, on one screen
 

@@ -18,7 +18,7 @@ import datetime as dt
 from html import escape
 
 WIDTH = 360
-FONT = 15  # user units, as console.css sets it: ≥ 12 px on a 360-pixel phone (tests/test_console_charts_browser.py)
+FONT = 15  # user units, as console.css sets it: ≥ 12 px on a 360-pixel phone (tests/console/test_console_times_browser.py)
 GLYPH = FONT * 0.6  # the width of a digit, for deciding whether a day's number fits above its column
 DAY_LABEL = 5 * GLYPH + 4  # "MM-DD" under a column
 

@@ -3,7 +3,7 @@
 `Store` (store.py) opens the file, applies the migrations and holds one object per kind of record: users and
 the transcript itself, `cases`, `accounts`, `reviews`, `statistics`, `telegram_inbox`, `telegram_outbox` and
 `telegram_ledger`. Callers elsewhere use those objects' named methods and `store.transaction()`; none of them
-sees the database handle (tests/test_storage_boundary.py).
+sees the database handle (tests/storage/test_storage_boundary.py).
 
 Above it, the core and the handoff desk use the names below; the CLI opens a `Store`, prints statistics, and
 backs the file up or restores it (`backup`, `verify`, `restore`).

@@ -223,7 +223,7 @@ class Store(Tables):
 
         Kept on purpose: the cases themselves, anonymised and closed (at `at` if they were open), so the
         service's statistics stay true; and a block, which protects advisers (forgetting must not lift it).
-        A new table that holds villager data joins here (tests/test_forget_everything.py walks every table)."""
+        A new table that holds villager data joins here (tests/storage/test_forget_everything.py walks every table)."""
         at = time.time() if at is None else at
         with self.transaction():
             forgotten_cases = self.cases.forget(user_key, at)

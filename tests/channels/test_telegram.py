@@ -1,5 +1,5 @@
 """The Telegram channel end to end, as a villager sees it: the real PTB Application and the real ChatService
-talking HTTP to a fake Bot API (tests/fake_telegram.py).
+talking HTTP to a fake Bot API (tests/support/telegram/).
 
 Every test ends by checking that the fake never had to refuse a request as Telegram would.
 """

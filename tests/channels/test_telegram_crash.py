@@ -2,7 +2,7 @@
 nobody answered, replies decided but not sent, a webhook acknowledged just before a crash, and a kill -9 in the
 middle of a burst. After the restart every message is answered, once, in order.
 
-Real parts throughout: the PTB Application and ChatService against the fake Bot API (tests/fake_telegram.py) on
+Real parts throughout: the PTB Application and ChatService against the fake Bot API (tests/support/telegram/) on
 real SQLite files; for the kill test, `python -m bot.cli run` in a subprocess, killed with SIGKILL.
 """
 

@@ -2,8 +2,8 @@
 lost before or after Telegram took a message, stalled long polls, a getMe that fails at start-up. The answer
 arrives, once (or, where no bot can know better, at most a bounded number of times), in order.
 
-Real parts: the PTB Application and ChatService against the fake Bot API (tests/fake_telegram.py, whose faults
-are in tests/fake_telegram_faults.py) on real SQLite files.
+Real parts: the PTB Application and ChatService against the fake Bot API (tests/support/telegram/server.py, whose faults
+are in tests/support/telegram/faults.py) on real SQLite files.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from intents.faq_loader import load_faq
 from tests.support.core import Villager, actions
 from tests.support.faq_files import ROOT, valid_intent, write_group
 from tests.support.telegram.bots import CHAT, fake, labels, press, running_bot, settings  # noqa: F401
-from tests.test_wechat import World, option
+from tests.channels.test_wechat import World, option
 from tests.support import settings_for
 
 SHIPPED = load_faq(ROOT / "faq")[0]

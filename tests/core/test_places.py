@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.content.places import KINDS, Places
+from tests.support import ROOT
 
-SHIPPED = Path(__file__).resolve().parent.parent / "faq" / "places.yaml"
+SHIPPED = ROOT / "faq" / "places.yaml"
 COUNTIES = ("市中区", "五通桥区", "沙湾区", "金口河区", "犍为县", "井研县", "夹江县", "沐川县",
             "峨边彝族自治县", "马边彝族自治县", "峨眉山市")
 BUREAU_ADDRESS, BUREAU_PHONE = "乐山市市中区龙游路西段205号", "0833-2558301"

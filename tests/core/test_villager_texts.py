@@ -67,7 +67,7 @@ async def test_privacy_says_what_the_purge_deletes_and_what_it_keeps(service):
     said_deleted, said_kept = privacy.text.split("\n")[1], privacy.text.split("\n")[2]
     assert "180天后自动删除" in said_deleted and "文字" in said_deleted and "有帮助" in said_deleted
     assert "不会自动删除" in said_kept and all(word in said_kept for word in ("转人工", "顾问", "语言", "地区"))
-    said_callback = privacy.text.split("\n")[3]  # the number left for a call back (tests/test_console_callback.py)
+    said_callback = privacy.text.split("\n")[3]  # the number left for a call back (tests/console/test_console_callback.py)
     assert "请打给我" in said_callback and "只有接手的顾问" in said_callback and "结案" in said_callback
 
     store = service.store

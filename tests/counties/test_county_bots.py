@@ -205,7 +205,7 @@ async def test_a_countys_official_account_binds_its_followers_and_carries_the_ad
 
 def test_an_older_database_keeps_its_queued_updates_and_messages_for_the_default_bot(tmp_path):
     """A restart onto this release finds what the last one stored but had not handled or sent (the df12123 dump of
-    tests/test_migrations.py, with one pending update and one unsent message added the old way)."""
+    tests/storage/test_migrations.py, with one pending update and one unsent message added the old way)."""
     path = tmp_path / "mingbai.sqlite"
     with contextlib.closing(sqlite3.connect(path)) as old:
         old.executescript((ROOT / "tests" / "data" / "database_df12123.sql").read_text(encoding="utf-8"))

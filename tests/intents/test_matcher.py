@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ast
 import time
-from pathlib import Path
 
 import pytest
+
+from tests.support import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +85,7 @@ def test_any_unicode_gives_a_decision_quickly(matcher, text):
 
 def test_intents_package_imports_nothing_from_the_bot():
     forbidden = {"bot", "telegram", "aiohttp", "sqlite_utils"}
-    for path in Path(__file__).resolve().parent.parent.joinpath("intents").glob("*.py"):
+    for path in (ROOT / "intents").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
@@ -177,7 +178,7 @@ def test_libyaml_reads_the_shipped_faq_as_the_pure_loader_does():
             return node.line, node.item_lines, [shape(value) for value in node]
         return node
 
-    root = Path(__file__).resolve().parent.parent / "faq"
+    root = ROOT / "faq"
     for path in sorted(root.rglob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert shape(yaml.load(text, Loader=yaml_lines._FastLineLoader)) == shape(yaml.load(text, Loader=yaml_lines._LineLoader)), path

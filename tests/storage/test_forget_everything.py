@@ -100,7 +100,7 @@ async def test_export_shows_every_kind_and_a_blocked_villager_is_forgotten_but_s
     assert WRITTEN | {"blocked"} <= set(mentions(every_table(settings.database)))
 
     exported = await service.call(store.export_villager, KEY)
-    assert exported["user"]["place"] and exported["user"]["key"] == KEY  # (its county: tests/test_counties.py)
+    assert exported["user"]["place"] and exported["user"]["key"] == KEY  # (its county: tests/counties/test_counties.py)
     for kind in ("messages", "unanswered", "feedback", "processed", "fragments", "waiting_to_send"):
         assert exported[kind], f"export has no {kind}"
     [exported_case] = exported["cases"]
