@@ -41,3 +41,12 @@ def test_setup_section_is_exactly_make_run_and_make_test():
     setup = README.split("## Set-up", 1)[1].split("##", 1)[0]
     commands = [line.split("#")[0].strip() for line in setup.splitlines() if line.startswith("    ")]
     assert commands == ["make run", "make test"]
+
+
+def test_every_test_file_the_docs_point_to_exists():
+    """The README's reliability table and the architecture map send readers to test files by path; a moved or
+    renamed test must take its references along."""
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "faq" / "README.md"]
+    named = {path for document in documents for path in re.findall(r"tests/[a-z_/]+\.py", document.read_text("utf-8"))}
+    assert named, "the docs name no test file: has the reliability table moved?"
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []
