@@ -9,13 +9,11 @@ import re
 import pytest
 
 from bot.core import replies
-from bot.core.service import ChatService
 from intents.faq_loader import load_faq
 from tests.support.core import Villager, actions
 from tests.support.faq_files import ROOT, valid_intent, write_group
 from tests.support.telegram.bots import CHAT, fake, labels, press, running_bot, settings  # noqa: F401
 from tests.channels.test_wechat import World, option
-from tests.support import settings_for
 
 SHIPPED = load_faq(ROOT / "faq")[0]
 WITH_BRING = [intent for intent in SHIPPED if intent.bring is not None]
@@ -49,13 +47,6 @@ def test_an_answer_without_a_list_has_no_what_to_bring_button():
     intent = next(intent for intent in SHIPPED if intent.kind == "legal" and intent.bring is None)
     assert not [a for a in actions([replies.answer(SHIPPED, intent, "zh")]) if a.startswith("bring:")]
     assert f"basis:{intent.id}" in actions([replies.answer(SHIPPED, intent, "zh")])
-
-
-@pytest.fixture
-async def service(tmp_path):
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    yield service
-    await service.close()
 
 
 async def test_pressing_what_to_bring_and_legal_basis_shows_each_part_with_the_others_beside(service):

@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 
 from bot.core import replies
-from bot.core.service import ChatService
 from bot.core.texts import TEXTS
 from intents.faq_loader import load_faq
-from tests.support import ROOT, settings_for
+from tests.support import ROOT
 from tests.support.core import Villager, actions
 from tests.support.database import count_rows
 
@@ -36,13 +34,6 @@ def test_no_answer_offers_a_person_twice():
         shown = actions([replies.answer(SHIPPED, intent, "zh")])
         asks_for_person = [a for a in shown if a.startswith("intent:") and SHIPPED[a[7:]].handoff == "start"]
         assert not asks_for_person, f"{intent.id}: {asks_for_person} beside the 找人工 button"
-
-
-@pytest.fixture
-async def service(tmp_path):
-    service = ChatService.open(settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)}))
-    yield service
-    await service.close()
 
 
 async def test_help_offers_a_button_for_each_command_and_the_buttons_work(service):
