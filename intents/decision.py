@@ -31,7 +31,8 @@ def settings(path: Path = SETTINGS_FILE) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-_CALIBRATED, _SETTINGS = calibrated(), settings()
+#: Both files read once, at import: every Matcher (a reload builds a new one) uses the same values.
+_CALIBRATED, SETTINGS = calibrated(), settings()
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,10 @@ class Thresholds:
 
     fallback_below: float = _CALIBRATED["fallback_below"]  # no intent this likely: say we don't know
     not_ours_from: float = _CALIBRATED["not_ours_from"]  # "not ours" this likely (and likelier than the top intent): fall back
-    answer_from: float = _SETTINGS["answer_from"]  # a lone candidate below this is offered, not asserted
-    ambiguity_margin: float = _SETTINGS["ambiguity_margin"]  # candidates this close to the top are offered together
-    max_choices: int = _SETTINGS["max_choices"]
-    out_of_scope_weight: float = _SETTINGS["out_of_scope_weight"]  # one out-of-scope example against one FAQ example
+    answer_from: float = SETTINGS["answer_from"]  # a lone candidate below this is offered, not asserted
+    ambiguity_margin: float = SETTINGS["ambiguity_margin"]  # candidates this close to the top are offered together
+    max_choices: int = SETTINGS["max_choices"]
+    out_of_scope_weight: float = SETTINGS["out_of_scope_weight"]  # one out-of-scope example against one FAQ example
 
 
 @dataclass(frozen=True)

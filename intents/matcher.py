@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from intents.decision import Candidate, Decision, Evidence, Thresholds, decide, settings
+from intents.decision import SETTINGS, Candidate, Decision, Evidence, Thresholds, decide
 from intents.faq import Faq
 from intents.features import FeatureExtractor
 from intents.normalise import Normaliser
@@ -49,9 +49,8 @@ class Matcher:
         for text, label in zip(self._training.texts, self._training.labels, strict=True):
             if not label.startswith("none."):
                 self._exact.setdefault(text, label)
-        configured = settings()
-        self._scorer = MessageScorer(self._training, self._features, regularisation=configured["regularisation"],
-                                     weights=configured["scorers"])
+        self._scorer = MessageScorer(self._training, self._features, regularisation=SETTINGS["regularisation"],
+                                     weights=SETTINGS["scorers"])
         labels = self._scorer.labels
         self._intent_columns = np.array([i for i, label in enumerate(labels) if not label.startswith("none.")])
         self._legal_column = labels.index(NOT_OURS_LEGAL) if NOT_OURS_LEGAL in labels else None
