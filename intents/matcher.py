@@ -52,7 +52,7 @@ class Matcher:
         self._scorer = MessageScorer(self._training, self._features, regularisation=SETTINGS["regularisation"],
                                      weights=SETTINGS["scorers"])
         labels = self._scorer.labels
-        self._intent_columns = np.array([i for i, label in enumerate(labels) if not label.startswith("none.")])
+        self._intent_columns = self._scorer.intent_columns
         self._legal_column = labels.index(NOT_OURS_LEGAL) if NOT_OURS_LEGAL in labels else None
         self._other_column = labels.index(NOT_OURS_OTHER) if NOT_OURS_OTHER in labels else None
 

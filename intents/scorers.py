@@ -86,6 +86,8 @@ class MessageScorer:
                       .fit(list(training.texts), list(training.labels), list(training.weights))
                       if len(set(training.labels)) > 1 else None)
         self.labels: list[str] = self.model.labels if self.model else sorted(set(training.labels))
+        #: the columns of the FAQ's intents (the rest are the "not ours" labels)
+        self.intent_columns = np.array([i for i, label in enumerate(self.labels) if not label.startswith("none.")])
 
     def probabilities(self, message: str, normalised: str, normalise) -> tuple[np.ndarray, str]:
         """One probability per label (in `labels` order) and the asking clause that was weighed ("" if none)."""
@@ -93,8 +95,7 @@ class MessageScorer:
         rows = self.model.probabilities([normalised] + [normalise(part) for part in parts])
         if not parts:
             return rows[0], ""
-        intent_columns = [i for i, label in enumerate(self.labels) if not label.startswith("none.")]
-        peaks = rows[1:, intent_columns].max(axis=1)
+        peaks = rows[1:, self.intent_columns].max(axis=1)
         asking = [i for i, part in enumerate(parts) if _ASKING.search(part)] or range(len(parts))
         best = max(asking, key=lambda i: peaks[i])  # the likeliest clause among those that ask
         blended = self.weights["whole_message"] * rows[0] + self.weights["asking_clause"] * rows[1 + best]
