@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot.channels.webchat.chat import setup_web_chat
-from bot.channels.webchat.limits import TRUSTED_PROXIES, trusted_networks
-from bot.channels.wechat.channel import WeChatSettings, setup_wechat, wechat_sender
+from bot.channels.webchat import TRUSTED_PROXIES, setup_web_chat, trusted_networks
+from bot.channels.wechat import WeChatSettings, setup_wechat, wechat_sender
 from bot.content.counties import FOLDER as COUNTIES, Counties
 from bot.core.service import ChatService
 from bot.errors import SettingsError
@@ -115,10 +114,9 @@ def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: 
     """The default bot (with TELEGRAM_BOT_TOKEN) and each county's own, one Application each (its own getUpdates
     loop, inbox rows, outbox and rate limiter); each serves its advisers' groups, and the relay reaches a villager
     through the bot they wrote to."""
-    from bot.channels.telegram.application import build_application, run_telegram, villager_sender
-    from bot.channels.telegram.advisers.group import add_adviser_handlers
-    from bot.channels.telegram.advisers.cards import served_chats
-    from bot.channels.telegram.webhook import webhook_routes
+    from bot.channels.telegram import (
+        add_adviser_handlers, build_application, run_telegram, served_chats, villager_sender, webhook_routes,
+    )
 
     counties, tasks, applications = service.conversation.counties, [], []
     bots = ([("", settings.telegram_token)] if settings.telegram_token else []) + sorted(county_bots.items())
