@@ -63,3 +63,12 @@ def test_faq_reload_names_a_broken_template_and_asks_no_server(tmp_path, faq_dir
                             capture_output=True, text=True, env={**os.environ, "MINGBAI_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1 and f"{faq_dir / 'templates.yaml'}:" in result.stderr
     assert "keeps its current FAQ" in result.stderr
+
+
+def test_the_intent_loader_skips_every_file_the_content_folder_reads_itself():
+    """intents/ may not import bot/, so it names the non-intent files of faq/ again (NOT_GROUP_FILES); a file the
+    content folder reads that the intent loader does not skip would be read as a broken intent group."""
+    from bot.content import folder
+    from intents.faq_loader import NOT_GROUP_FILES
+
+    assert {folder.PLACES, folder.TEMPLATES, folder.SITE} <= NOT_GROUP_FILES
