@@ -53,7 +53,7 @@ def _crossings(importers: str, forbidden: list[str]) -> set[tuple[str, str]]:
 
 RULES = {
     "intents/ is a library: it knows nothing of the bot, the platforms or storage":
-        ("intents", ["bot", "telegram", "aiohttp", "sqlite_utils"]),
+        ("intents", ["bot", "telegram", "aiohttp", "sqlite_utils", "psycopg"]),
     "bot.messages, the types every layer shares, imports nothing of the bot": ("bot.messages", ["bot"]),
     "storage remembers; it does not call back into the layers above it":
         ("bot.storage", ["bot.core", "bot.handoff", "bot.channels", "bot.console", "bot.flows", "bot.content"]),

@@ -14,43 +14,42 @@ class AccountStore(Tables):
     """Accounts and sessions, as rows."""
 
     def exists(self, name: str) -> bool:
-        return self.db["console_accounts"].count_where("name = ?", [name]) > 0
+        return self.db.exists("select 1 from console_accounts where name = ?", [name])
 
     def any(self) -> bool:
         """True once a first account was made."""
-        return self.db["console_accounts"].count > 0
+        return self.db.exists("select 1 from console_accounts")
 
     def names(self) -> list[str]:
         """Every account's name, in alphabetical order."""
-        return [row["name"] for row in self.db["console_accounts"].rows_where(order_by="name", select="name")]
+        return self.db.values("select name from console_accounts order by name")
 
     def save(self, name: str, role: str, password_hash: str, counties: tuple[str, ...], created_at: float) -> None:
         """Create the account, or replace its role, password and counties."""
-        self.db["console_accounts"].upsert({"name": name, "role": role, "password": password_hash,
+        self.db.upsert("console_accounts", {"name": name, "role": role, "password": password_hash,
                                             "counties": ",".join(counties) or None, "created_at": created_at},
-                                           pk="name")
+                       key=("name",))
 
     def remove(self, name: str) -> bool:
         """The account and its sessions; True when there was one."""
         self.end_sessions_of(name)
-        return self.db.execute("delete from console_accounts where name = ?", [name]).rowcount > 0
+        return self.db.execute("delete from console_accounts where name = ?", [name]) > 0
 
     def account(self, name: str) -> dict | None:
         """The account's row (name, role, password hash, counties)."""
-        return next(self.db["console_accounts"].rows_where("name = ?", [name]), None)
+        return self.db.row("select * from console_accounts where name = ?", [name])
 
     def add_session(self, digest: str, name: str, created_at: float, expires_at: float) -> None:
         """A new session, after the expired ones are deleted."""
         self.db.execute("delete from console_sessions where expires_at < ?", [created_at])
-        self.db["console_sessions"].insert({"token": digest, "name": name, "created_at": created_at,
-                                            "expires_at": expires_at})
+        self.db.execute("insert into console_sessions (token, name, created_at, expires_at) values (?, ?, ?, ?)",
+                        [digest, name, created_at, expires_at])
 
     def session_account(self, digest: str, now: float) -> dict | None:
         """The account (name, role, counties) of a session that is still live at `now`."""
-        rows = self.db.query(
+        return self.db.row(
             "select a.name, a.role, a.counties from console_sessions s join console_accounts a on a.name = s.name "
             "where s.token = ? and s.expires_at > ?", [digest, now])
-        return next(iter(rows), None)
 
     def end_session(self, digest: str) -> None:
         self.db.execute("delete from console_sessions where token = ?", [digest])

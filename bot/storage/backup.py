@@ -27,12 +27,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.errors import MingbaiError
-from bot.storage import lock
-from bot.storage.migrations import SETS, apply_all
-from bot.storage.store import FOLDER_MODE, private_file
+from bot.storage import lock, migrations
+from bot.storage.sqlite import FOLDER_MODE, SQLiteDatabase, private_file
 
 PAGES_PER_STEP = 1024  # 4 MB with SQLite's 4 KB pages per step, so other threads and the disk get turns between
 #: The tables whose row counts say what a backup holds: villagers, their conversations, cases, accounts.
@@ -192,26 +189,19 @@ def _check_integrity(connection: sqlite3.Connection, path: Path | str) -> None:
 
 def _pending_migrations(connection: sqlite3.Connection, path: Path | str) -> tuple[str, ...]:
     """This release's migrations the file has not had; BackupError when it is not mingbai's or from a newer one."""
-    db = sqlite_utils.Database(connection)
-    tables = set(db.table_names())
-    if not {"users", "messages"} <= tables:
+    db = SQLiteDatabase(path, connection=connection)
+    if not {"users", "messages"} <= db.table_names():
         raise BackupError(f"{path} is an SQLite database but not mingbai's (it has no users or messages table)")
-    if "_sqlite_migrations" in tables:
-        applied = {(row["migration_set"], row["name"]) for row in db.query(
-            "select migration_set, name from _sqlite_migrations where migration_set like 'mingbai.%'")}
-        known = {(migrations.name, name) for migrations in SETS for name in _names(migrations)}
-        if unknown := sorted(applied - known):
-            raise BackupError(f"{path} was made by a newer mingbai (schema steps this release does not know: "
-                              f"{', '.join(f'{s}/{n}' for s, n in unknown)}); upgrade mingbai first, then restore it")
-    return tuple(f"{migrations.name}/{migration.name}" for migrations in SETS for migration in migrations.pending(db))
-
-
-def _names(migrations) -> list[str]:
-    return [migration.name for migration in migrations._migrations]  # sqlite-utils lists them only as pending
+    applied = {(step_set, name) for step_set, name in migrations.applied(db) if step_set.startswith("mingbai.")}
+    known = {(steps.name, name) for steps in migrations.SETS for name in steps.names()}
+    if unknown := sorted(applied - known):
+        raise BackupError(f"{path} was made by a newer mingbai (schema steps this release does not know: "
+                          f"{', '.join(f'{s}/{n}' for s, n in unknown)}); upgrade mingbai first, then restore it")
+    return tuple(migrations.pending(db))
 
 
 def _rows(connection: sqlite3.Connection) -> dict[str, int]:
-    tables = set(sqlite_utils.Database(connection).table_names())
+    tables = SQLiteDatabase("backup", connection=connection).table_names()
     return {table: connection.execute(f"select count(*) from [{table}]").fetchone()[0]
             for table in MAIN_TABLES if table in tables}
 
@@ -255,9 +245,9 @@ def restore(source: Path, database: Path, *, now: float | None = None) -> Restor
 
 
 def _upgrade(path: Path) -> None:
-    connection = sqlite3.connect(path)
+    connection = sqlite3.connect(path, isolation_level=None)
     try:
-        apply_all(sqlite_utils.Database(connection))
+        migrations.apply_all(SQLiteDatabase(path, connection=connection))
     except sqlite3.DatabaseError as error:
         raise BackupError(f"the backup could not be brought to this release's schema: {error}") from error
     finally:

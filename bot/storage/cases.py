@@ -73,11 +73,11 @@ class CaseStore(Tables):
     # --- cases -----------------------------------------------------------------------------
 
     def case(self, case_id: int) -> Case | None:
-        row = next(self.db["cases"].rows_where("id = ?", [case_id]), None)
+        row = self.db.row("select * from cases where id = ?", [case_id])
         return _case(row) if row else None
 
     def open_case_of(self, user_key: str) -> Case | None:
-        row = next(self.db["cases"].rows_where("user_key = ? and status != ?", [user_key, CLOSED]), None)
+        row = self.db.row("select * from cases where user_key = ? and status != ? limit 1", [user_key, CLOSED])
         return _case(row) if row else None
 
     def open_cases(self, counties: tuple[str, ...] = ()) -> list[Case]:
@@ -86,7 +86,7 @@ class CaseStore(Tables):
         if counties:
             where += f" and county in ({', '.join('?' for _ in counties)})"
             args += list(counties)
-        return [_case(row) for row in self.db["cases"].rows_where(where, args, order_by=QUEUE_ORDER)]
+        return [_case(row) for row in self.db.rows(f"select * from cases where {where} order by {QUEUE_ORDER}", args)]
 
     def find(self, *, status: str, adviser: str | None, since: float | None, words: str, limit: int) -> list[Case]:
         """Open cases in queue order, or closed ones newest first, narrowed as `HandoffDesk.find` says."""
@@ -100,39 +100,36 @@ class CaseStore(Tables):
         words = words.strip()
         if words:
             number = words.lstrip("#")
-            # SQLite's like ignores ASCII case; PostgreSQL's does not (ilike there)
-            like = "%" + words.replace("%", "").replace("_", "") + "%"
-            where.append("(id = ? or user_key like ? or summary like ? or id in "
-                         "(select case_id from case_events where text like ? and kind != 'system'))")
-            values += [int(number) if number.isdigit() else -1, like, like, like]
+            like, pattern = self.db.like, "%" + words.replace("%", "").replace("_", "") + "%"  # case ignored
+            where.append(f"(id = ? or user_key {like} ? or summary {like} ? or id in "
+                         f"(select case_id from case_events where text {like} ? and kind != 'system'))")
+            values += [int(number) if number.isdigit() else -1, pattern, pattern, pattern]
         order = QUEUE_ORDER if status == "open" else "closed_at desc"
-        rows = self.db["cases"].rows_where(" and ".join(where), values, order_by=order, limit=limit)
+        rows = self.db.rows(f"select * from cases where {' and '.join(where)} order by {order} limit ?", [*values, limit])
         return [_case(row) for row in rows]
 
     def cases_of(self, user_key: str) -> list[Case]:
         """Every case of one villager, oldest first."""
-        return [_case(row) for row in self.db["cases"].rows_where("user_key = ?", [user_key], order_by="id")]
+        return [_case(row) for row in self.db.rows("select * from cases where user_key = ? order by id", [user_key])]
 
     def opened_between(self, begin: float, stop: float, county: str | None = None) -> list[dict]:
         """The rows of the cases opened from `begin` until before `stop` (only `county`'s, when given), by number
         (the monthly reports)."""
         of_county = " and county = ?" if county else ""
-        return list(self.db.query(f"select * from cases where created_at >= ? and created_at < ?{of_county} order by id",
-                                  [begin, stop, *([county] if county else [])]))
+        return self.db.rows(f"select * from cases where created_at >= ? and created_at < ?{of_county} order by id",
+                            [begin, stop, *([county] if county else [])])
 
     def overdue(self, created_before: float) -> list[Case]:
         """Waiting cases opened before `created_before` and not yet reminded, urgent first, then oldest first."""
-        rows = self.db["cases"].rows_where("status = ? and reminded = 0 and created_at <= ?",
-                                           [WAITING, created_before], order_by="urgent desc, created_at")
+        rows = self.db.rows("select * from cases where status = ? and reminded = 0 and created_at <= ? "
+                            "order by urgent desc, created_at", [WAITING, created_before])
         return [_case(row) for row in rows]
 
     def create(self, user_key: str, intent: str | None, urgent: bool, danger: str | None, county: str | None,
                at: float) -> int:
         """A new waiting case; returns its number."""
-        return self.db["cases"].insert(
-            {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": WAITING,
-             "created_at": at, "danger": danger, "county": county}
-        ).last_pk
+        return self.db.insert("cases", {"user_key": user_key, "intent": intent, "urgent": int(urgent), "status": WAITING,
+                                        "created_at": at, "danger": danger, "county": county})
 
     def amend(self, case_id: int, *, urgent: bool = False, danger: str | None = None,
               county: str | None = None) -> None:
@@ -143,64 +140,64 @@ class CaseStore(Tables):
         if county:
             changes["county"] = county
         if changes:
-            self.db["cases"].update(case_id, changes)
+            self.db.update("cases", {"id": case_id}, changes)
 
     def set_holder(self, case_id: int, adviser: str | None, at: float | None) -> None:
         """Claimed by `adviser` at `at`; with None, back to waiting for anyone."""
         changes = {"status": CLAIMED, "adviser": adviser, "claimed_at": at} if adviser else \
             {"status": WAITING, "adviser": None, "claimed_at": None}
-        self.db["cases"].update(case_id, changes)
+        self.db.update("cases", {"id": case_id}, changes)
 
     def set_closed(self, case_id: int, at: float, summary: str | None) -> None:
         """Closed, with the adviser's summary; a number given for a call-back goes (it was for this case)."""
-        self.db["cases"].update(case_id, {"status": CLOSED, "closed_at": at,
-                                          "summary": redact(summary) if summary else summary})
+        self.db.update("cases", {"id": case_id}, {"status": CLOSED, "closed_at": at,
+                                                  "summary": redact(summary) if summary else summary})
         self.db.execute("delete from case_callbacks where case_id = ?", [case_id])
 
     def set_rating(self, case_id: int, rating: int, comment: str | None) -> None:
-        self.db["cases"].update(case_id, {"rating": rating, "rating_comment": redact(comment) if comment else None})
+        self.db.update("cases", {"id": case_id}, {"rating": rating, "rating_comment": redact(comment) if comment else None})
 
     def set_topic(self, case_id: int, chat: str, topic_id: int | None, card_message_id: int | None) -> None:
-        self.db["cases"].update(case_id, {"topic_chat": chat, "topic_id": topic_id, "card_message_id": card_message_id})
+        self.db.update("cases", {"id": case_id},
+                       {"topic_chat": chat, "topic_id": topic_id, "card_message_id": card_message_id})
 
     def mark_reminded(self, case_id: int) -> None:
-        self.db["cases"].update(case_id, {"reminded": 1})
+        self.db.update("cases", {"id": case_id}, {"reminded": 1})
 
     # --- events ----------------------------------------------------------------------------
 
     def add_event(self, case_id: int, kind: str, author: str | None, text: str, destination: str,
                   media_kind: str | None, media_ref: str | None, at: float) -> int:
         """An event, pending delivery unless it goes nowhere; returns its id."""
-        return self.db["case_events"].insert(
-            {"case_id": case_id, "kind": kind, "author": author, "text": redact(text or ""), "media_kind": media_kind,
-             "media_ref": media_ref, "destination": destination,
-             "delivery": PENDING if destination != NOWHERE else SENT, "attempts": 0, "created_at": at}
-        ).last_pk
+        return self.db.insert("case_events", {
+            "case_id": case_id, "kind": kind, "author": author, "text": redact(text or ""), "media_kind": media_kind,
+            "media_ref": media_ref, "destination": destination,
+            "delivery": PENDING if destination != NOWHERE else SENT, "attempts": 0, "created_at": at})
 
     def events(self, case_id: int) -> list[Event]:
-        return [_event(row) for row in self.db["case_events"].rows_where("case_id = ?", [case_id], order_by="id")]
+        return [_event(row) for row in self.db.rows("select * from case_events where case_id = ? order by id", [case_id])]
 
     def pending(self, destination: str) -> list[Event]:
-        rows = self.db["case_events"].rows_where("destination = ? and delivery = ?", [destination, PENDING],
-                                                 order_by="id")
+        rows = self.db.rows("select * from case_events where destination = ? and delivery = ? order by id",
+                            [destination, PENDING])
         return [_event(row) for row in rows]
 
     def adviser_wrote(self, case_id: int) -> bool:
         """True once an adviser has written to the villager in this case."""
-        return self.db["case_events"].count_where("case_id = ? and kind = 'adviser'", [case_id]) > 0
+        return self.db.exists("select 1 from case_events where case_id = ? and kind = 'adviser'", [case_id])
 
     def closed_by(self, case_id: int) -> str | None:
         """Who closed the case (the author of its first closing event: "villager" or an adviser); None if open."""
-        row = next(self.db["case_events"].rows_where("case_id = ? and kind = 'closed'", [case_id], limit=1), None)
+        row = self.db.row("select author from case_events where case_id = ? and kind = 'closed' order by id limit 1",
+                          [case_id])
         return row["author"] if row else None
 
     def mark_sent(self, event_id: int, at: float) -> None:
-        self.db["case_events"].update(event_id, {"delivery": SENT, "delivered_at": at})
+        self.db.update("case_events", {"id": event_id}, {"delivery": SENT, "delivered_at": at})
 
     def mark_attempt_failed(self, event_id: int, error: str, final: bool) -> None:
-        row = self.db["case_events"].get(event_id)
-        self.db["case_events"].update(event_id, {"attempts": row["attempts"] + 1, "last_error": error[:200],
-                                                 "delivery": FAILED if final else PENDING})
+        self.db.execute("update case_events set attempts = attempts + 1, last_error = ?, delivery = ? where id = ?",
+                        [error[:200], FAILED if final else PENDING, event_id])
 
     # --- what each adviser has read ---------------------------------------------------------
 
@@ -209,58 +206,56 @@ class CaseStore(Tables):
         if not case_ids:
             return {}
         marks = ", ".join("?" for _ in case_ids)
-        rows = self.db.query(
+        rows = self.db.rows(
             f"select e.case_id, count(*) as n from case_events e left join case_reads r "
             f"on r.case_id = e.case_id and r.adviser = ? where e.case_id in ({marks}) and e.kind = 'villager' "
             f"and e.id > coalesce(r.event_id, 0) group by e.case_id", [adviser, *case_ids])
         return {row["case_id"]: row["n"] for row in rows}
 
     def mark_read(self, adviser: str, case_id: int) -> None:
-        last = next(self.db.query("select max(id) as id from case_events where case_id = ?", [case_id]))["id"]
-        self.db["case_reads"].upsert({"adviser": adviser, "case_id": case_id, "event_id": last or 0},
-                                     pk=("adviser", "case_id"))
+        last = self.db.value("select max(id) from case_events where case_id = ?", [case_id])
+        self.db.upsert("case_reads", {"adviser": adviser, "case_id": case_id, "event_id": last or 0},
+                       key=("adviser", "case_id"))
 
     # --- call-back numbers -----------------------------------------------------------------
 
     def keep_callback(self, case_id: int, phone: str, at: float) -> None:
         """The number the villager asked to be called back on (one per case, the latest)."""
-        self.db["case_callbacks"].upsert({"case_id": case_id, "phone": phone, "created_at": at}, pk="case_id")
+        self.db.upsert("case_callbacks", {"case_id": case_id, "phone": phone, "created_at": at}, key=("case_id",))
 
     def callback(self, case_id: int) -> str | None:
-        row = next(self.db["case_callbacks"].rows_where("case_id = ?", [case_id]), None)
-        return row["phone"] if row else None
+        return self.db.value("select phone from case_callbacks where case_id = ?", [case_id])
 
     def has_callback(self, case_id: int) -> bool:
-        return self.db["case_callbacks"].count_where("case_id = ?", [case_id]) > 0
+        return self.db.exists("select 1 from case_callbacks where case_id = ?", [case_id])
 
     # --- advisers' names and blocked villagers ---------------------------------------------
 
     def display_name(self, adviser: str) -> str | None:
         """The name an adviser chose for villagers to see; None when they never chose one."""
-        row = next(self.db["advisers"].rows_where("id = ?", [adviser]), None)
-        return row["display_name"] if row else None
+        return self.db.value("select display_name from advisers where id = ?", [adviser])
 
     def advisers_named(self, name: str, limit: int = 2) -> list[str]:
         """The ids of (up to `limit`) advisers whose display name is `name`."""
-        return [row["id"] for row in self.db["advisers"].rows_where("display_name = ?", [name], limit=limit)]
+        return self.db.values("select id from advisers where display_name = ? order by id limit ?", [name, limit])
 
     def set_display_name(self, adviser: str, name: str) -> None:
-        self.db["advisers"].upsert({"id": adviser, "display_name": name}, pk="id")
+        self.db.upsert("advisers", {"id": adviser, "display_name": name}, key=("id",))
 
     def block(self, user_key: str, adviser: str, at: float) -> None:
-        self.db["blocked"].upsert({"user_key": user_key, "blocked_by": adviser, "told": 0, "created_at": at},
-                                  pk="user_key")
+        self.db.upsert("blocked", {"user_key": user_key, "blocked_by": adviser, "told": 0, "created_at": at},
+                       key=("user_key",))
 
     def unblock(self, user_key: str) -> None:
         self.db.execute("delete from blocked where user_key = ?", [user_key])
 
     def blocked(self, user_key: str) -> tuple[bool, bool]:
         """(is blocked, has already been told so)."""
-        row = next(self.db["blocked"].rows_where("user_key = ?", [user_key]), None)
+        row = self.db.row("select told from blocked where user_key = ?", [user_key])
         return (row is not None, bool(row and row["told"]))
 
     def mark_told_blocked(self, user_key: str) -> None:
-        self.db["blocked"].update(user_key, {"told": 1})
+        self.db.update("blocked", {"user_key": user_key}, {"told": 1})
 
     # --- a villager's rights: their part of Store.forget_villager and Store.export_villager ----
 
@@ -268,26 +263,24 @@ class CaseStore(Tables):
         """The case part of `Store.forget_villager`: delete everything the villager said in cases, their call-back
         numbers and the advisers' read marks; keep the cases themselves, anonymised, closed (at `at` if they were
         open) and without comments. Returns the cases' numbers."""
-        ids = [row["id"] for row in self.db["cases"].rows_where("user_key = ?", [user_key], select="id")]
-        with self.db.atomic():
+        ids = self.db.values("select id from cases where user_key = ? order by id", [user_key])
+        with self.db.transaction():
             for case_id in ids:
-                self.db.execute("delete from case_events where case_id = ?", [case_id])
-                self.db.execute("delete from case_reads where case_id = ?", [case_id])
-                self.db.execute("delete from case_callbacks where case_id = ?", [case_id])
-                self.db["cases"].update(case_id, {
-                    "user_key": f"forgotten:{case_id}", "rating_comment": None, "summary": None,
-                    "status": CLOSED, "closed_at": self.db["cases"].get(case_id)["closed_at"] or at,
-                })
+                for table in ("case_events", "case_reads", "case_callbacks"):
+                    self.db.execute(f"delete from {table} where case_id = ?", [case_id])
+                self.db.execute("update cases set user_key = ?, rating_comment = null, summary = null, status = ?, "
+                                "closed_at = coalesce(closed_at, ?) where id = ?",
+                                [f"forgotten:{case_id}", CLOSED, at, case_id])
         return ids
 
     def export(self, user_key: str) -> list[dict]:
         """The villager's cases as stored, each with its call-back number and its events except advisers' notes."""
-        cases = list(self.db.query("select * from cases where user_key = ? order by id", [user_key]))
+        cases = self.db.rows("select * from cases where user_key = ? order by id", [user_key])
         for case in cases:
             case["callback_number"] = self.callback(case["id"])
-            case["events"] = list(self.db.query(
+            case["events"] = self.db.rows(
                 "select kind, text, media_kind, created_at from case_events where case_id = ? and kind != 'note' "
-                "order by id", [case["id"]]))
+                "order by id", [case["id"]])
         return cases
 
 

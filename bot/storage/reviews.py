@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import time
 
-import sqlite_utils
-
+from bot.storage.database import Database
 from bot.storage.tables import Tables
 
 
 class Reviews(Tables):
     """The review log, on the core's worker thread."""
 
-    def __init__(self, db: sqlite_utils.Database, clock=time.time):
+    def __init__(self, db: Database, clock=time.time):
         super().__init__(db)
         self.clock = clock
 
@@ -24,18 +23,20 @@ class Reviews(Tables):
         rows = [{"unanswered_id": ident, "action": action, "intent": intent, "example": example, "by": by, "at": now}
                 for ident in ids] or [{"unanswered_id": None, "action": action, "intent": intent, "example": example,
                                        "by": by, "at": now}]
-        self.db["unanswered_reviews"].insert_all(rows)
+        with self.db.transaction():
+            for row in rows:
+                self.db.insert("unanswered_reviews", row)
 
     def latest_actions(self) -> dict[int, str]:
         """The latest action on each reviewed unanswered question."""
-        rows = self.db.query("select unanswered_id, action from unanswered_reviews where unanswered_id is not null "
-                             "order by id")
+        rows = self.db.rows("select unanswered_id, action from unanswered_reviews where unanswered_id is not null "
+                            "order by id")
         return {row["unanswered_id"]: row["action"] for row in rows}
 
     def history(self, limit: int = 50) -> list[dict]:
         """Who added which example to which intent, newest first (one line per action, not per question)."""
-        return list(self.db.query(
-            # "by" is quoted: a reserved word in standard SQL. cast(at as integer) truncates in SQLite (one line per
-            # second); PostgreSQL rounds, so a backend there writes floor(at).
+        # "by" is quoted: a reserved word in standard SQL. One line per second: floor(at), in both engines (a cast
+        # truncates in SQLite but rounds in PostgreSQL).
+        return self.db.rows(
             'select action, intent, example, "by", max(at) as at, count(*) as questions from unanswered_reviews '
-            'group by action, intent, example, "by", cast(at as integer) order by at desc limit ?', [limit]))
+            'group by action, intent, example, "by", floor(at) order by at desc limit ?', [limit])

@@ -9,8 +9,7 @@ import statistics as st
 import time
 from collections import Counter
 
-import sqlite_utils
-
+from bot.storage.database import Database
 from bot.storage.tables import Tables
 
 DECISIONS = ("answer", "clarify", "fallback")
@@ -33,14 +32,13 @@ class Statistics(Tables):
         def entry(intent: str) -> dict[str, int]:
             return usage.setdefault(intent, {"answered": 0, "up": 0, "down": 0})
 
-        for row in self.db.query("select intent, count(*) as n from messages where direction = 'in' and decision = "
-                                 "'answer' and intent is not null and created_at >= ? group by intent", [since]):
+        for row in self.db.rows("select intent, count(*) as n from messages where direction = 'in' and decision = "
+                                "'answer' and intent is not null and created_at >= ? group by intent", [since]):
             entry(row["intent"])["answered"] = row["n"]
-        if self.db["feedback"].exists():
-            for row in self.db.query("select intent, sum(case when helpful = 1 then 1 else 0 end) as up, "
-                                     "sum(case when helpful = 0 then 1 else 0 end) as down from feedback "
-                                     "where created_at >= ? group by intent", [since]):
-                entry(row["intent"]).update(up=row["up"] or 0, down=row["down"] or 0)
+        for row in self.db.rows("select intent, sum(case when helpful = 1 then 1 else 0 end) as up, "
+                                "sum(case when helpful = 0 then 1 else 0 end) as down from feedback "
+                                "where created_at >= ? group by intent", [since]):
+            entry(row["intent"]).update(up=row["up"] or 0, down=row["down"] or 0)
         return usage
 
 
@@ -48,21 +46,21 @@ def _day(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp).date().isoformat()
 
 
-def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | None = None,
+def service_statistics(db: Database, days: int = 30, now: float | None = None,
                        county: str | None = None) -> dict:
     """Figures for the last `days` days (local dates): for one county's villagers and cases when `county` is
     given, else for everyone, with a line per county when counties are in use."""
     now = now or time.time()
     since = now - days * 86400
     of_county = " and user_key in (select key from users where county = ?)" if county else ""
-    questions = list(db.query(
+    questions = db.rows(
         "select created_at, intent, decision from messages where direction = 'in' and decision in "
-        f"('answer', 'clarify', 'fallback') and created_at >= ?{of_county}", [since, *([county] if county else [])]))
+        f"('answer', 'clarify', 'fallback') and created_at >= ?{of_county}", [since, *([county] if county else [])])
     per_day = Counter(_day(row["created_at"]) for row in questions)
     decided = Counter(row["decision"] for row in questions)
     top_intents = Counter(row["intent"] for row in questions if row["decision"] == "answer" and row["intent"])
-    cases = list(db.query("select * from cases where created_at >= ?" + (" and county = ?" if county else ""),
-                          [since, *([county] if county else [])])) if "cases" in db.table_names() else []
+    cases = db.rows("select * from cases where created_at >= ?" + (" and county = ?" if county else ""),
+                    [since, *([county] if county else [])])
     withdrawn = _withdrawn(db, cases)
     claim_minutes = [(c["claimed_at"] - c["created_at"]) / 60 for c in cases if c["claimed_at"]]
     close_minutes = [(c["closed_at"] - c["created_at"]) / 60 for c in cases if c["closed_at"] and c["id"] not in withdrawn]
@@ -95,16 +93,14 @@ def service_statistics(db: sqlite_utils.Database, days: int = 30, now: float | N
     }
 
 
-def _per_county(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, int]]:
+def _per_county(db: Database, since: float) -> dict[str, dict[str, int]]:
     """Questions and handoffs per county ("" for villagers and cases with none); empty when no county is in use."""
-    if "county" not in db["users"].columns_dict or not db["cases"].exists():
-        return {}
-    questions = db.query(
+    questions = db.rows(
         "select coalesce(u.county, '') as county, count(*) as n from messages m left join users u on u.key = m.user_key "
         "where m.direction = 'in' and m.decision in ('answer', 'clarify', 'fallback') and m.created_at >= ? "
         "group by 1", [since])
-    handoffs = db.query("select coalesce(county, '') as county, count(*) as n from cases where created_at >= ? "
-                        "group by 1", [since])
+    handoffs = db.rows("select coalesce(county, '') as county, count(*) as n from cases where created_at >= ? "
+                       "group by 1", [since])
     figures: dict[str, dict[str, int]] = {}
     for kind, rows in (("questions", questions), ("handoffs", handoffs)):
         for row in rows:
@@ -112,11 +108,11 @@ def _per_county(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, 
     return figures if set(figures) - {""} else {}
 
 
-def _withdrawn(db: sqlite_utils.Database, cases: list[dict]) -> set[int]:
+def _withdrawn(db: Database, cases: list[dict]) -> set[int]:
     """Cases the villager ended before any adviser replied: withdrawn requests, not closed cases."""
-    if not cases or "case_events" not in db.table_names():
+    if not cases:
         return set()
-    rows = db.query(
+    rows = db.rows(
         "select case_id, sum(case when kind = 'adviser' then 1 else 0 end) as replied, "
         "max(case when kind = 'closed' and author = 'villager' then 1 else 0 end) as by_villager "
         "from case_events group by case_id")

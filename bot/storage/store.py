@@ -1,27 +1,22 @@
-"""The SQLite file: users and their conversation state, messages, unanswered questions, feedback; and the
+"""The database: users and their conversation state, messages, unanswered questions, feedback; and the
 other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables).
 
-One `Store` owns one connection. It is synchronous on purpose: the async side
-runs every call on the core's single worker thread (`CoreWorker` in
-`bot.core.service`), which keeps SQLite writes serialised and off the event loop.
+One `Store` owns one connection, to an SQLite file or to PostgreSQL (`bot.storage.database.connect`). It is
+synchronous on purpose: the async side runs every call on the core's single worker thread (`CoreWorker` in
+`bot.core.service`), which keeps its writes serialised and off the event loop.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.privacy import redact, redact_values
-from bot.storage import lock
 from bot.storage.accounts import AccountStore
 from bot.storage.cases import CaseStore
+from bot.storage.database import connect
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
@@ -30,17 +25,7 @@ from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The tables of this store keyed by the villager's `user_key` (besides `users`): forgotten and exported whole.
 VILLAGER_TABLES = ("messages", "unanswered", "feedback", "processed", "fragments")
-#: The data folder and the database files are the service's alone: villagers' conversations are in them.
-FOLDER_MODE, FILE_MODE = 0o700, 0o600
-
-
-def private_file(path: Path) -> None:
-    """Create `path` readable and writable by this user only, or make an existing one of ours so."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    except FileExistsError:
-        with contextlib.suppress(PermissionError):  # someone else's file: SQLite will say what it can do with it
-            os.chmod(path, FILE_MODE)
+RECENT_PAGE = 500  # messages read at a time by `recent_messages`, newest first
 
 
 @dataclass
@@ -59,43 +44,33 @@ class UserState:
 
 
 class Store(Tables):
-    """Everything mingbai remembers, in one SQLite file (WAL mode): users and the transcript here, every other
-    kind of record in the store object named for it (`store.cases`, `store.accounts` ...)."""
+    """Everything mingbai remembers, in one database: users and the transcript here, every other kind of record
+    in the store object named for it (`store.cases`, `store.accounts` ...)."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self._in_use = None  # the lock `mingbai restore` checks (bot.storage.lock), held while the file is open
-        if str(path) != ":memory:":
-            if not self.path.parent.exists():
-                self.path.parent.mkdir(mode=FOLDER_MODE, parents=True)
-            self._in_use = lock.hold_shared(self.path)
-            # SQLite gives the -wal and -shm files the database file's mode, so they are private too.
-            for file in (self.path, *(Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))):
-                if file == self.path or file.exists():
-                    private_file(file)
-        with storage_errors():  # a file that cannot be opened or upgraded is a StorageError too
-            connection = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-            super().__init__(sqlite_utils.Database(connection))
-            self.db.execute("PRAGMA secure_delete = ON")  # SQLite: deleted text is overwritten, not left in free pages
-            if str(path) != ":memory:":
-                self.db.enable_wal()
-            apply_all(self.db)
+    def __init__(self, target: Path | str):
+        """Open the database `target` names (an SQLite file's path, or a postgresql:// URL) and bring its schema
+        up to this release's."""
+        with storage_errors():  # a database that cannot be opened or upgraded is a StorageError too
+            super().__init__(connect(target))
+            try:
+                apply_all(self.db)
+            except BaseException:
+                self.db.close()
+                raise
+        #: The SQLite file, or None on PostgreSQL
+        self.path = self.db.path
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
         self.accounts, self.cases = AccountStore(self.db), CaseStore(self.db)
 
     def close(self) -> None:
-        self.db.conn.close()
-        if self._in_use is not None:
-            lock.release(self._in_use)
-            self._in_use = None
-
+        self.db.close()
 
     # --- users -----------------------------------------------------------------------------
 
     def user(self, key: str) -> UserState:
-        row = next(self.db["users"].rows_where("key = ?", [key]), None)
+        row = self.db.row("select * from users where key = ?", [key])
         if row is None:
             return UserState(key)
         return UserState(
@@ -106,7 +81,7 @@ class Store(Tables):
 
     def has_user(self, key: str) -> bool:
         """True once the villager's state was saved (they wrote), until /forget."""
-        return self.db["users"].count_where("key = ?", [key]) > 0
+        return self.db.exists("select 1 from users where key = ?", [key])
 
     def save_user(self, state: UserState) -> None:
         now = time.time()
@@ -117,66 +92,65 @@ class Store(Tables):
             "county": state.county, "extra": json.dumps(redact_values(state.extra), ensure_ascii=False) if state.extra else None,
             "updated_at": now,
         }
-        with self.db.atomic():
-            if not self.db["users"].count_where("key = ?", [state.key]):
+        with self.db.transaction():
+            if not self.has_user(state.key):
                 record["created_at"] = now
-            self.db["users"].upsert(record, pk="key")
+            self.db.upsert("users", record, key=("key",))
 
     # --- messages, feedback, unanswered ----------------------------------------------------
 
     def log_message(self, user_key: str, direction: str, text: str, *, intent: str | None = None,
                     score: float | None = None, decision: str | None = None) -> int:
-        table = self.db["messages"].insert(
-            {"user_key": user_key, "direction": direction, "text": redact(text), "intent": intent,
-             "score": score, "decision": decision, "created_at": time.time()}
-        )
-        return table.last_pk
+        return self.db.insert("messages", {
+            "user_key": user_key, "direction": direction, "text": redact(text), "intent": intent,
+            "score": score, "decision": decision, "created_at": time.time()})
 
     def transcript(self, user_key: str, limit: int = 50) -> list[dict]:
-        rows = self.db.query(
-            "select direction, text, intent, decision, created_at from messages where user_key = ? "
-            "order by id desc limit ?", [user_key, limit]
-        )
-        return list(reversed(list(rows)))
+        rows = self.db.rows("select direction, text, intent, decision, created_at from messages where user_key = ? "
+                            "order by id desc limit ?", [user_key, limit])
+        return rows[::-1]
 
     def message_time(self, message_id: int) -> float:
         """When the message `log_message` numbered `message_id` was stored."""
-        return self.db["messages"].get(message_id)["created_at"]
+        return self.db.value("select created_at from messages where id = ?", [message_id])
 
     def last_message_time(self, user_key: str, decision: str) -> float | None:
         """When the villager's newest message with this `decision` was stored; None when they have none."""
-        return next(self.db.execute("select max(created_at) from messages where user_key = ? and decision = ?",
-                                    [user_key, decision]))[0]
+        return self.db.value("select max(created_at) from messages where user_key = ? and decision = ?",
+                             [user_key, decision])
 
     def recent_messages(self, since: float) -> list[tuple[str, str, float, str | None]]:
         """(user_key, text, created_at, decision) of everyone's messages, newest first by row id, up to the first
-        one older than `since`: only the last stretch of the table is read."""
-        recent = []
-        for row in self.db.execute("select user_key, text, created_at, decision from messages order by id desc"):
-            if row[2] < since:
-                break
-            recent.append(tuple(row))
-        return recent
+        one older than `since`: only the last stretch of the table is read, a page at a time by the primary key."""
+        recent, below = [], None
+        while True:
+            page = self.db.rows("select id, user_key, text, created_at, decision from messages"
+                                + ("" if below is None else " where id < ?") + " order by id desc limit ?",
+                                [*([] if below is None else [below]), RECENT_PAGE])
+            for row in page:
+                if row["created_at"] < since:
+                    return recent
+                recent.append((row["user_key"], row["text"], row["created_at"], row["decision"]))
+            if len(page) < RECENT_PAGE:
+                return recent
+            below = page[-1]["id"]
 
     def messages_before(self, user_key: str, moment: float, limit: int) -> list[dict]:
         """The villager's last `limit` messages (direction and text) before `moment`, oldest first."""
-        rows = self.db.query("select direction, text from messages where user_key = ? and created_at < ? "
-                             "order by id desc limit ?", [user_key, moment, limit])
-        return list(reversed(list(rows)))
+        rows = self.db.rows("select direction, text from messages where user_key = ? and created_at < ? "
+                            "order by id desc limit ?", [user_key, moment, limit])
+        return rows[::-1]
 
     def record_unanswered(self, user_key: str, text: str, best_intent: str | None, score: float, reason: str) -> None:
-        self.db["unanswered"].insert(
-            {"user_key": user_key, "text": redact(text), "best_intent": best_intent, "score": score,
-             "reason": reason, "created_at": time.time()}
-        )
+        self.db.insert("unanswered", {"user_key": user_key, "text": redact(text), "best_intent": best_intent,
+                                      "score": score, "reason": reason, "created_at": time.time()})
 
     def unanswered(self, limit: int = 200) -> list[dict]:
-        return list(self.db.query("select * from unanswered order by id desc limit ?", [limit]))
+        return self.db.rows("select * from unanswered order by id desc limit ?", [limit])
 
     def record_feedback(self, user_key: str, intent: str, helpful: bool) -> None:
-        self.db["feedback"].insert(
-            {"user_key": user_key, "intent": intent, "helpful": int(helpful), "created_at": time.time()}
-        )
+        self.db.insert("feedback", {"user_key": user_key, "intent": intent, "helpful": int(helpful),
+                                    "created_at": time.time()})
 
     # --- fragments typed in a burst (bot.core.bursts) -----------------------------------------
 
@@ -187,8 +161,7 @@ class Store(Tables):
 
     def fragments(self, user_key: str) -> list[str]:
         """The fragments waiting to be read, oldest first."""
-        rows = self.db.execute("select text from fragments where user_key = ? order by id", [user_key])
-        return [text for (text,) in rows]
+        return self.db.values("select text from fragments where user_key = ? order by id", [user_key])
 
     def take_fragments(self, user_key: str) -> list[str]:
         """The fragments waiting, oldest first, and none left: they are being answered (in the caller's transaction)."""
@@ -198,7 +171,7 @@ class Store(Tables):
 
     def fragment_waiting(self, message_key: str) -> bool:
         """True when this message was stored as a fragment and not answered yet (a redelivery after a restart)."""
-        return self.db["fragments"].count_where("message_key = ?", [message_key]) > 0
+        return self.db.exists("select 1 from fragments where message_key = ?", [message_key])
 
     # --- duplicates and deletion -----------------------------------------------------------
 
@@ -206,10 +179,8 @@ class Store(Tables):
         """True the first time message `key` is seen; False for a redelivery. Kept per villager, so /forget removes
         it. Call it inside the caller's transaction: the claim commits or rolls back together with the handling of
         the message, so a crash never leaves a message claimed but unanswered."""
-        cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
-            "insert into processed (key, user_key, created_at) values (?, ?, ?) on conflict do nothing",
-            [key, user_key, time.time()])
-        return cursor.rowcount == 1
+        return self.db.execute("insert into processed (key, user_key, created_at) values (?, ?, ?) "
+                               "on conflict do nothing", [key, user_key, time.time()]) == 1
 
     # --- a villager's rights: /forget and export, over every table that holds their data ----------
 
@@ -240,7 +211,7 @@ class Store(Tables):
         of their tables' rows, their cases with events and call-back numbers, whether they are blocked, and the
         messages still waiting to be sent to their Telegram chat."""
         user = self.user(user_key)
-        tables = {table: list(self.db.query(f"select * from {table} where user_key = ? order by rowid", [user_key]))
+        tables = {table: self.db.rows(f"select * from {table} where user_key = ? order by created_at", [user_key])
                   for table in VILLAGER_TABLES}
         platform, _, villager_id = user_key.partition(":")
         waiting = self.telegram_outbox.payloads(int(villager_id)) \
@@ -252,18 +223,18 @@ class Store(Tables):
                 "waiting_to_send": waiting}
 
     def scrub(self) -> None:
-        """After /forget has committed: copy the write-ahead log into the database and empty it, so the deleted
-        text does not stay in the -wal file until the next automatic checkpoint (SQLite's own PRAGMA)."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """After /forget has committed: make sure the deleted text is gone from the database's files too (SQLite
+        keeps it in the write-ahead log until a checkpoint)."""
+        self.db.scrub()
 
     def purge_older_than(self, days: int) -> int:
         """Delete messages, unanswered questions and feedback older than `days` (the privacy promise)."""
         cutoff = time.time() - days * 86400
         removed = 0
-        with self.db.atomic():
+        with self.db.transaction():
             for table in VILLAGER_TABLES:
-                removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff]).rowcount
+                removed += self.db.execute(f"delete from {table} where created_at < ?", [cutoff])
             # the state of a villager silent for that long still holds their last question: it goes too
             removed += self.db.execute("update users set extra = null where updated_at < ? and extra is not null",
-                                       [cutoff]).rowcount
+                                       [cutoff])
         return removed

@@ -6,25 +6,25 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import sqlite3
 from typing import Iterator
 
-import sqlite_utils
-
 from bot.errors import StorageError, StorageUnavailable
+from bot.storage.database import DRIVER_ERRORS, Database
 
 
 @contextlib.contextmanager
 def storage_errors() -> Iterator[None]:
-    """Raise sqlite3's errors as `StorageUnavailable` (it cannot be used now: SQLITE_BUSY or LOCKED past the
-    timeout, FULL, READONLY, IOERR, CANTOPEN are `OperationalError`; CORRUPT and NOTADB plain `DatabaseError`)
-    or as `StorageError` (everything else: a broken constraint or a bug in the SQL, which retrying cannot help).
-    A PostgreSQL backend maps its driver's errors onto the same two classes, so callers never change."""
+    """Raise the driver's errors (sqlite3's, psycopg's) as `StorageUnavailable` (the database cannot be used now:
+    locked past the timeout, disk full, read-only, damaged, the server unreachable) or as `StorageError`
+    (everything else: a broken constraint or a bug in the SQL, which retrying cannot help). Each engine says
+    which of its errors are which (`database.DRIVER_ERRORS`), so callers never change."""
     try:
         yield
-    except sqlite3.Error as error:
-        unavailable = isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
-        raise (StorageUnavailable if unavailable else StorageError)(str(error)) from error
+    except Exception as error:
+        for driver_error, unavailable in DRIVER_ERRORS:
+            if isinstance(error, driver_error):
+                raise (StorageUnavailable if unavailable(error) else StorageError)(str(error)) from error
+        raise
 
 
 def _translating(method):
@@ -44,7 +44,7 @@ class Tables:
     wrapped once, here, when the class is made (a store's methods return lists and values, never a lazy cursor,
     so nothing of the driver's escapes after the method has returned)."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
 
     def __init_subclass__(cls, **kwargs):
@@ -60,5 +60,5 @@ class Tables:
         """`with store.transaction():` everything written inside commits together or not at all; nested, it is a
         savepoint inside the caller's transaction. The one way code outside bot/storage asks for atomicity. A
         write that fails inside it, or the commit, raises `StorageError` after the rollback."""
-        with storage_errors(), self.db.atomic():
+        with storage_errors(), self.db.transaction():
             yield

@@ -36,20 +36,17 @@ class TelegramInbox(OneBot):
     def store(self, raws: list[dict]) -> list[int]:
         """Write a batch in one transaction; returns the ids of the updates not seen before (those to handle)."""
         fresh, now = [], time.time()
-        with self.db.atomic():
+        with self.db.transaction():
             for raw in raws:
-                cursor = self.db.execute(  # "on conflict do nothing": SQLite (3.24+) and PostgreSQL alike
-                    "insert into telegram_inbox (bot, update_id, raw, status, created_at) "
-                    "values (?, ?, ?, 'pending', ?) on conflict do nothing",
-                    [self.bot, raw["update_id"], json.dumps(raw, ensure_ascii=False), now])
-                if cursor.rowcount == 1:
+                if self.db.execute("insert into telegram_inbox (bot, update_id, raw, status, created_at) "
+                                   "values (?, ?, ?, 'pending', ?) on conflict do nothing",
+                                   [self.bot, raw["update_id"], json.dumps(raw, ensure_ascii=False), now]) == 1:
                     fresh.append(raw["update_id"])
         return fresh
 
     def pending(self) -> list[dict]:
-        rows = self.db.execute("select raw from telegram_inbox where bot = ? and status = 'pending' "
-                               "order by update_id", [self.bot])
-        return [json.loads(raw) for (raw,) in rows]
+        return [json.loads(raw) for raw in self.db.values(
+            "select raw from telegram_inbox where bot = ? and status = 'pending' order by update_id", [self.bot])]
 
     def done(self, update_id: int) -> None:
         """Handled: the id stays (to recognise a redelivery), what the villager wrote goes."""
@@ -58,7 +55,7 @@ class TelegramInbox(OneBot):
 
     def purge(self, days: float = KEEP_DONE_DAYS) -> int:
         return self.db.execute("delete from telegram_inbox where bot = ? and status = 'done' and created_at < ?",
-                               [self.bot, time.time() - days * 86400]).rowcount
+                               [self.bot, time.time() - days * 86400])
 
 
 class TelegramOutbox(OneBot):
@@ -67,27 +64,26 @@ class TelegramOutbox(OneBot):
     def add(self, chat_id: int, thread_id: int | None, calls: list[dict]) -> None:
         """Queue messages for a chat; inside a caller's transaction they commit (or vanish) with it."""
         now = time.time()
-        with self.db.atomic():
+        with self.db.transaction():
             for call in calls:
                 self.db.execute("insert into telegram_outbox (bot, chat_id, thread_id, payload, attempts, uncertain, "
                                 "next_try_at, created_at) values (?, ?, ?, ?, 0, 0, 0, ?)",
                                 [self.bot, chat_id, thread_id, json.dumps(call, ensure_ascii=False), now])
 
     def chats(self) -> list[int]:
-        return [row[0] for row in self.db.execute("select distinct chat_id from telegram_outbox where bot = ?",
-                                                  [self.bot])]
+        return self.db.values("select distinct chat_id from telegram_outbox where bot = ?", [self.bot])
 
     def next_row(self, chat_id: int) -> dict | None:
-        return next(self.db.query("select * from telegram_outbox where bot = ? and chat_id = ? order by id limit 1",
-                                  [self.bot, chat_id]), None)
+        return self.db.row("select * from telegram_outbox where bot = ? and chat_id = ? order by id limit 1",
+                           [self.bot, chat_id])
 
     def remove(self, row_id: int) -> None:
         self.db.execute("delete from telegram_outbox where id = ?", [row_id])
 
     def payloads(self, chat_id: int) -> list[dict]:
         """What still waits to be sent to a chat, oldest first (a villager's export)."""
-        rows = self.db.execute("select payload from telegram_outbox where chat_id = ? order by id", [chat_id])
-        return [json.loads(payload) for (payload,) in rows]
+        return [json.loads(payload) for payload in self.db.values(
+            "select payload from telegram_outbox where chat_id = ? order by id", [chat_id])]
 
     def forget_chat(self, chat_id: int) -> None:
         """/forget: what still waits to be sent to the villager's chat goes (the replies to /forget come after)."""
@@ -105,40 +101,39 @@ class TelegramLedger(Tables):
     # --- posts ---
 
     def posted(self, event_ids: list[int]) -> set[int]:
+        if not event_ids:
+            return set()
         marks = ",".join("?" * len(event_ids))
-        rows = self.db.execute(f"select event_id from telegram_posts where event_id in ({marks})", event_ids) \
-            if event_ids else []
-        return {row[0] for row in rows}
+        return set(self.db.values(f"select event_id from telegram_posts where event_id in ({marks})", event_ids))
 
     def record(self, case_id: int, event_ids: list[int | None], chat: int, message_ids: list[int]) -> None:
-        with self.db.atomic():
-            self.db["telegram_posts"].insert_all(
-                [{"case_id": case_id, "event_id": event_id, "chat": chat, "message_id": message_id}
-                 for event_id in (event_ids or [None]) for message_id in message_ids])
+        with self.db.transaction():
+            for event_id in event_ids or [None]:
+                for message_id in message_ids:
+                    self.db.insert("telegram_posts", {"case_id": case_id, "event_id": event_id, "chat": chat,
+                                                      "message_id": message_id})
 
     def case_of_message(self, chat: int, message_id: int) -> int | None:
-        row = self.db.execute("select case_id from telegram_posts where chat = ? and message_id = ? limit 1",
-                              [chat, message_id]).fetchone()
-        if row:
-            return row[0]
-        row = self.db.execute("select case_id from telegram_cases where chat = ? and card_message_id = ?",
-                              [chat, message_id]).fetchone()
-        return row[0] if row else None
+        posted = self.db.value("select case_id from telegram_posts where chat = ? and message_id = ? limit 1",
+                               [chat, message_id])
+        if posted is not None:
+            return posted
+        return self.db.value("select case_id from telegram_cases where chat = ? and card_message_id = ? limit 1",
+                             [chat, message_id])
 
     # --- topics and cards ---
 
     def case_of_topic(self, chat: int, topic_id: int) -> int | None:
         """The case (closed ones too) whose topic this is."""
-        row = self.db.execute("select case_id from telegram_cases where chat = ? and topic_id = ? "
-                              "order by case_id desc limit 1", [chat, topic_id]).fetchone()
-        return row[0] if row else None
+        return self.db.value("select case_id from telegram_cases where chat = ? and topic_id = ? "
+                             "order by case_id desc limit 1", [chat, topic_id])
 
     def card_state(self, case_id: int) -> dict:
-        row = next(self.db["telegram_cases"].rows_where("case_id = ?", [case_id]), None)
+        row = self.db.row("select * from telegram_cases where case_id = ?", [case_id])
         return row or {"case_id": case_id, "card": None, "topic_name": None, "queued": 0, "topic_closed": 0}
 
     def save_card(self, case_id: int, values: dict) -> None:
-        self.db["telegram_cases"].upsert({"case_id": case_id, **values}, pk="case_id")
+        self.db.upsert("telegram_cases", {"case_id": case_id, **values}, key=("case_id",))
 
     def forget_topic_names(self, case_ids: list[int]) -> None:
         """/forget: a topic's name is made of the villager's first words; the ids stay (the case stays)."""

@@ -56,7 +56,7 @@ async def test_quick_exit_leaves_at_once_and_a_reopened_page_shows_nothing_but_h
     notice = page.locator(".msg.system", has_text="已经从这个页面上拿掉了")
     await expect(notice).to_be_visible()
     assert "带娃儿走" not in await page.locator("#log").inner_text()
-    [key] = [row["key"] for row in service.store.db["users"].rows]
+    [key] = service.store.db.values("select key from users")
     assert any("带娃儿走" in row["text"] for row in service.store.transcript(key))  # still stored for advisers
     await page.screenshot(path=str(screenshot_folder() / "chat-quick-exit.png"))
 

@@ -27,7 +27,9 @@ def seed_two_weeks_of_questions(db, faq) -> None:
             rows.append({"user_key": "web:seed", "direction": "in", "text": "（示例）", "decision": decision,
                          "intent": chooser.choice(intents) if decision == "answer" else None,
                          "created_at": time.time() - days_ago * 86400})
-    db["messages"].insert_all(rows)
+    with db.transaction():
+        for row in rows:
+            db.insert("messages", row)
 
 
 async def log_in(page, url: str, name: str) -> None:

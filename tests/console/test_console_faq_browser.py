@@ -71,7 +71,7 @@ async def test_answers_and_votes_are_counted_per_intent_for_the_chosen_period(si
     await other.says(WAGES)
     await other.says(action="fb:down:labor.wage")
     twenty_days_ago = time.time() - 20 * 86400
-    await site.service.call(lambda db: db["messages"].insert(
+    await site.service.call(lambda db: db.insert("messages",
         {"user_key": "web:earlier", "direction": "in", "text": "（示例）", "decision": "answer",
          "intent": "labor.wage", "created_at": twenty_days_ago}), site.service.store.db)
 

@@ -62,10 +62,10 @@ async def test_privacy_says_what_the_purge_deletes_and_what_it_keeps(service):
     assert "请打给我" in said_callback and "只有接手的顾问" in said_callback and "结案" in said_callback
 
     store = service.store
-    with store.db.conn:  # everything happened 181 days ago
+    with store.transaction():  # everything happened 181 days ago
         for table in ("messages", "feedback", "processed", "cases", "case_events"):
-            store.db.conn.execute(f"update {table} set created_at = ?", [time.time() - 181 * 86400])
-        store.db.conn.execute("update users set updated_at = ?", [time.time() - 181 * 86400])
+            store.db.execute(f"update {table} set created_at = ?", [time.time() - 181 * 86400])
+        store.db.execute("update users set updated_at = ?", [time.time() - 181 * 86400])
     store.purge_older_than(180)
     assert count_rows(store.path, "messages") == 0 and count_rows(store.path, "feedback") == 0  # point 1: deleted
     assert count_rows(store.path, "cases") == 1 and count_rows(store.path, "case_events") > 0  # point 2: kept

@@ -84,7 +84,7 @@ def test_any_unicode_gives_a_decision_quickly(matcher, text):
 
 
 def test_intents_package_imports_nothing_from_the_bot():
-    forbidden = {"bot", "telegram", "aiohttp", "sqlite_utils"}
+    forbidden = {"bot", "telegram", "aiohttp", "sqlite_utils", "psycopg"}
     for path in (ROOT / "intents").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -22,7 +22,7 @@ def _outside_storage() -> list[Path]:
 
 
 def _is_db(node: ast.AST) -> bool:
-    """`db` or `<anything>.db`: the sqlite-utils Database itself."""
+    """`db` or `<anything>.db`: the database handle itself."""
     return (isinstance(node, ast.Name) and node.id == "db") or (isinstance(node, ast.Attribute) and node.attr == "db")
 
 
@@ -37,8 +37,8 @@ def _uses(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, f"calls .{node.func.attr}()"))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(name.split(".")[0] == "sqlite_utils" for name in names):
-                found.append((node.lineno, "imports sqlite_utils"))
+            for driver in {name.split(".")[0] for name in names} & {"sqlite_utils", "psycopg"}:
+                found.append((node.lineno, f"imports {driver}"))
     return found
 
 
