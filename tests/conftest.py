@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped FAQ and its matcher (built once per session), and a core on a fresh SQLite file."""
+"""Shared fixtures: the shipped FAQ and its matcher (built once per session), a core on a fresh SQLite file, and
+an empty PostgreSQL database on a throwaway cluster (started only when a test asks for one)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.core.service import ChatService
 from intents.faq_loader import read_faq
 from intents.matcher import Matcher
 from tests.support import ROOT, settings_for
+from tests.support.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,3 +42,20 @@ async def service(settings):
     service = ChatService.open(settings)
     yield service
     await service.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server for the session, started by the first test that needs one: runs without such tests
+    pay nothing. A missing server is those tests' error, with the install command (never a skip)."""
+    cluster = PostgresCluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """The URL of an empty database of the test's own (MINGBAI_DATABASE_URL's form), dropped afterwards."""
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop_database(url)
