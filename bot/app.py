@@ -26,6 +26,7 @@ from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
+from bot.storage.database import describe
 from bot.console import setup_console
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or cancellation), then close every channel cleanly."""
     async with running(settings) as world:
         base = f"http://{settings.web_host}:{world.port}"
-        print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {settings.database.resolve()})")
+        print(f"mingbai: web chat on {base}/ (FAQ {settings.faq_dir}, data {describe(settings.database)})")
         print(f"mingbai: adviser console {base}/adviser, admin dashboard {base}/admin")
         if not await world.service.call(world.service.store.accounts.any):
             print("mingbai: no console account yet; create the first one, in this directory, with\n"

@@ -27,7 +27,9 @@ from bot.handoff.hours import OfficeHours
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("MINGBAI_FAQ_DIR", "faq", "Folder of FAQ files: intents, lexicon, flows, places, and 'counties/' when several "
      "counties share the service."),
-    ("MINGBAI_DATA_DIR", "var", "Folder for the SQLite database (mingbai.sqlite)."),
+    ("MINGBAI_DATA_DIR", "var", "Folder for the SQLite database (mingbai.sqlite) and the process's own files."),
+    ("MINGBAI_DATABASE_URL", "", "PostgreSQL instead of the SQLite file, for several `mingbai run` processes on one "
+     "database: postgresql://user:password@host:5432/mingbai. Empty: the SQLite file in MINGBAI_DATA_DIR."),
     ("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather. Without it, Telegram is not started."),
     ("TELEGRAM_BASE_URL", "https://api.telegram.org/bot", "Bot API base URL (a self-hosted Bot API server, or a test fake)."),
     ("TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot", "Bot API file download base URL."),
@@ -98,6 +100,7 @@ class Settings:
     handoff_timeout: int
     web_host: str
     web_port: int
+    database_url: str = ""  # PostgreSQL; empty: the SQLite file in data_dir
     quick_exit_url: str = "https://www.baidu.com/"
     trusted_proxy: tuple[str, ...] = ()
     web_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEB_LIMITS))
@@ -110,8 +113,9 @@ class Settings:
         return str(self.environment.get(name, "")).strip()
 
     @property
-    def database(self) -> Path:
-        return self.data_dir / "mingbai.sqlite"
+    def database(self) -> Path | str:
+        """The PostgreSQL URL when one is set, else the SQLite file's path."""
+        return self.database_url or self.data_dir / "mingbai.sqlite"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, config_file: Path | None = None) -> "Settings":
@@ -124,6 +128,7 @@ class Settings:
         settings = cls(
             faq_dir=Path(values["MINGBAI_FAQ_DIR"]),
             data_dir=Path(values["MINGBAI_DATA_DIR"]),
+            database_url=_database_url("MINGBAI_DATABASE_URL", values["MINGBAI_DATABASE_URL"].strip()),
             telegram_token=values["TELEGRAM_BOT_TOKEN"],
             telegram_base_url=values["TELEGRAM_BASE_URL"],
             telegram_base_file_url=values["TELEGRAM_BASE_FILE_URL"],
@@ -152,6 +157,13 @@ class Settings:
         )
         _check_together(settings)
         return settings
+
+
+def _database_url(name: str, value: str) -> str:
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{name}={value!r}: write a PostgreSQL URL such as postgresql://mingbai:secret@localhost/"
+                            "mingbai, or leave it empty for the SQLite file", name)
+    return value
 
 
 def _read_file(path: Path) -> dict:

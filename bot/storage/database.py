@@ -11,6 +11,7 @@ mingbai's own. Rows come back as plain dicts and lists, never as a cursor, so no
 from __future__ import annotations
 
 import contextlib
+import re
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -24,6 +25,16 @@ DRIVER_ERRORS: list[tuple[type[BaseException], Callable[[BaseException], bool]]]
 
 def is_postgres_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be printed and logged."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+def describe(target: str | Path) -> str:
+    """The database as a person would name it: the file's full path, or the URL without its password."""
+    return without_password(str(target)) if is_postgres_url(target) else str(Path(target).resolve())
 
 
 def connect(target: str | Path) -> "Database":

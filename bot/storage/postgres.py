@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 from typing import Iterator, Sequence
 
 import psycopg
 import psycopg.errors
 
-from bot.storage.database import DRIVER_ERRORS, Database, Params, column_list
+from bot.storage.database import DRIVER_ERRORS, Database, Params, column_list, without_password
 
 CONNECT_TIMEOUT = 10  # seconds to reach the server before StorageUnavailable
 LOCK_KEY = "hashtextextended(?, 0)"  # PostgreSQL's own 64-bit hash of a lock's name
@@ -38,11 +37,6 @@ DRIVER_ERRORS.append((psycopg.Error, _unavailable))
 def _placeholders(sql: str) -> str:
     """psycopg's placeholders for the stores' `?`; a literal % doubled, as psycopg asks."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def without_password(url: str) -> str:
-    """The URL as it may be printed and logged."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
 class PostgresDatabase(Database):

@@ -173,6 +173,14 @@ class Store(Tables):
         """True when this message was stored as a fragment and not answered yet (a redelivery after a restart)."""
         return self.db.exists("select 1 from fragments where message_key = ?", [message_key])
 
+    # --- one villager at a time, whichever process has their message --------------------------
+
+    def lock_villager(self, user_key: str) -> None:
+        """Inside the caller's transaction, first: wait until no other process is handling this villager, and
+        keep them until the transaction ends. Their messages are then handled one at a time and in turn by
+        several `mingbai run` on one PostgreSQL; one SQLite file has one writer at a time anyway."""
+        self.db.lock(f"villager:{user_key}")
+
     # --- duplicates and deletion -----------------------------------------------------------
 
     def claim_message(self, key: str, user_key: str) -> bool:
