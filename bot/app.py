@@ -26,8 +26,8 @@ from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from bot.storage.database import describe
-from bot.console import setup_console
+from bot.storage import describe
+from bot.console import PID_FILE, setup_console
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
@@ -106,7 +106,8 @@ def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web
                                                                                      service.conversation.counties)]
     if any(accounts):
         relay.add_villager_channel("wechat", wechat_sender([account for account in accounts if account]))
-    setup_console(app, service, relay, settings.faq_dir, timezone=settings.timezone)
+    setup_console(app, service, relay, settings.faq_dir, timezone=settings.timezone,
+                  pid_file=settings.data_dir / PID_FILE)
     return app
 
 

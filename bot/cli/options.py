@@ -17,7 +17,7 @@ def database_of(args) -> Path | str:
     """The database a command that touches data uses, said on stderr so nobody edits the wrong one. The same
     as `mingbai run`'s: $MINGBAI_DATABASE_URL (PostgreSQL) if set, else the SQLite file in $MINGBAI_DATA_DIR
     (or mingbai.toml), else ./var, from the current directory."""
-    from bot.storage.database import describe  # the CLI imports storage only for commands that use it
+    from bot.storage import describe  # the CLI imports storage only for commands that use it
 
     database = settings_of(args).database
     print(f"mingbai: database {describe(database)} (MINGBAI_DATABASE_URL or MINGBAI_DATA_DIR chooses another)",

@@ -58,7 +58,7 @@ def setup_console(app: web.Application, service: ChatService, relay: Relay, faq_
 
     While the server runs, the FAQ folder is watched (every `watch_seconds`;
     None turns it off), SIGHUP reloads it, and a pid file (by default next to
-    the database) lets `mingbai faq reload` find this process. Times are shown in `timezone`
+    the SQLite database; `mingbai run` puts it in MINGBAI_DATA_DIR) lets `mingbai faq reload` find this process. Times are shown in `timezone`
     (MINGBAI_TIMEZONE), labelled.
     """
     from bot.console.admin import add_admin_routes
@@ -70,7 +70,7 @@ def setup_console(app: web.Application, service: ChatService, relay: Relay, faq_
     add_login_routes(app, console)
     add_adviser_routes(app, console)
     add_admin_routes(app, console)
-    pid_path = pid_file or Path(service.store.path).parent / PID_FILE
+    pid_path = pid_file or (Path(service.store.path).parent / PID_FILE if service.store.path else None)
 
     async def running(_app: web.Application):
         console.accounts = Accounts(service.store.accounts)

@@ -1,18 +1,20 @@
-"""What mingbai remembers, in one SQLite file: every SQL statement of the service is in this package.
+"""What mingbai remembers, in one SQLite file or on PostgreSQL: every SQL statement of the service is in this package.
 
-`Store` (store.py) opens the file, applies the migrations and holds one object per kind of record: users and
+`Store` (store.py) opens the database (database.py: the one handle, with its two engines sqlite.py and
+postgres.py), applies the migrations and holds one object per kind of record: users and
 the transcript itself, `cases`, `accounts`, `reviews`, `statistics`, `telegram_inbox`, `telegram_outbox` and
 `telegram_ledger`. Callers elsewhere use those objects' named methods and `store.transaction()`; none of them
 sees the database handle (tests/storage/test_storage_boundary.py).
 
 Above it, the core and the handoff desk use the names below; the CLI opens a `Store`, prints statistics, and
-backs the file up or restores it (`backup`, `verify`, `restore`).
+backs the database up or restores it (`backup`, `verify`, `restore`), and names it (`describe`).
 """
 
 from bot.storage.backup import backup, restore, verify
+from bot.storage.database import describe
 from bot.storage.cases import CLAIMED, CLOSED, NOWHERE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event
 from bot.storage.stats import format_statistics
 from bot.storage.store import Store, UserState
 
 __all__ = ["CLAIMED", "CLOSED", "NOWHERE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event",
-           "Store", "UserState", "backup", "format_statistics", "restore", "verify"]
+           "Store", "UserState", "backup", "describe", "format_statistics", "restore", "verify"]
