@@ -5,16 +5,22 @@ the shipped FAQ and a SQLite file under ./var; a Telegram token adds Telegram
 (long polling, or webhooks on the same server when MINGBAI_WEBHOOK_URL is set).
 A county file naming its own bot's or Official Account's variables (`channels:`)
 adds that bot or account beside the default ones, with the secrets read here.
+Several processes on one PostgreSQL database (MINGBAI_DATABASE_URL) serve the
+web chat, WeChat and the console alike; the relay and Telegram run in one of them
+at a time, the leader (`bot.storage.Leadership`), and the others are told at once
+of what each writes (`bot.storage.Notices`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import signal
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -26,7 +32,7 @@ from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from bot.storage import describe
+from bot.storage import RELAY_NOTICE, Leadership, describe
 from bot.console import PID_FILE, setup_console
 
 log = logging.getLogger(__name__)
@@ -112,15 +118,15 @@ def build_web_app(settings: Settings, service: ChatService, relay: Relay) -> web
 
 
 def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: web.Application,
-                   county_bots: dict[str, str]) -> list[asyncio.Task]:
+                   county_bots: dict[str, str]) -> list[Callable[[], Awaitable]]:
     """The default bot (with TELEGRAM_BOT_TOKEN) and each county's own, one Application each (its own getUpdates
     loop, inbox rows, outbox and rate limiter); each serves its advisers' groups, and the relay reaches a villager
-    through the bot they wrote to."""
+    through the bot they wrote to. Returns what runs each bot, for the leader to start (`Leadership`)."""
     from bot.channels.telegram import (
         add_adviser_handlers, build_application, run_telegram, served_chats, villager_sender, webhook_routes,
     )
 
-    counties, tasks, applications = service.conversation.counties, [], []
+    counties, runs, applications = service.conversation.counties, [], []
     bots = ([("", settings.telegram_token)] if settings.telegram_token else []) + sorted(county_bots.items())
     for county, token in bots:
         application = build_application(settings, service, county, token)
@@ -129,9 +135,9 @@ def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: 
         if settings.webhook_url:
             app.add_routes(webhook_routes(application, settings))
         applications.append(application)
-        tasks.append(asyncio.create_task(run_telegram(application, settings), name=f"telegram {county or 'default'}"))
+        runs.append(functools.partial(run_telegram, application, settings))
     relay.add_villager_channel("telegram", villager_sender(*applications))
-    return tasks
+    return runs
 
 
 @dataclass(frozen=True)
@@ -157,9 +163,11 @@ async def running(settings: Settings):
     except (SettingsError, ValueError):
         await service.close()
         raise
-    tasks = [asyncio.create_task(relay.run(), name="relay")]
-    if settings.telegram_token or bots:
-        tasks += start_telegram(settings, service, relay, app, bots)  # before the server starts: webhook routes
+    telegram = start_telegram(settings, service, relay, app, bots) if settings.telegram_token or bots else []
+    service.notices.subscribe(RELAY_NOTICE, lambda _case: relay.wake())  # an event written by another process
+    leadership = Leadership(settings.database_url or None)
+    tasks = [asyncio.create_task(leadership.lead(lambda: [relay.run(), *(run() for run in telegram)]), name="leader")]
+    await service.notices.start()
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     try:
         await runner.setup()

@@ -35,7 +35,7 @@ from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.settings import RETENTION_DAYS, Settings
-from bot.storage.store import Store
+from bot.storage import Notices, Store
 from intents.faq_loader import FaqError
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,11 @@ class _Arrival:
     outcome: Outcome | None
 
 
+def _dedupe_key(incoming: Incoming) -> str | None:
+    """The platform's own id of the message (a redelivery has the same), or None when it gives none."""
+    return f"{incoming.platform}:{incoming.message_id}" if incoming.message_id else None
+
+
 def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
     """The fragments of a burst as one typed message from the same villager."""
     return dataclasses.replace(incoming, text="\n".join(parts), action=None, content="text", media=None,
@@ -108,7 +113,7 @@ class ChatService:
     """Owns the FAQ, the matcher, the store and the worker thread; channels call `handle`."""
 
     def __init__(self, conversation: Conversation, faq_dir: Path, templates: Templates, burst_seconds: float = 0.0,
-                 site: Site | None = None):
+                 site: Site | None = None, database_url: str = ""):
         self.conversation = conversation
         self.settings_faq_dir = faq_dir
         # the advisers' canned replies: one copy for the Telegram group and the console, swapped by reload_faq
@@ -119,6 +124,8 @@ class ChatService:
         self._arrivals = itertools.count(1)  # numbered on the worker thread, so in the order messages are stored
         self.bursts = Bursts(burst_seconds)
         self.effect_listeners: list = []  # called with each Outcome that has effects (e.g. the relay's wake)
+        #: what other processes on the same PostgreSQL tell this one (started by `mingbai run`)
+        self.notices = Notices(database_url or None, self.store.origin)
 
     @classmethod
     def open(cls, settings: Settings, clock=time.time) -> "ChatService":
@@ -135,7 +142,8 @@ class ChatService:
         conversation = Conversation(content.faq, content.matcher, store, content.flows, content.places, desk,
                                     retention_days=RETENTION_DAYS, hours=hours, today=hours.today,
                                     counties=content.counties)
-        return cls(conversation, settings.faq_dir, content.templates, settings.burst_seconds, content.site)
+        return cls(conversation, settings.faq_dir, content.templates, settings.burst_seconds, content.site,
+                   settings.database_url)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
                      received: Callable[[], None] | None = None) -> Outcome:
@@ -169,7 +177,8 @@ class ChatService:
         number = next(self._arrivals)
         try:
             with self.store.transaction():
-                key = f"{incoming.platform}:{incoming.message_id}" if incoming.message_id else None
+                self.store.lock_villager(incoming.user_key)  # another process may have their previous message
+                key = _dedupe_key(incoming)
                 if key and not self.store.claim_message(key, incoming.user_key):
                     if self.store.fragment_waiting(key):  # stored, then the process stopped: wait for more again
                         return _Arrival(number, None)
@@ -202,9 +211,14 @@ class ChatService:
 
     def _answer_burst(self, incoming: Incoming, record: Callable[[Outcome], None] | None) -> Outcome:
         """The window closed after `incoming`: answer every fragment waiting, as one message (nothing, when a
-        message in between took them, or the villager used /forget)."""
+        message in between took them, or the villager used /forget, or a newer fragment is waiting: it reached
+        another process on the same database, whose window answers the burst)."""
+        key = _dedupe_key(incoming)
         try:
             with self.store.transaction():
+                self.store.lock_villager(incoming.user_key)
+                if key and self.store.newest_fragment_key(incoming.user_key) not in (key, None):
+                    return Outcome(())
                 parts = self.store.take_fragments(incoming.user_key)
                 if not parts:
                     return Outcome(())
@@ -248,5 +262,6 @@ class ChatService:
         return problems
 
     async def close(self) -> None:
+        await self.notices.close()
         await asyncio.get_running_loop().run_in_executor(self._worker, self.store.close)
         self._worker.shutdown(wait=True)

@@ -7,14 +7,21 @@ the transcript itself, `cases`, `accounts`, `reviews`, `statistics`, `telegram_i
 sees the database handle (tests/storage/test_storage_boundary.py).
 
 Above it, the core and the handoff desk use the names below; the CLI opens a `Store`, prints statistics, and
-backs the database up or restores it (`backup`, `verify`, `restore`), and names it (`describe`).
+backs the database up or restores it (`backup`, `verify`, `restore`), and names it (`describe`). Several
+processes on one PostgreSQL database tell each other what they wrote (`Notices`) and agree on the one that runs
+the relay and Telegram (`Leadership`).
 """
 
 from bot.storage.backup import backup, restore, verify
+from bot.storage.cases import (
+    CLAIMED, CLOSED, NOWHERE, RELAY_NOTICE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event,
+)
 from bot.storage.database import describe
-from bot.storage.cases import CLAIMED, CLOSED, NOWHERE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event
+from bot.storage.leadership import Leadership
+from bot.storage.notices import Notices
 from bot.storage.stats import format_statistics
 from bot.storage.store import Store, UserState
 
-__all__ = ["CLAIMED", "CLOSED", "NOWHERE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event",
-           "Store", "UserState", "backup", "describe", "format_statistics", "restore", "verify"]
+__all__ = ["CLAIMED", "CLOSED", "NOWHERE", "RELAY_NOTICE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event",
+           "Leadership", "Notices", "Store", "UserState", "backup", "describe", "format_statistics", "restore",
+           "verify"]

@@ -18,6 +18,7 @@ WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 #: Where an event goes: to the villager, to the advisers, or nowhere (notes, system records).
 TO_VILLAGER, TO_ADVISERS, NOWHERE = "villager", "advisers", "none"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+RELAY_NOTICE = "relay"  # the notice (bot.storage.notices) that an event waits to be delivered
 #: The order advisers should take open cases in: urgent first, then oldest first.
 QUEUE_ORDER = "urgent desc, created_at asc"
 
@@ -168,11 +169,15 @@ class CaseStore(Tables):
 
     def add_event(self, case_id: int, kind: str, author: str | None, text: str, destination: str,
                   media_kind: str | None, media_ref: str | None, at: float) -> int:
-        """An event, pending delivery unless it goes nowhere; returns its id."""
-        return self.db.insert("case_events", {
+        """An event, pending delivery unless it goes nowhere; returns its id. A pending one is noticed by every
+        process on the database, so the relay delivers it at once wherever it runs."""
+        event_id = self.db.insert("case_events", {
             "case_id": case_id, "kind": kind, "author": author, "text": redact(text or ""), "media_kind": media_kind,
             "media_ref": media_ref, "destination": destination,
             "delivery": PENDING if destination != NOWHERE else SENT, "attempts": 0, "created_at": at})
+        if destination != NOWHERE:
+            self.db.notify(RELAY_NOTICE, str(case_id))  # the relay may run in another process (bot.storage.leadership)
+        return event_id
 
     def events(self, case_id: int) -> list[Event]:
         return [_event(row) for row in self.db.rows("select * from case_events where case_id = ? order by id", [case_id])]

@@ -11,7 +11,9 @@ mingbai's own. Rows come back as plain dicts and lists, never as a cursor, so no
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import secrets
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -183,6 +185,15 @@ class Database(ABC):
 
     def scrub(self) -> None:  # noqa: B027 - most engines need nothing
         """After a deletion has committed: do what the engine needs so deleted text is gone from its files."""
+
+    @functools.cached_property
+    def origin(self) -> str:
+        """This process among those on the database: its own notices are not meant for itself."""
+        return secrets.token_hex(6)
+
+    def notify(self, kind: str, payload: str) -> None:  # noqa: B027 - one SQLite file has one process
+        """Tell the other processes on this database (`bot.storage.notices`), when the caller's transaction
+        commits (at once when there is none); `payload` is ids, never a villager's words."""
 
     @contextlib.contextmanager
     def exclusive(self, name: str) -> Iterator[None]:

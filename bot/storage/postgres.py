@@ -18,6 +18,7 @@ import psycopg
 import psycopg.errors
 
 from bot.storage.database import DRIVER_ERRORS, Database, Params, column_list, without_password
+from bot.storage.notices import CHANNEL, notice_text
 
 CONNECT_TIMEOUT = 10  # seconds to reach the server before StorageUnavailable
 LOCK_KEY = "hashtextextended(?, 0)"  # PostgreSQL's own 64-bit hash of a lock's name
@@ -72,6 +73,9 @@ class PostgresDatabase(Database):
 
     def lock(self, name: str) -> None:
         self._cursor(f"select pg_advisory_xact_lock({LOCK_KEY})", [name])
+
+    def notify(self, kind: str, payload: str) -> None:
+        self._cursor("select pg_notify(?, ?)", [CHANNEL, notice_text(self.origin, kind, payload)])
 
     @contextlib.contextmanager
     def exclusive(self, name: str) -> Iterator[None]:

@@ -59,6 +59,7 @@ class Store(Tables):
                 raise
         #: The SQLite file, or None on PostgreSQL
         self.path = self.db.path
+        self.origin = self.db.origin  # this process, in its notices (bot.storage.notices)
         self.telegram_inbox, self.telegram_outbox = TelegramInbox(self.db), TelegramOutbox(self.db)
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
@@ -169,11 +170,21 @@ class Store(Tables):
         self.db.execute("delete from fragments where user_key = ?", [user_key])
         return texts
 
+    def newest_fragment_key(self, user_key: str) -> str | None:
+        """The message key of the villager's newest waiting fragment (None: none waits, or it had no key)."""
+        return self.db.value("select message_key from fragments where user_key = ? order by id desc limit 1",
+                             [user_key])
+
     def fragment_waiting(self, message_key: str) -> bool:
         """True when this message was stored as a fragment and not answered yet (a redelivery after a restart)."""
         return self.db.exists("select 1 from fragments where message_key = ?", [message_key])
 
     # --- one villager at a time, whichever process has their message --------------------------
+
+    def notify(self, kind: str, payload: str) -> None:
+        """Tell the other processes on the database (`bot.storage.notices`), when the caller's transaction
+        commits; `payload` is ids, never a villager's words."""
+        self.db.notify(kind, payload)
 
     def lock_villager(self, user_key: str) -> None:
         """Inside the caller's transaction, first: wait until no other process is handling this villager, and
