@@ -20,8 +20,8 @@ from bot.storage.database import describe
 from bot.storage.leadership import Leadership
 from bot.storage.notices import Notices
 from bot.storage.stats import format_statistics
-from bot.storage.store import Store, UserState
+from bot.storage.store import FORGET_NOTICE, PUSH_NOTICE, Store, UserState
 
-__all__ = ["CLAIMED", "CLOSED", "NOWHERE", "RELAY_NOTICE", "TO_ADVISERS", "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event",
-           "Leadership", "Notices", "Store", "UserState", "backup", "describe", "format_statistics", "restore",
-           "verify"]
+__all__ = ["CLAIMED", "CLOSED", "FORGET_NOTICE", "NOWHERE", "PUSH_NOTICE", "RELAY_NOTICE", "TO_ADVISERS",
+           "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event", "Leadership", "Notices", "Store", "UserState",
+           "backup", "describe", "format_statistics", "restore", "verify"]

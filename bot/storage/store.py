@@ -25,6 +25,8 @@ from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
 
 #: The tables of this store keyed by the villager's `user_key` (besides `users`): forgotten and exported whole.
 VILLAGER_TABLES = ("messages", "unanswered", "feedback", "processed", "fragments")
+#: Notices (bot.storage.notices) of a villager's data deleted, and of a message pushed to a web villager
+FORGET_NOTICE, PUSH_NOTICE = "forget", "web.push"
 RECENT_PAGE = 500  # messages read at a time by `recent_messages`, newest first
 
 
@@ -110,6 +112,10 @@ class Store(Tables):
         rows = self.db.rows("select direction, text, intent, decision, created_at from messages where user_key = ? "
                             "order by id desc limit ?", [user_key, limit])
         return rows[::-1]
+
+    def message(self, message_id: int) -> dict | None:
+        """The villager, text and time of one stored message; None once it is deleted."""
+        return self.db.row("select user_key, text, created_at from messages where id = ?", [message_id])
 
     def message_time(self, message_id: int) -> float:
         """When the message `log_message` numbered `message_id` was stored."""
@@ -224,6 +230,7 @@ class Store(Tables):
             for table in VILLAGER_TABLES:
                 self.db.execute(f"delete from {table} where user_key = ?", [user_key])
             self.db.execute("delete from users where key = ?", [user_key])
+            self.notify(FORGET_NOTICE, user_key)  # other processes drop what they hold of them in memory
 
     def export_villager(self, user_key: str) -> dict:
         """Everything stored about one villager, for `mingbai export` (their right to see it): their state, each

@@ -19,6 +19,7 @@ stays stored, for advisers and for /export, but a reopened page starts empty.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import OrderedDict, defaultdict
 
@@ -29,12 +30,14 @@ from bot.channels.webchat.live import KEEP_SECONDS, MAX_QUEUED, LiveLines
 from bot.channels.webchat.routes import DEFAULT_QUICK_EXIT, add_routes
 from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
+from bot.storage import FORGET_NOTICE, PUSH_NOTICE
 
 PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first
 REMEMBERED_ANSWERS = 2000  # enough for retries, which come within minutes
 HISTORY_LIMIT = 100
 HIDDEN_BEFORE = "web_hidden_before"  # UserState.extra: the page shows nothing older (a quick exit)
+MAX_NOTICE_BYTES = 7000  # PostgreSQL carries 8000 bytes a notice: past this, a push's buttons are left out of it
 PUSHED = "pushed"  # the transcript's `decision` for a message pushed to the villager (an adviser's), not a reply
 
 
@@ -153,12 +156,22 @@ class WebChat:
 
     async def _forget(self, user_id: str) -> None:
         """After /forget: nothing of theirs stays in memory, and the deleted text leaves the write-ahead log."""
+        self.drop_memory_of(user_id)
+        await self._run(self.service.store.scrub)
+
+    def drop_memory_of(self, user_id: str) -> None:
+        """Nothing of the villager's stays in this process's memory (their /forget, here or in another process)."""
         self.lines.forget(user_id)
         self._seen.pop(user_id, None)
         for key in [key for key in self._answers if key[0] == user_id]:
             del self._answers[key]
         self.limits.forget(user_id)
-        await self._run(self.service.store.scrub)
+
+    def forgotten_elsewhere(self, user_key: str) -> None:
+        """A notice from another process on the database: this villager used /forget there."""
+        platform, _, user_id = user_key.partition(":")
+        if platform == PLATFORM:
+            self.drop_memory_of(user_id)
 
     async def push(self, user_id: str, reply: Reply) -> None:
         """Deliver a message to a villager now (e.g. from an adviser) and keep it in their transcript.
@@ -170,18 +183,39 @@ class WebChat:
         does not see it and returns a lower one: the page shows it once.
         """
         shown = reply_json(reply)
-        seq = await self._run(self._record_push, f"{PLATFORM}:{user_id}", reply.text)
+        seq = await self._run(self._record_push, f"{PLATFORM}:{user_id}", reply.text, shown["buttons"])
+        await self._show(user_id, shown, seq)
+
+    async def _show(self, user_id: str, shown: dict, seq: int) -> None:
+        """A pushed message to the villager's open pages and their poll queue, its buttons remembered."""
         message = self.lines.enqueue(user_id, shown, seq)
         memory = self._memory(user_id)
         memory["tail"].append(shown)
-        for button in reply.all_buttons():
-            memory["labels"][button.action] = button.label
+        for row in shown["buttons"]:
+            for button in row:
+                memory["labels"][button["action"]] = button["label"]
         await self.lines.send(user_id, message)
 
-    def _record_push(self, user_key: str, text: str) -> int:
+    def _record_push(self, user_key: str, text: str, buttons: list[dict]) -> int:
+        """Keep the message in the transcript and tell the other processes on the database (the villager's page
+        may be open on one of them): the row's id, and the buttons, which the transcript does not keep."""
         store = self.service.store
-        row_id = store.log_message(user_key, "out", text, decision=PUSHED)
+        with store.transaction():
+            row_id = store.log_message(user_key, "out", text, decision=PUSHED)
+            notice = json.dumps({"id": row_id, "buttons": buttons}, ensure_ascii=False)
+            store.notify(PUSH_NOTICE, notice if len(notice.encode()) < MAX_NOTICE_BYTES else json.dumps({"id": row_id}))
         return push_number(store.message_time(row_id))
+
+    async def pushed_elsewhere(self, notice: str) -> None:
+        """A notice from another process on the database: it pushed a message to a web villager (the relay runs
+        there); shown on their pages open here, in the same order and under the same number."""
+        pushed = json.loads(notice)
+        row = await self._run(self.service.store.message, pushed["id"])
+        if row is None:  # forgotten meanwhile
+            return
+        user_id = row["user_key"].split(":", 1)[1]
+        await self._show(user_id, {"text": row["text"], "buttons": pushed.get("buttons", [])},
+                         push_number(row["created_at"]))
 
     async def restore_queues(self) -> int:
         """At start-up: the pushes of the last day back in the villagers' queues, under their own numbers,
@@ -262,6 +296,9 @@ def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str,
     chat = WebChat(service, limits)
     app[WEB_CHAT] = chat
     add_routes(app, chat, quick_exit_url)
+
+    service.notices.subscribe(PUSH_NOTICE, chat.pushed_elsewhere)  # several processes on one PostgreSQL
+    service.notices.subscribe(FORGET_NOTICE, chat.forgotten_elsewhere)
 
     async def restore(_app: web.Application) -> None:
         await chat.restore_queues()
