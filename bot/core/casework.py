@@ -101,6 +101,11 @@ class CaseWork:
         return told
 
     def _tell_position(self, store: "Store", case: Case, position: int, language_of) -> int:
+        with store.transaction():  # the villager's state, read and written back while no other process changes it
+            store.lock_villager(case.user_key)
+            return self._tell_position_locked(store, case, position, language_of)
+
+    def _tell_position_locked(self, store: "Store", case: Case, position: int, language_of) -> int:
         user = store.user(case.user_key)
         before = user.extra.get("queue_told") or {}
         if before.get("case") == case.id and before.get("position") == position:
@@ -113,6 +118,11 @@ class CaseWork:
         return 1
 
     def _tell_joined(self, store: "Store", case: Case, language_of) -> int:
+        with store.transaction():  # as in _tell_position
+            store.lock_villager(case.user_key)
+            return self._tell_joined_locked(store, case, language_of)
+
+    def _tell_joined_locked(self, store: "Store", case: Case, language_of) -> int:
         events = self.desk.events(case.id)
         claim = next((event for event in reversed(events) if event.kind == "system" and event.text == CLAIMED_TEXT), None)
         user = store.user(case.user_key)

@@ -164,12 +164,15 @@ class Conversation:
 
     def note(self, user_key: str, kept: dict | None = None, dropped: tuple[str, ...] = ()) -> None:
         """Keep a channel's own bookkeeping about a villager (WeChat: when they last wrote, whether they
-        unfollowed) in their state: it survives a restart, is exported and goes with /forget."""
-        user = self.store.user(user_key)
-        user.extra.update(kept or {})
-        for name in dropped:
-            user.extra.pop(name, None)
-        self.store.save_user(user)
+        unfollowed) in their state: it survives a restart, is exported and goes with /forget. Read and written
+        back under the villager's lock, so a message handled meanwhile by another process loses nothing."""
+        with self.store.transaction():
+            self.store.lock_villager(user_key)
+            user = self.store.user(user_key)
+            user.extra.update(kept or {})
+            for name in dropped:
+                user.extra.pop(name, None)
+            self.store.save_user(user)
 
     def offer_choices(self, user_key: str, actions: list[str]) -> None:
         """A message sent outside a reply (the relay's) shows these numbered choices: a digit now picks one, as

@@ -242,10 +242,12 @@ class WebChat:
 
     def _hide_before(self, user_key: str, moment: float) -> None:
         store = self.service.store
-        if store.has_user(user_key):  # a villager who never wrote has nothing to hide
-            user = store.user(user_key)
-            user.extra[HIDDEN_BEFORE] = moment
-            store.save_user(user)
+        with store.transaction():  # under their lock: a message another process handles meanwhile keeps its state
+            store.lock_villager(user_key)
+            if store.has_user(user_key):  # a villager who never wrote has nothing to hide
+                user = store.user(user_key)
+                user.extra[HIDDEN_BEFORE] = moment
+                store.save_user(user)
 
     async def history(self, user_id: str) -> dict:
         """This villager's conversation, for a page that was just (re)loaded (since a quick exit, if any:
