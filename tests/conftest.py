@@ -31,10 +31,13 @@ def matcher(shipped_faq):
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(request, tmp_path):
     """The shipped FAQ, a database of the test's own and no burst window; modules that need other settings define
-    their own."""
-    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path)})
+    their own. MINGBAI_TEST_DATABASE=postgresql runs the tests that use it on PostgreSQL instead of SQLite (a
+    check of the second engine; those that open the SQLite file themselves fail there)."""
+    url = request.getfixturevalue("postgres_url") if os.environ.get("MINGBAI_TEST_DATABASE") == "postgresql" else ""
+    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+                         "MINGBAI_DATABASE_URL": url})
 
 
 @pytest.fixture

@@ -3,23 +3,34 @@ thing kept about them (review H7: one `Store.forget_villager`, one `Store.export
 
 The villager's data is written the way the service writes it (the core handling their messages, the Telegram
 channel's outbox write inside the same transaction, the desk for the adviser's side, the group's ledger), into
-a real SQLite file. After /forget the test reads every table the file has, not a list of them: a table added
-later that holds villager data fails here until forget_villager deletes it.
+a real SQLite file and a real PostgreSQL database. After /forget the test reads every table the database has,
+not a list of them: a table added later that holds villager data fails here until forget_villager deletes it.
 """
 
 from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from bot.messages import Incoming
+from tests.support import ROOT, settings_for
 from tests.support.core import actions
 from tests.support.database import every_table
+from tests.support.engines import ENGINES, database_url_of
 
 VILLAGER = "987650123"  # a Telegram private chat: the chat id is the villager's id
 KEY = f"telegram:{VILLAGER}"
 NAME, PHONE = "王小明", "13812345678"
 WAGES = "包工头跑了，工钱一直不给咋个办"
 GROUP = -1001234
+
+
+@pytest.fixture(params=ENGINES)
+def settings(request, tmp_path):
+    """conftest's settings, on each engine."""
+    return settings_for({"MINGBAI_FAQ_DIR": str(ROOT / "faq"), "MINGBAI_DATA_DIR": str(tmp_path),
+                         "MINGBAI_DATABASE_URL": database_url_of(request)})
 
 
 def mentions(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
