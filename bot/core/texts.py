@@ -98,7 +98,8 @@ TEXTS: dict[str, dict[str, str]] = {
               "不会自动删除，一直保存到您自己删除。\n"
               "3. 您说「请打给我」时留下的手机号：只有接手的顾问能看到，结案或您删除记录时就删掉。\n"
               "这些只用于回答您和改进服务。点下面的「删除我的全部记录」可以随时删除：对话全部删掉，"
-              "转人工的记录只留下不带内容、和您无关的统计数字。",
+              "转人工的记录只留下不带内容、和您无关的统计数字。\n"
+              "服务的备份里可能还留有删除前的记录，直到那份备份按管理员设定的份数轮换删掉。",
         "en": "We store:\n"
               "1. Your messages and the bot's replies (phone, ID-card and bank-card numbers are masked) and your "
               "helpful/not-helpful votes: deleted automatically after {days} days.\n"
@@ -108,7 +109,9 @@ TEXTS: dict[str, dict[str, str]] = {
               "case, deleted when the case closes or when you delete your data.\n"
               "All of it is used only to answer you and improve the service. Press \"Delete all my data\" below to "
               "delete it at any time: the conversation goes, and of your handoffs only figures without their content, "
-              "not linked to you, remain.",
+              "not linked to you, remain.\n"
+              "Copies made before you delete may remain in the service's backups until those backups are rotated "
+              "out (the administrators choose how many are kept).",
     },
     "forget_confirm": {
         "zh": "确定要删除您在这里的全部记录吗？删除后无法恢复。",
