@@ -1,5 +1,6 @@
 """The database: users and their conversation state, messages, unanswered questions, feedback; and the
-other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables).
+other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables, failed
+console logins, WeChat's shared token and nonces).
 
 One `Store` owns one connection, to an SQLite file or to PostgreSQL (`bot.storage.database.connect`). It is
 synchronous on purpose: the async side runs every call on the core's single worker thread (`CoreWorker` in
