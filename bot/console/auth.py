@@ -12,8 +12,8 @@ password is even checked again. The pair is strict, so one guesser is slowed
 at once; the name alone only much later (many addresses guessing one name); the
 address alone far later still (many people behind one proxy). So a guesser
 cannot lock an adviser out from elsewhere, nor everyone behind a shared
-address. A success clears only its own name's counters. The counters are in
-memory; a restart forgets them.
+address. A success clears only its own name's counters. The counters are rows
+in the database, so every `mingbai run` on it shares them and a restart keeps them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import asyncio
 import logging
 import math
 import time
-from collections import defaultdict, deque
 from functools import wraps
 from typing import TYPE_CHECKING, Awaitable, Callable
 from urllib.parse import urlsplit
@@ -49,7 +48,6 @@ BODY_LIMIT = 16 * 1024  # a reply of 4,000 Chinese characters is 12 KB
 FREE_FAILURES = {"pair": 5, "name": 20, "address": 100}
 FIRST_WAIT = 30.0  # seconds after the first failure past the free ones; doubles with each further one
 FAILURE_WINDOW = 15 * 60  # a failure older than this is forgotten; also the longest wait
-MAX_TRACKED = 10_000
 
 WRONG_LOGIN = "用户名或密码不对。"
 TOO_MANY = "尝试次数太多，请 {minutes} 分钟后再试。"
@@ -64,50 +62,45 @@ Handler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
 
 
 class LoginLimiter:
-    """Recent failed logins per key (name and address, name, address), with a growing wait past the free ones."""
+    """Recent failed logins per key (name and address, name, address), with a growing wait past the free ones.
 
-    def __init__(self, clock=time.monotonic):
+    The failures are rows in the database (`store.login_failures`), so every `mingbai run` on it counts them
+    together; each method takes that store and is a blocking call for the core's worker thread
+    (`service.call(limiter.wait_seconds, failures, ...)`). `clock` is the wall clock, which processes share."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
         self.clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     @staticmethod
     def keys(name: str, address: str) -> dict[str, str]:
         return {"pair": f"pair:{name}\n{address}", "name": f"name:{name}", "address": f"address:{address}"}
 
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures.get(key)
-        if failures is None:
-            return deque()
-        while failures and failures[0] < self.clock() - FAILURE_WINDOW:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-        return failures
-
-    def wait_seconds(self, name: str, address: str) -> float:
+    def wait_seconds(self, failures, name: str, address: str) -> float:
         """0 when a try is allowed now; otherwise how long until it is."""
+        now = self.clock()
+        keys = self.keys(name, address)
+        recent = failures.counts(keys.values(), since=now - FAILURE_WINDOW)
         waits = [0.0]
-        for kind, key in self.keys(name, address).items():
-            failures = self._recent(key)
-            extra = len(failures) - FREE_FAILURES[kind]
+        for kind, key in keys.items():
+            count, latest = recent.get(key, (0, now))
+            extra = count - FREE_FAILURES[kind]
             if extra >= 0:
                 wait = min(FAILURE_WINDOW, FIRST_WAIT * 2 ** extra)
-                waits.append(failures[-1] + wait - self.clock())
+                waits.append(latest + wait - now)
         return max(waits)
 
-    def failed(self, name: str, address: str) -> None:
-        if len(self._failures) > MAX_TRACKED:  # made-up names must not fill the memory
-            for key in list(self._failures):
-                self._recent(key)
-        for key in self.keys(name, address).values():
-            self._failures[key].append(self.clock())
+    def failed(self, failures, name: str, address: str) -> None:
+        """Count a failure under each key; failures past the window go (made-up names must not fill the table)."""
+        now = self.clock()
+        with failures.transaction():
+            failures.purge_before(now - FAILURE_WINDOW)
+            failures.add(self.keys(name, address).values(), now)
 
-    def succeeded(self, name: str, address: str) -> None:
+    def succeeded(self, failures, name: str, address: str) -> None:
         """The right password: that name starts afresh; the address keeps its count (F3: an attacker's own
         account must not buy more guesses at other names)."""
         keys = self.keys(name, address)
-        for kind in ("pair", "name"):
-            self._failures.pop(keys[kind], None)
+        failures.clear([keys["pair"], keys["name"]])
 
 
 def check_same_site(request: web.Request) -> None:
@@ -196,15 +189,16 @@ def add_login_routes(app: web.Application, console: "Console") -> None:
             if not isinstance(name, str) or not isinstance(password, str) or len(name) > 64 or len(password) > 256:
                 raise Refused(400, WRONG_LOGIN)
             name, address = name.strip().lower(), client_address(request)
-            if (wait := console.limiter.wait_seconds(name, address)) > 0:
+            failures = console.service.store.login_failures
+            if (wait := await console.service.call(console.limiter.wait_seconds, failures, name, address)) > 0:
                 log.warning("console: login refused, too many failures (from %s)", address)
                 raise Refused(429, TOO_MANY.format(minutes=max(1, math.ceil(wait / 60))))
             found = await console.service.call(console.accounts.credentials, name)
             matches = await asyncio.to_thread(check_password, password, found[1] if found else DUMMY_HASH)
             if not (found and matches):
-                console.limiter.failed(name, address)
+                await console.service.call(console.limiter.failed, failures, name, address)
                 raise Refused(401, WRONG_LOGIN)
-            console.limiter.succeeded(name, address)
+            await console.service.call(console.limiter.succeeded, failures, name, address)
             account = found[0]
             token = await console.service.call(console.accounts.start_session, account.name)
             await console.service.call(console.default_display_name, account)

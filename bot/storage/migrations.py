@@ -50,6 +50,7 @@ core = Migrations("mingbai.core")  # villagers, transcript, unanswered questions
 cases = Migrations("mingbai.cases")  # handoff cases and their events
 telegram = Migrations("mingbai.telegram")  # the Telegram inbox, outbox and the advisers' group ledger
 console = Migrations("mingbai.console")  # web console accounts and sessions
+wechat = Migrations("mingbai.wechat")  # what the WeChat channel's processes share: access token, nonces
 
 
 @core(name="initial_tables")
@@ -193,7 +194,26 @@ def _telegram_bots(db: Database) -> None:
     db.create_index("telegram_outbox", ["bot", "chat_id", "id"])
 
 
-SETS = (core, cases, telegram, console)
+@console(name="login_failures")
+def _login_failures(db: Database) -> None:
+    """Failed logins, one row per key (name and address, name, address) and failure, so every process on the
+    database counts them together (bot/console/auth.py); old rows are purged by time."""
+    db.create_table("login_failures", {"id": int, "key": str, "at": float}, pk="id")
+    db.create_index("login_failures", ["key", "at"])
+    db.create_index("login_failures", ["at"])
+
+
+@wechat(name="initial_tables")
+def _wechat_tables(db: Database) -> None:
+    """The access token every process uses (one fetch for all, WeChat keeps only the newest), and the nonces of
+    recent pushes (a replay to any process is refused)."""
+    db.create_table("wechat_tokens", {"app_id": str, "token": str, "expires_at": float, "refreshing_until": float},
+        pk="app_id", defaults={"expires_at": 0.0, "refreshing_until": 0.0})
+    db.create_table("wechat_nonces", {"nonce": str, "digest": str, "seen_at": float}, pk="nonce")
+    db.create_index("wechat_nonces", ["seen_at"])
+
+
+SETS = (core, cases, telegram, console, wechat)
 
 
 def apply_all(db: Database) -> None:

@@ -1,5 +1,6 @@
 """The database: users and their conversation state, messages, unanswered questions, feedback; and the
-other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables).
+other stores, which share its connection (cases, accounts, reviews, statistics, Telegram's tables, failed
+console logins, WeChat's shared token and nonces).
 
 One `Store` owns one connection, to an SQLite file or to PostgreSQL (`bot.storage.database.connect`). It is
 synchronous on purpose: the async side runs every call on the core's single worker thread (`CoreWorker` in
@@ -17,11 +18,13 @@ from bot.privacy import redact, redact_values
 from bot.storage.accounts import AccountStore
 from bot.storage.cases import CaseStore
 from bot.storage.database import connect
+from bot.storage.limits import LoginFailures
 from bot.storage.migrations import apply_all
 from bot.storage.reviews import Reviews
 from bot.storage.stats import Statistics
 from bot.storage.tables import Tables, storage_errors
 from bot.storage.telegram import TelegramInbox, TelegramLedger, TelegramOutbox
+from bot.storage.wechat import WeChatStore
 
 #: The tables of this store keyed by the villager's `user_key` (besides `users`): forgotten and exported whole.
 VILLAGER_TABLES = ("messages", "unanswered", "feedback", "processed", "fragments")
@@ -66,6 +69,7 @@ class Store(Tables):
         self.telegram_ledger = TelegramLedger(self.db)
         self.statistics, self.reviews = Statistics(self.db), Reviews(self.db)
         self.accounts, self.cases = AccountStore(self.db), CaseStore(self.db)
+        self.login_failures, self.wechat = LoginFailures(self.db), WeChatStore(self.db)
 
     def close(self) -> None:
         self.db.close()

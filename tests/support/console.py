@@ -56,12 +56,13 @@ class Site:
 
 @contextlib.asynccontextmanager
 async def served_console(faq_dir: Path, data_dir: Path, accounts=(("alice", "adviser", ()), ("bob", "adviser", ()),
-                                                                  ("root", "admin", ())), timezone: str = "Asia/Shanghai"):
+                                                                  ("root", "admin", ())), timezone: str = "Asia/Shanghai",
+                         database_url: str = ""):
     """The web chat, the console and the relay on one test server, as `mingbai run` mounts them, with `accounts`
     (name, role, counties) that log in with PASSWORD; a fake Telegram villager channel records what it is given.
-    `timezone` is MINGBAI_TIMEZONE."""
+    `timezone` is MINGBAI_TIMEZONE, `database_url` MINGBAI_DATABASE_URL (PostgreSQL; '' the SQLite file)."""
     settings = settings_for({"MINGBAI_FAQ_DIR": str(faq_dir), "MINGBAI_DATA_DIR": str(data_dir),
-                             "MINGBAI_TIMEZONE": timezone})
+                             "MINGBAI_TIMEZONE": timezone, "MINGBAI_DATABASE_URL": database_url})
     service = ChatService.open(settings)
     relay = Relay(service.relay_port, settings.handoff_timeout)
     service.effect_listeners.append(lambda outcome: relay.wake())

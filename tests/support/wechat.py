@@ -3,7 +3,8 @@
 Like WeChat (engineering notes §4) it signs every push, encrypts in safe mode, gives up on a reply
 after `timeout` seconds and sends the message again (`attempts` in all), and shows "该公众号暂时无法
 提供服务" for a broken or missing reply. Its API hands out expiring tokens and takes customer-service
-messages only for followers who wrote within 48 hours, five per message. Written without wechatpy
+messages only for followers who wrote within 48 hours, five per message; a new token leaves the
+older ones five minutes. Written without wechatpy
 (hashlib, ElementTree, `cryptography`), so the bot's use of wechatpy is checked, not echoed.
 `seen[open_id]` is what a villager's phone shows; `problems`, what real WeChat would have refused.
 """
@@ -31,6 +32,7 @@ from tests.support.fakes import Clock
 
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 MAX_BYTES = 2048
+OLD_TOKEN_GRACE = 300  # seconds an access token stays valid after a newer one was fetched
 
 
 def sign(*parts: str) -> str:
@@ -199,6 +201,8 @@ class FakeWeChat:
         if asked != ("client_credential", self.app_id, self.secret):
             return web.json_response({"errcode": 40125, "errmsg": "invalid appid or appsecret"})
         self.token_fetches += 1
+        for older in self._tokens:  # as WeChat does: a new token leaves the older ones 5 minutes at most
+            self._tokens[older] = min(self._tokens[older], self.clock() + OLD_TOKEN_GRACE)
         token = f"TOKEN-{self.token_fetches}-{os.urandom(4).hex()}"
         self._tokens[token] = self.clock() + self.token_lifetime
         return web.json_response({"access_token": token, "expires_in": self.token_lifetime})

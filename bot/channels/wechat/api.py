@@ -8,6 +8,15 @@ The customer-service API (客服消息) may only write to a villager who wrote t
 us in the last 48 hours and still follows the account (engineering notes §4.4).
 Both facts are kept in the villager's state by the core (`VillagerNotes`), so they
 survive a restart and disappear with everything else on /forget.
+
+WeChat keeps one live access token per account: fetching one invalidates the
+last within 5 minutes. So every `mingbai run` on one database uses the token
+kept there (`store.wechat`), and one of them fetches a new one: inside a
+transaction holding the AppID's lock it reads the row again and, if the token
+is still stale and nobody has taken the refresh, takes it (a lease, written and
+committed before the fetch: the HTTP call never runs inside a transaction, which
+would hold the database's write lock or the worker's connection through it).
+The others wait for the new token.
 """
 
 from __future__ import annotations
@@ -16,11 +25,11 @@ import asyncio
 import json
 import logging
 import time
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 import aiohttp
 
-from bot.errors import WeChatApiError
+from bot.errors import StorageError, WeChatApiError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +38,10 @@ SEND_PATH = "/cgi-bin/message/custom/send"
 #: Fetch a new token this long before the old one expires; WeChat keeps the old one valid for 5 minutes.
 REFRESH_MARGIN = 300.0
 DEFAULT_EXPIRES = 7200
+#: How long the process that took the refresh has to write the new token before another may fetch one; longer
+#: than a fetch can take (the session's timeout is 10 s).
+FETCH_LEASE = 15.0
+WAIT_STEP = 0.1  # seconds between looks at the token while another process fetches it
 #: The token was replaced (someone else fetched one), is malformed, or has expired: fetch a new one and retry once.
 STALE_TOKEN = frozenset({40001, 40014, 42001})
 #: The villager is out of reach: 48 hours passed, they unfollowed (45015), or the quota per message is used (45047).
@@ -39,14 +52,17 @@ INACTIVE = "inactive"
 
 
 class WeChatApi:
-    """Holds the access token and sends customer-service text messages."""
+    """Sends customer-service text messages with the access token every process shares.
 
-    def __init__(self, base_url: str, app_id: str, secret: str, *, clock: Callable[[], float] = time.time):
+    `tokens` is the store of that token (`store.wechat`), `run` queues a blocking call on the core's worker
+    thread (`service.submit`), where every store call runs."""
+
+    def __init__(self, base_url: str, app_id: str, secret: str, tokens, run: Callable[..., Awaitable], *,
+                 clock: Callable[[], float] = time.time):
         self.base_url, self.app_id, self.secret, self.clock = base_url.rstrip("/"), app_id, secret, clock
+        self.tokens, self.run = tokens, run
         self.session: aiohttp.ClientSession | None = None
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # this process's calls wait here, not in the database
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -56,20 +72,48 @@ class WeChatApi:
             await self.session.close()
 
     async def access_token(self) -> str:
-        """The cached token, fetched again shortly before it expires; one fetch at a time."""
-        if self._token and self.clock() < self._expires_at - REFRESH_MARGIN:
-            return self._token
+        """The shared token; a new one fetched shortly before it expires, by one process at a time."""
         async with self._lock:
-            if self._token and self.clock() < self._expires_at - REFRESH_MARGIN:
-                return self._token
-            params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.secret}
+            for _ in range(int(FETCH_LEASE / WAIT_STEP) + 1):
+                try:
+                    token, fetch = await self.run(self._claim)
+                except StorageError as error:
+                    raise WeChatApiError(-1, f"the shared access token cannot be read ({error})") from error
+                if token is not None:
+                    return token
+                if fetch:
+                    return await self._fetch()
+                await asyncio.sleep(WAIT_STEP)  # another process is fetching it
+            raise WeChatApiError(-1, "another process took the access token's refresh and wrote no token")
+
+    def _claim(self) -> tuple[str | None, bool]:
+        """On the worker: (the stored token, False) while it is fresh; (None, True) when this process is to fetch
+        the new one; (None, False) while another process is fetching it."""
+        now = self.clock()
+        with self.tokens.transaction():
+            self.tokens.lock_token(self.app_id)
+            row = self.tokens.token(self.app_id)
+            if row and row["token"] and now < row["expires_at"] - REFRESH_MARGIN:
+                return row["token"], False
+            if row and row["refreshing_until"] > now:
+                return None, False
+            self.tokens.start_refresh(self.app_id, now + FETCH_LEASE)
+            return None, True
+
+    async def _fetch(self) -> str:
+        """Fetch a token and store it for every process; on failure hand the refresh back at once."""
+        params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.secret}
+        try:
             data = await self._call("GET", TOKEN_PATH, params)
             if not isinstance(data.get("access_token"), str):
                 raise WeChatApiError(-1, "token answer without access_token")
-            self._token = data["access_token"]
-            self._expires_at = self.clock() + int(data.get("expires_in") or DEFAULT_EXPIRES)
-            log.info("wechat: fetched a new access token")
-            return self._token
+            token, expires_at = data["access_token"], self.clock() + int(data.get("expires_in") or DEFAULT_EXPIRES)
+            await self.run(self.tokens.save_token, self.app_id, token, expires_at)
+        except BaseException:
+            await asyncio.shield(self.run(self.tokens.end_refresh, self.app_id))
+            raise
+        log.info("wechat: fetched a new access token")
+        return token
 
     async def send_text(self, open_id: str, content: str) -> None:
         """One customer-service text message; raises WeChatApiError when WeChat refuses it."""
@@ -82,8 +126,8 @@ class WeChatApi:
             except WeChatApiError as error:
                 if error.errcode not in STALE_TOKEN or attempt == 2:
                     raise
-                if self._token == token:  # unless a concurrent call has already replaced it
-                    self._token = None
+                # unless another call or process has already replaced it
+                await self.run(self.tokens.drop_token, self.app_id, token)
 
     async def _call(self, method: str, path: str, params: dict, body: bytes | None = None) -> dict:
         if self.session is None:

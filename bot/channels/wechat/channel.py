@@ -31,7 +31,8 @@ from bot.channels.wechat.format import PLATFORM, Understood, open_push, passive_
 from bot.channels.wechat.replay import ReplayGuard
 from bot.messages import Outcome, Reply
 from bot.core.service import ChatService
-from bot.errors import DeliveryError, DeliveryFailed, MalformedMessage, WeChatApiError, WrongSignature
+from bot.errors import (DeliveryError, DeliveryFailed, MalformedMessage, StorageError, WeChatApiError,
+                        WrongSignature)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,12 @@ class WeChatChannel:
 
     def __init__(self, service: ChatService, settings: WeChatSettings, *, clock: Callable[[], float] = time.time):
         self.service, self.settings, self.clock = service, settings, clock
-        self.api = WeChatApi(settings.api_base, settings.app_id, settings.secret, clock=self._now) \
-            if settings.app_id and settings.secret else None
+        self.api = WeChatApi(settings.api_base, settings.app_id, settings.secret, service.store.wechat, self._run,
+                             clock=self._now) if settings.app_id and settings.secret else None
         # the key and its AppID were checked with the other settings (bot/settings.py)
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
         self.deliveries = Deliveries(self._answer, self._send, settings.reply_seconds, can_send=self.api is not None)
-        self.replays = ReplayGuard(self._now)
+        self.replays = ReplayGuard(service.store.wechat, self._now)
 
     def _now(self) -> float:
         return self.clock()  # looked up on each call, so a test can move the clock of a running channel
@@ -122,16 +123,21 @@ class WeChatChannel:
         except MalformedMessage as error:
             log.warning("wechat: unreadable push refused (%s)", error)
             raise web.HTTPBadRequest(text="malformed message") from None
-        if not self.replays.fresh(request.query.get("timestamp", ""), request.query.get("nonce", ""), body):
-            log.warning("wechat: stale or replayed push refused")
-            raise web.HTTPForbidden(text="stale or replayed request")
+        # Checked on the worker (the nonces are shared by every process), ahead of queued work but alongside
+        # the handling: a busy worker must not cost the passive reply's seconds. A refused push is not handled.
+        admitted = asyncio.create_task(self.service.call_first(
+            self.replays.fresh, request.query.get("timestamp", ""), request.query.get("nonce", ""), body))
         understood = self._bound(understand(message))
+        if understood.incoming is None or understood.subscribed is False:  # bookkeeping only: no seconds to save
+            await self._admit(admitted)
         if understood.subscribed is False:
             await self._run(api.note_subscription, self.service.conversation, self._key(message.open_id), False,
                             self._now())
         if understood.incoming is None:
             return web.Response(text="success")
-        first, rest = await self.deliveries.respond(understood, lambda: self._connected(request))
+        first, rest = await self.deliveries.respond(understood, lambda: self._connected(request), admitted)
+        if admitted.done():
+            await self._admit(admitted)  # a replay refused in time is told so
         if first is None:
             return web.Response(text="success")
         xml = passive_xml(first, message)
@@ -143,6 +149,18 @@ class WeChatChannel:
             await response.write_eof()
             self.deliveries.later(self._send(message.open_id, rest))
         return response
+
+    @staticmethod
+    async def _admit(admitted: asyncio.Task) -> None:
+        """Refuse the request if the replay guard refused its push, or could not tell."""
+        try:
+            fresh = await admitted
+        except StorageError as error:
+            log.error("wechat: storage failed checking a push's nonce (%s)", error)
+            raise web.HTTPServiceUnavailable(text="storage unavailable") from None
+        if not fresh:
+            log.warning("wechat: stale or replayed push refused")
+            raise web.HTTPForbidden(text="stale or replayed request")
 
     @staticmethod
     def _connected(request: web.Request) -> bool:

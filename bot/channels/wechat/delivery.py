@@ -50,12 +50,14 @@ class Deliveries:
         self._recent: OrderedDict[str, _Delivery] = OrderedDict()
         self._background: set[asyncio.Task] = set()
 
-    async def respond(self, understood: Understood, connected: Callable[[], bool]) -> tuple[str | None, list[str]]:
-        """For one request: (the passive reply or None for "success", the messages to send after it)."""
+    async def respond(self, understood: Understood, connected: Callable[[], bool],
+                      admitted: Awaitable[bool]) -> tuple[str | None, list[str]]:
+        """For one request: (the passive reply or None for "success", the messages to send after it). The message
+        is handled only once `admitted` says True (the replay guard's verdict on its first request)."""
         key = understood.incoming.message_id
         delivery = self._recent.get(key)
         if delivery is None:
-            delivery = _Delivery(asyncio.create_task(self._messages(understood), name=f"wechat:{key}"))
+            delivery = _Delivery(asyncio.create_task(self._messages(understood, admitted), name=f"wechat:{key}"))
             self._recent[key] = delivery
             while len(self._recent) > REMEMBERED:
                 self._recent.popitem(last=False)
@@ -75,7 +77,9 @@ class Deliveries:
             self.later(self._send_when_ready(understood.incoming.user_id, delivery.task))
         return None, []
 
-    async def _messages(self, understood: Understood) -> list[str]:
+    async def _messages(self, understood: Understood, admitted: Awaitable[bool]) -> list[str]:
+        if not await admitted:
+            return []  # a replay: nothing handled, nothing sent
         outcome = await self._answer(understood)
         messages = render(outcome.replies, understood.heard)
         return messages if self.can_send else shortened(messages)
