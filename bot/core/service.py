@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import json
 import logging
 import queue
 import threading
 import time
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
@@ -35,10 +36,11 @@ from bot.content.templates import Templates
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
 from bot.settings import RETENTION_DAYS, Settings
-from bot.storage import Notices, Store
+from bot.storage import FORGET_NOTICE, PUSH_NOTICE, Notices, Store
 from intents.faq_loader import FaqError
 
 log = logging.getLogger(__name__)
+MAX_NOTICE_BYTES = 7000  # PostgreSQL carries 8000 bytes a notice
 
 
 class CoreWorker(Executor):
@@ -229,6 +231,28 @@ class ChatService:
         except StorageUnavailable as error:
             log.error("storage failed (%s); answering without saving", error)
             return self.conversation.answer_without_storage(incoming)
+
+    # --- several processes on one database (bot.storage.notices) ---------------------------------
+
+    def announce_push(self, message_id: int, buttons: list) -> None:
+        """On the worker, inside the transaction that stored message `message_id` pushed to a villager: the
+        other processes show it on the villager's pages open there, with its buttons (which the transcript
+        does not keep; left out if they would not fit in a notice)."""
+        notice = json.dumps({"id": message_id, "buttons": buttons}, ensure_ascii=False)
+        self.store.notify(PUSH_NOTICE, notice if len(notice.encode()) < MAX_NOTICE_BYTES
+                          else json.dumps({"id": message_id, "buttons": []}))
+
+    def when_pushed_elsewhere(self, handler: Callable[[int, list], Awaitable]) -> None:
+        """`handler(message_id, buttons)` for each message another process pushed to a villager."""
+        def pushed(notice: str):
+            pushed = json.loads(notice)
+            return handler(pushed["id"], pushed["buttons"])
+
+        self.notices.subscribe(PUSH_NOTICE, pushed)
+
+    def when_forgotten_elsewhere(self, handler: Callable[[str], None]) -> None:
+        """`handler(user_key)` for each villager whose data another process deleted (/forget, `mingbai forget`)."""
+        self.notices.subscribe(FORGET_NOTICE, handler)
 
     def submit(self, function, *args) -> asyncio.Future:
         """Queue a blocking function (store or desk work) on the core's worker thread, in order with messages."""

@@ -19,7 +19,6 @@ stays stored, for advisers and for /export, but a reopened page starts empty.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict, defaultdict
 
@@ -30,14 +29,12 @@ from bot.channels.webchat.live import KEEP_SECONDS, MAX_QUEUED, LiveLines
 from bot.channels.webchat.routes import DEFAULT_QUICK_EXIT, add_routes
 from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
-from bot.storage import FORGET_NOTICE, PUSH_NOTICE
 
 PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first
 REMEMBERED_ANSWERS = 2000  # enough for retries, which come within minutes
 HISTORY_LIMIT = 100
 HIDDEN_BEFORE = "web_hidden_before"  # UserState.extra: the page shows nothing older (a quick exit)
-MAX_NOTICE_BYTES = 7000  # PostgreSQL carries 8000 bytes a notice: past this, a push's buttons are left out of it
 PUSHED = "pushed"  # the transcript's `decision` for a message pushed to the villager (an adviser's), not a reply
 
 
@@ -202,20 +199,17 @@ class WebChat:
         store = self.service.store
         with store.transaction():
             row_id = store.log_message(user_key, "out", text, decision=PUSHED)
-            notice = json.dumps({"id": row_id, "buttons": buttons}, ensure_ascii=False)
-            store.notify(PUSH_NOTICE, notice if len(notice.encode()) < MAX_NOTICE_BYTES else json.dumps({"id": row_id}))
+            self.service.announce_push(row_id, buttons)
         return push_number(store.message_time(row_id))
 
-    async def pushed_elsewhere(self, notice: str) -> None:
-        """A notice from another process on the database: it pushed a message to a web villager (the relay runs
-        there); shown on their pages open here, in the same order and under the same number."""
-        pushed = json.loads(notice)
-        row = await self._run(self.service.store.message, pushed["id"])
-        if row is None:  # forgotten meanwhile
+    async def pushed_elsewhere(self, message_id: int, buttons: list) -> None:
+        """Another process on the database pushed a message to a web villager (the relay runs there): shown on
+        their pages open here, in the same order and under the same number."""
+        row = await self._run(self.service.store.message, message_id)
+        if row is None or not row["user_key"].startswith(f"{PLATFORM}:"):  # forgotten meanwhile
             return
         user_id = row["user_key"].split(":", 1)[1]
-        await self._show(user_id, {"text": row["text"], "buttons": pushed.get("buttons", [])},
-                         push_number(row["created_at"]))
+        await self._show(user_id, {"text": row["text"], "buttons": buttons}, push_number(row["created_at"]))
 
     async def restore_queues(self) -> int:
         """At start-up: the pushes of the last day back in the villagers' queues, under their own numbers,
@@ -299,8 +293,8 @@ def setup_web_chat(app: web.Application, service: ChatService, limits: dict[str,
     app[WEB_CHAT] = chat
     add_routes(app, chat, quick_exit_url)
 
-    service.notices.subscribe(PUSH_NOTICE, chat.pushed_elsewhere)  # several processes on one PostgreSQL
-    service.notices.subscribe(FORGET_NOTICE, chat.forgotten_elsewhere)
+    service.when_pushed_elsewhere(chat.pushed_elsewhere)  # several processes on one PostgreSQL
+    service.when_forgotten_elsewhere(chat.forgotten_elsewhere)
 
     async def restore(_app: web.Application) -> None:
         await chat.restore_queues()
