@@ -77,6 +77,27 @@ async def test_villagers_alternating_between_processes_get_every_message_answere
     await asyncio.gather(*(_alternating_villager(number, a, b) for number in range(4)))
 
 
+async def test_messages_sent_at_once_to_both_processes_are_answered_one_at_a_time(processes):
+    """A villager typing faster than the answers come, the page's requests spread over both processes: each
+    message is answered once, and the conversation reads question, its answer, next question (one villager's
+    messages are handled one at a time, whichever process gets them)."""
+    a, b = processes
+    async with WebVillager.opened() as villager:
+        welcome = await villager.open_page(a)
+        questions = QUESTIONS[:4]
+        answers = await asyncio.gather(*(villager.says((a, b)[index % 2], question)
+                                         for index, question in enumerate(questions)))
+        for question, answer in zip(questions, answers, strict=True):
+            assert first_bubble(answer).startswith(STARTS[question]), (question, answer)
+        transcript = await villager.transcript(a)
+        exchanges = {question: shown(question, answer) for question, answer in zip(questions, answers, strict=True)}
+        order = [text for who, text in transcript if who == "me"]
+        assert sorted(order) == sorted(questions), f"each question once: {order}"
+        expected = [("bot", reply["text"]) for reply in welcome["replies"]]
+        expected += [line for question in order for line in exchanges[question]]
+        assert transcript == expected, "each question followed by its own answer"
+
+
 async def test_a_language_chosen_on_one_process_holds_on_the_other(processes):
     a, b = processes
     async with WebVillager.opened() as villager:
@@ -98,7 +119,35 @@ async def test_a_guided_check_started_on_one_process_goes_on_on_the_other(proces
         assert "进城务工人员" in first_bubble(await villager.says(a, "不是")), "and its next, back on A"
 
 
-async def test_a_retry_reaching_the_other_process_gets_the_first_answer_and_is_handled_once(processes):
+async def test_a_page_reloaded_on_the_other_process_shows_the_pressed_buttons_and_the_buttons_to_press(processes):
+    """The history a reloaded page shows is the same whichever process the reload reaches: the label of a button
+    the villager pressed (「🙋 找人工」), and the buttons under the latest answer, still there to press."""
+    a, b = processes
+    async with WebVillager.opened() as villager:
+        await villager.open_page(a)
+        await villager.says(a, "老板欠我工资不给怎么办")
+        await villager.says(a, action="handoff")
+        on_a, on_b = await villager.history(a), await villager.history(b)
+        assert ("me", "🙋 找人工") in [(message["from"], message["text"]) for message in on_a["messages"]]
+        assert on_a["messages"][-1]["buttons"], "the reply to 找人工 has buttons (on A, which answered it)"
+        assert on_b == on_a
+
+
+async def test_a_retry_after_a_lost_answer_gets_the_same_answer_from_the_other_process(processes):
+    """A phone's connection drops after A answered: the page sends the message again, same number, and the load
+    balancer sends it to B. The villager sees the answer (the first one, not a second handling)."""
+    a, b = processes
+    async with WebVillager.opened() as villager:
+        welcome = await villager.open_page(a)
+        question = "我想离婚"
+        lost = await villager.says(a, question, message_id="m9")
+        retry = await villager.says(b, question, message_id="m9")
+        assert retry["replies"] == lost["replies"]
+        expected = [("bot", reply["text"]) for reply in welcome["replies"]] + shown(question, lost)
+        assert await villager.transcript(b) == expected
+
+
+async def test_a_retry_racing_the_first_on_the_other_process_gets_the_one_answer(processes):
     """The page sends an unanswered message again under its number; behind a load balancer the retry may reach
     the other process while the first is still being answered. Both get the one answer; it is given once."""
     a, b = processes
