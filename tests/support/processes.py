@@ -48,12 +48,14 @@ def free_port() -> int:
 def environment(data_dir: Path, port: int, database_url: str | None, burst_seconds: float,
                 **extra: str) -> dict[str, str]:
     """The environment of a `mingbai` command: the caller's without any MINGBAI_* or TELEGRAM_* setting, then this
-    process's own data folder and port, the shipped FAQ and the shared database (SQLite in `data_dir` when None)."""
+    process's own data folder and port, the shipped FAQ and the shared database (SQLite in `data_dir` when None);
+    `extra` adds or overrides settings (e.g. MINGBAI_WEB_LIMITS)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MINGBAI_", "TELEGRAM_"))}
     if "MINGBAI_CACHE_DIR" in os.environ:  # the session's fitted models (tests/conftest.py), not ~/.cache
         env["MINGBAI_CACHE_DIR"] = os.environ["MINGBAI_CACHE_DIR"]
-    env.update(MINGBAI_DATA_DIR=str(data_dir), MINGBAI_FAQ_DIR=str(ROOT / "faq"), MINGBAI_WEB_PORT=str(port),
-               MINGBAI_BURST_SECONDS=str(burst_seconds), MINGBAI_WEB_LIMITS=NO_LIMITS, PYTHONPATH=str(ROOT), **extra)
+    env.update({"MINGBAI_DATA_DIR": str(data_dir), "MINGBAI_FAQ_DIR": str(ROOT / "faq"),
+                "MINGBAI_WEB_PORT": str(port), "MINGBAI_BURST_SECONDS": str(burst_seconds),
+                "MINGBAI_WEB_LIMITS": NO_LIMITS, "PYTHONPATH": str(ROOT), **extra})
     if database_url:
         env["MINGBAI_DATABASE_URL"] = database_url
     return env
