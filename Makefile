@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-test
 load: $(VENV)/.installed-test
 	$(BIN)/python bench/load_web.py
 	$(BIN)/python bench/load_telegram.py
+	$(BIN)/python bench/load_two_processes.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

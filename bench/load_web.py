@@ -33,9 +33,7 @@ QUESTIONS = ["包工头跑了工钱不给咋个办", "遭骗了好几千块", "�
 DEADLINE_SECONDS = 300
 
 
-
-
-async def _wait_until_up(base: str) -> None:
+async def wait_until_up(base: str) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(200):
             try:
@@ -48,11 +46,14 @@ async def _wait_until_up(base: str) -> None:
     raise RuntimeError("the server did not start within 20 s")
 
 
-async def _villager(base: str, number: int, messages: int, gate: asyncio.Semaphore, results: list) -> None:
+async def _villager(bases: list[str], number: int, messages: int, gate: asyncio.Semaphore, results: list) -> None:
+    """One villager's messages, one after the other; with several servers each message goes to the next one, as
+    a round-robin load balancer in front of them would send it."""
     cookie = {"mingbai_id": f"load{number:06d}" + secrets.token_hex(6)}
     async with gate, aiohttp.ClientSession(cookies=cookie, headers={"X-Mingbai": "1"}) as session:
         for index in range(messages):
             text = QUESTIONS[(number + index) % len(QUESTIONS)]
+            base = bases[(number + index) % len(bases)]
             started = time.perf_counter()
             try:
                 async with session.post(base + "/api/message", json={"text": text, "id": f"m{index}"}) as response:
@@ -63,14 +64,30 @@ async def _villager(base: str, number: int, messages: int, gate: asyncio.Semapho
             results.append((number, index, ok, time.perf_counter() - started))
 
 
-async def _load(base: str, villagers: int, messages: int, concurrency: int) -> tuple[list, float]:
+async def load(bases: list[str], villagers: int, messages: int, concurrency: int) -> tuple[list, float]:
+    """Every villager's messages against `bases` (one server, or several behind a round-robin), `concurrency`
+    villagers at a time: the results (villager, message, answered, seconds) and the time it all took."""
     gate = asyncio.Semaphore(concurrency)
     results: list = []
     started = time.perf_counter()
     await asyncio.wait_for(
-        asyncio.gather(*(_villager(base, n, messages, gate, results) for n in range(villagers))), DEADLINE_SECONDS
+        asyncio.gather(*(_villager(bases, n, messages, gate, results) for n in range(villagers))), DEADLINE_SECONDS
     )
     return results, time.perf_counter() - started
+
+
+def figures(results: list, elapsed: float, villagers: int, messages: int) -> dict:
+    """What a run shows: answered (and which not), order kept per villager, latency percentiles in ms, messages/s."""
+    answered = [r for r in results if r[2]]
+    order_kept = all(
+        [index for number_, index, _, _ in sorted(r for r in results if r[0] == number)] == list(range(messages))
+        for number in range(villagers)
+    )
+    latencies = [r[3] * 1000 for r in answered]
+    return {"expected": villagers * messages, "answered": len(answered), "order_kept": order_kept,
+            "not_answered": [(r[0], r[1]) for r in results if not r[2]],
+            "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
+            "throughput": len(answered) / elapsed, "elapsed": elapsed}
 
 
 
@@ -89,26 +106,19 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            asyncio.run(_wait_until_up(base))
-            results, elapsed = asyncio.run(_load(base, args.villagers, args.messages, args.concurrency))
+            asyncio.run(wait_until_up(base))
+            results, elapsed = asyncio.run(load([base], args.villagers, args.messages, args.concurrency))
             peak = peak_memory_mb(server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-    expected = args.villagers * args.messages
-    answered = [r for r in results if r[2]]
-    order_kept = all(
-        [index for number_, index, _, _ in sorted(r for r in results if r[0] == number)] == list(range(args.messages))
-        for number in range(args.villagers)
-    )
-    latencies = [r[3] * 1000 for r in answered]
+    shown = figures(results, elapsed, args.villagers, args.messages)
     print(f"web chat: {args.villagers} villagers x {args.messages} messages, {args.concurrency} at a time")
-    print(f"  answered: {len(answered)}/{expected}" + ("" if len(answered) == expected else
-          f"; not answered: {[(r[0], r[1]) for r in results if not r[2]][:20]}"))
-    print(f"  order kept per villager: {'yes' if order_kept else 'NO'}")
-    print(f"  latency ms: p50 {percentile(latencies, 0.5):.1f}, p95 {percentile(latencies, 0.95):.1f}, "
-          f"p99 {percentile(latencies, 0.99):.1f}")
-    print(f"  throughput: {len(answered) / elapsed:.0f} messages/s over {elapsed:.1f} s")
+    print(f"  answered: {shown['answered']}/{shown['expected']}" + ("" if not shown["not_answered"] else
+          f"; not answered: {shown['not_answered'][:20]}"))
+    print(f"  order kept per villager: {'yes' if shown['order_kept'] else 'NO'}")
+    print(f"  latency ms: p50 {shown['p50']:.1f}, p95 {shown['p95']:.1f}, p99 {shown['p99']:.1f}")
+    print(f"  throughput: {shown['throughput']:.0f} messages/s over {elapsed:.1f} s")
     print(f"  server peak memory: {peak:.0f} MB")
 
 

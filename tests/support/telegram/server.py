@@ -14,7 +14,8 @@ Every 400 the fake answers is also kept in `errors`, so a test can assert
 the bot never broke the protocol.
 
 Faults: `fail_next`, `drop_next`, `stall_next` (see `tests.fake_telegram_faults`); `unconfirmed` counts
-the updates the bot has not yet confirmed with an offset.
+the updates the bot has not yet confirmed with an offset; `overlapping_polls` the getUpdates calls made while another
+was still waiting (two bot instances on one token, which Telegram refuses with 409).
 Redelivery: `push_update(update)` with an update returned earlier hands the
 same update_id out again. After setWebhook, pushed updates are POSTed to the
 webhook with its secret instead (statuses in `webhook_deliveries`).
@@ -29,6 +30,7 @@ and topics; a user writes to one bot with that bot's `push_text`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -68,6 +70,8 @@ class FakeTelegram(FaultMethods, ForumMethods, BotApiMethods):
         self.me = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "明白", "username": username,
                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
         self.calls: list[tuple[str, dict]] = []
+        self.overlapping_polls = 0  # getUpdates calls made while another was waiting (see `_polling`)
+        self._polls: list[web.Request] = []  # getUpdates calls waiting now
         self.errors: list[tuple[str, str]] = []
         self.answered_callbacks: list[dict] = []
         self.webhook: dict = {}
@@ -142,6 +146,25 @@ class FakeTelegram(FaultMethods, ForumMethods, BotApiMethods):
         method = request.match_info["method"]
         params = await read_params(request)
         self.calls.append((method, params))
+        if method == "getUpdates":
+            with self._polling(request):
+                return await self._dispatch(request, method, params)
+        return await self._dispatch(request, method, params)
+
+    @contextlib.contextmanager
+    def _polling(self, request: web.Request):
+        """Count a getUpdates that starts while another is still waiting on a live connection: two bot instances
+        polling one token (Telegram answers one of them 409 Conflict; here only counted, in `overlapping_polls`).
+        A poll whose caller died (kill -9) no longer counts: its connection is closed."""
+        if any(other.transport is not None and not other.transport.is_closing() for other in self._polls):
+            self.overlapping_polls += 1
+        self._polls.append(request)
+        try:
+            yield
+        finally:
+            self._polls.remove(request)
+
+    async def _dispatch(self, request: web.Request, method: str, params: dict) -> web.Response:
         fault = self._next_fault(method, params)
         if fault is not None and fault.kind == "drop" and not fault.after:
             return self._drop(request, method)
