@@ -36,6 +36,7 @@ PAGES_PER_STEP = 1024  # 4 MB with SQLite's 4 KB pages per step, so other thread
 MAIN_TABLES = ("users", "messages", "unanswered", "feedback", "cases", "case_events", "console_accounts")
 BACKUP_FILE = re.compile(r"mingbai-\d{8}T\d{6}Z\.sqlite")  # the names `backup` gives in a folder; --keep prunes them
 SQLITE_HEADER = b"SQLite format 3\x00"
+PGDUMP_HEADER = b"PGDMP"  # pg_dump's custom format (bot.storage.pg_backup), refused here with what to do instead
 FILE_SUFFIXES = (".sqlite", ".db")  # a DEST named so is a file; any other DEST is a folder
 
 
@@ -47,11 +48,12 @@ class BackupError(MingbaiError):
 class Contents:
     """What a backup file holds, as `mingbai backup` and `restore` print it."""
 
-    path: Path
+    path: Path | str  # a backup file, or a database (a restored file, a PostgreSQL URL without its password)
     size: int
     rows: dict[str, int]
     newest_message: float | None
     pending: tuple[str, ...]  # this release's migrations the file lacks (a restore applies them)
+    checked: str = "integrity ok"  # how it was checked, in a few words
 
     def describe(self) -> str:
         newest = (dt.datetime.fromtimestamp(self.newest_message).strftime("%Y-%m-%d %H:%M:%S")
@@ -59,7 +61,7 @@ class Contents:
         schema = (f"from an older release: a restore applies {len(self.pending)} migration(s) ({', '.join(self.pending)})"
                   if self.pending else "this release's")
         return "\n".join([
-            f"{self.path}: {_size(self.size)}, integrity ok",
+            f"{self.path}: {_size(self.size)}, {self.checked}",
             "  rows: " + ", ".join(f"{table} {count}" for table, count in self.rows.items()),
             f"  newest message: {newest} (local time)",
             f"  schema: {schema}",
@@ -98,9 +100,9 @@ def backup(database: Path, destination: Path, *, keep: int | None = None,
         finally:
             source.close()
         contents = verify(partial, shown_as=f"the copy of {database}")
-        _flush(partial)
+        flush(partial)
         os.replace(partial, target)
-        _flush(target.parent)
+        flush(target.parent)
     finally:
         _remove_database(partial)  # only after a failure is anything left under that name
     return replace(contents, path=target), prune(target.parent, keep) if keep else []
@@ -116,9 +118,9 @@ def _target(destination: Path, moment: float, folder: bool) -> Path:
     return destination
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
+def prune(folder: Path, keep: int, named: re.Pattern = BACKUP_FILE) -> list[Path]:
     """Delete the backups in `folder` beyond the newest `keep` (only files named as `backup` names them)."""
-    backups = sorted(path for path in folder.iterdir() if BACKUP_FILE.fullmatch(path.name))  # the name sorts by time
+    backups = sorted(path for path in folder.iterdir() if named.fullmatch(path.name))  # the name sorts by time
     removed = backups[:-keep] if keep > 0 else backups
     for path in removed:
         path.unlink()
@@ -140,7 +142,7 @@ def _copy(source: sqlite3.Connection, path: Path) -> None:
         target.close()
 
 
-def _flush(path: Path) -> None:
+def flush(path: Path) -> None:
     """Onto the disk, not only into the page cache: a power cut after the rename must not leave an empty file."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -169,6 +171,9 @@ def _read_only(path: Path) -> sqlite3.Connection:
         raise BackupError(f"{path}: no such file")
     with path.open("rb") as file:
         header = file.read(len(SQLITE_HEADER))
+    if header.startswith(PGDUMP_HEADER):
+        raise BackupError(f"{path} is a PostgreSQL backup (pg_dump), and this mingbai keeps its data in SQLite: "
+                          "restore it with MINGBAI_DATABASE_URL naming the PostgreSQL database to put it in")
     if header != SQLITE_HEADER:
         raise BackupError(f"{path} is not an SQLite database (it is {'empty' if not header else 'something else'}), "
                           "so not a mingbai backup")
@@ -192,12 +197,19 @@ def _pending_migrations(connection: sqlite3.Connection, path: Path | str) -> tup
     db = SQLiteDatabase(path, connection=connection)
     if not {"users", "messages"} <= db.table_names():
         raise BackupError(f"{path} is an SQLite database but not mingbai's (it has no users or messages table)")
-    applied = {(step_set, name) for step_set, name in migrations.applied(db) if step_set.startswith("mingbai.")}
+    return pending_after(migrations.applied(db), path)
+
+
+def pending_after(applied: set[tuple[str, str]], path: Path | str) -> tuple[str, ...]:
+    """This release's migrations missing from `applied` (a backup's record of its schema steps); BackupError when
+    the backup has steps this release does not know, i.e. it was made by a newer one."""
+    mingbais = {(step_set, name) for step_set, name in applied if step_set.startswith("mingbai.")}
     known = {(steps.name, name) for steps in migrations.SETS for name in steps.names()}
-    if unknown := sorted(applied - known):
+    if unknown := sorted(mingbais - known):
         raise BackupError(f"{path} was made by a newer mingbai (schema steps this release does not know: "
                           f"{', '.join(f'{s}/{n}' for s, n in unknown)}); upgrade mingbai first, then restore it")
-    return tuple(migrations.pending(db))
+    return tuple(f"{steps.name}/{name}" for steps in migrations.SETS for name in steps.names()
+                 if (steps.name, name) not in applied)
 
 
 def _rows(connection: sqlite3.Connection) -> dict[str, int]:
@@ -235,10 +247,10 @@ def restore(source: Path, database: Path, *, now: float | None = None) -> Restor
             if pending:
                 _upgrade(staged)
             contents = verify(staged)
-            _flush(staged)
+            flush(staged)
             kept = _set_aside(database, now or time.time())
             os.replace(staged, database)
-            _flush(database.parent)
+            flush(database.parent)
         finally:
             _remove_database(staged)
     return Restored(replace(contents, path=database), kept, pending)
