@@ -12,21 +12,16 @@ from bot.errors import MingbaiError
 
 
 def command_backup(args) -> int:
-    from bot.storage import pg_backup
-    from bot.storage.backup import backup, verify
-    from bot.storage.database import is_postgres_url
+    from bot.storage import backup, verify
 
     if (args.dest is None) == (args.verify is None):
         print("mingbai: give either DEST (to make a backup) or --verify FILE (to check one)", file=sys.stderr)
         return 2
     try:
-        if args.verify:  # the file says which engine made it; the configured database plays no part
-            check = pg_backup.verify if args.verify.is_file() and pg_backup.is_pgdump(args.verify) else verify
-            print(check(args.verify).describe())
+        if args.verify:  # an SQLite file or a pg_dump: the file says which, the configured database plays no part
+            print(verify(args.verify).describe())
             return 0
-        database = database_of(args)
-        make = pg_backup.backup if is_postgres_url(database) else backup
-        contents, pruned = make(database, args.dest, keep=args.keep)
+        contents, pruned = backup(database_of(args), args.dest, keep=args.keep)
     except MingbaiError as error:
         print(f"mingbai: {error}", file=sys.stderr)
         return 1
@@ -37,16 +32,11 @@ def command_backup(args) -> int:
 
 
 def command_restore(args) -> int:
-    from bot.storage.backup import restore
-    from bot.storage.database import describe, is_postgres_url
-    from bot.storage.pg_backup import restore as restore_postgres
+    from bot.storage import describe, restore
 
     database = database_of(args)
-    try:
-        if is_postgres_url(database):
-            restored = restore_postgres(args.source, database, keep_in=settings_of(args).data_dir)
-        else:
-            restored = restore(args.source, database)
+    try:  # on PostgreSQL the dump of the database it replaces goes to the data folder, as the SQLite file's copy does
+        restored = restore(args.source, database, keep_in=settings_of(args).data_dir)
     except MingbaiError as error:
         print(f"mingbai: {error}; {describe(database)} is unchanged", file=sys.stderr)
         return 1

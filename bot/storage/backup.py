@@ -12,6 +12,9 @@ checked backup.
 before it touches anything (an SQLite file, intact, mingbai's tables, not from a newer release), upgrades a
 backup of an older release with this release's migrations, and keeps the file it replaces beside it as
 `<database>.before-restore-<time>`.
+
+The three public functions take a PostgreSQL URL (or, for `verify`, a pg_dump file) too and hand it to
+bot.storage.pg_backup, so the CLI says `backup` whatever the engine.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from bot.errors import MingbaiError
 from bot.storage import lock, migrations
+from bot.storage.database import is_postgres_url
 from bot.storage.sqlite import FOLDER_MODE, SQLiteDatabase, private_file
 
 PAGES_PER_STEP = 1024  # 4 MB with SQLite's 4 KB pages per step, so other threads and the disk get turns between
@@ -78,11 +82,15 @@ class Restored:
 # --- backup ---------------------------------------------------------------------------------------
 
 
-def backup(database: Path, destination: Path, *, keep: int | None = None,
+def backup(database: Path | str, destination: Path, *, keep: int | None = None,
            now: float | None = None) -> tuple[Contents, list[Path]]:
     """Copy `database` to `destination` (a file named *.sqlite or *.db, else a folder to put a
     `mingbai-<UTC time>.sqlite` in; with `keep` always a folder, whose backups beyond the newest `keep` are then
-    deleted). Returns what the copy holds and the files pruned."""
+    deleted). Returns what the copy holds and the files pruned. A PostgreSQL URL is dumped by pg_backup."""
+    if is_postgres_url(database):
+        from bot.storage import pg_backup
+
+        return pg_backup.backup(database, destination, keep=keep, now=now)
     if not database.is_file():
         raise BackupError(f"no database at {database}: nothing to back up (is MINGBAI_DATA_DIR right?)")
     if keep is not None and destination.suffix in FILE_SUFFIXES and not destination.is_dir():
@@ -156,7 +164,12 @@ def flush(path: Path) -> None:
 
 def verify(path: Path, shown_as: str | None = None) -> Contents:
     """Check a backup file without changing it: SQLite, intact, mingbai's, not from a newer release. Problems
-    name the file as `shown_as` when its own name would mean nothing to the reader (a temporary copy)."""
+    name the file as `shown_as` when its own name would mean nothing to the reader (a temporary copy). A pg_dump
+    file is checked by pg_backup: the file says which engine made it, the configured database plays no part."""
+    from bot.storage import pg_backup
+
+    if path.is_file() and pg_backup.is_pgdump(path):
+        return pg_backup.verify(path, shown_as)
     connection = _read_only(path)
     try:
         _check_integrity(connection, shown_as or path)
@@ -229,8 +242,13 @@ def _size(size: int) -> str:
 # --- restore ------------------------------------------------------------------------------------------
 
 
-def restore(source: Path, database: Path, *, now: float | None = None) -> Restored:
-    """Put the backup `source` in place of `database`, keeping the replaced file; refused while it is in use."""
+def restore(source: Path, database: Path | str, *, now: float | None = None, keep_in: Path | None = None) -> Restored:
+    """Put the backup `source` in place of `database`, keeping the replaced file; refused while it is in use. A
+    PostgreSQL URL is restored by pg_backup, which keeps a dump of the replaced database in `keep_in`."""
+    if is_postgres_url(database):
+        from bot.storage import pg_backup
+
+        return pg_backup.restore(source, database, keep_in=keep_in or source.parent, now=now)
     database.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     with lock.exclusive(database):
         staged = database.with_name(database.name + ".restoring")

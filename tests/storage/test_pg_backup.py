@@ -193,6 +193,18 @@ def _cut_short(path: Path, postgres_cluster) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
 
 
+def _from_a_newer_release(path: Path, postgres_cluster) -> None:
+    url = postgres_cluster.new_database()
+    try:
+        Store(url).close()
+        with psycopg.connect(url) as db:
+            db.execute("insert into schema_migrations (migration_set, name, applied_at) "
+                       "values ('mingbai.core', 'from_the_future', '2030-01-01')")
+        subprocess.run([str(pg_backup.program("pg_dump")), "--format=custom", f"--file={path}", url], check=True)
+    finally:
+        postgres_cluster.drop_database(url)
+
+
 @pytest.mark.parametrize("make, name, said", [
     (lambda path, _: path.write_text("村民名单\n张三\n", encoding="utf-8"), "backup.pgdump",
      "is not a PostgreSQL dump in pg_dump's custom format (it is something else)"),
@@ -200,7 +212,9 @@ def _cut_short(path: Path, postgres_cluster) -> None:
                                      "schema_migrations, users table)"),
     (_cut_short, "backup.pgdump", "is damaged and cannot be used"),
     (_sqlite_backup, "backup.sqlite", "is an SQLite backup, and this mingbai keeps its data in PostgreSQL"),
-], ids=["text", "foreign", "truncated", "sqlite"])
+    (_from_a_newer_release, "backup.pgdump", "was made by a newer mingbai (schema steps this release does not "
+                                             "know: mingbai.core/from_the_future); upgrade mingbai first"),
+], ids=["text", "foreign", "truncated", "sqlite", "newer"])
 def test_a_file_that_is_not_a_mingbai_dump_is_refused_and_the_database_is_untouched(
         tmp_path, postgres_url, postgres_cluster, make, name, said):
     store = Store(postgres_url)
@@ -239,6 +253,8 @@ def test_keep_prunes_only_dumps_and_a_failed_dump_leaves_nothing_nor_the_passwor
                                                folder / "notes.txt"])
     with pytest.raises(BackupError, match="give a folder"):
         pg_backup.backup(postgres_url, tmp_path / "one.pgdump", keep=3)
+    with pytest.raises(BackupError, match="names an SQLite file, and this mingbai keeps its data in PostgreSQL"):
+        pg_backup.backup(postgres_url, tmp_path / "one.sqlite")
     missing = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
     run = mingbai(tmp_path, "backup", "backups", "--keep", "2", url=missing)
     assert run.returncode == 1
