@@ -255,15 +255,7 @@ def restore(source: Path, database: Path | str, *, now: float | None = None, kee
         _remove_database(staged)  # a restore interrupted before
         private_file(staged)
         try:
-            connection = _read_only(source)
-            try:
-                _check_integrity(connection, source)
-                pending = _pending_migrations(connection, source)
-                _copy(connection, staged)
-            finally:
-                connection.close()
-            if pending:
-                _upgrade(staged)
+            pending = upgraded_copy(source, staged)
             contents = verify(staged)
             flush(staged)
             kept = _set_aside(database, now or time.time())
@@ -272,6 +264,22 @@ def restore(source: Path, database: Path | str, *, now: float | None = None, kee
         finally:
             _remove_database(staged)
     return Restored(replace(contents, path=database), kept, pending)
+
+
+def upgraded_copy(source: Path, staged: Path) -> tuple[str, ...]:
+    """Check the backup `source` (SQLite, intact, mingbai's, not from a newer release) and copy it to `staged`
+    with this release's schema; returns the migrations the copy needed. Also the first step of moving an SQLite
+    deployment's data into PostgreSQL (bot.storage.pg_backup)."""
+    connection = _read_only(source)
+    try:
+        _check_integrity(connection, source)
+        pending = _pending_migrations(connection, source)
+        _copy(connection, staged)
+    finally:
+        connection.close()
+    if pending:
+        _upgrade(staged)
+    return pending
 
 
 def _upgrade(path: Path) -> None:

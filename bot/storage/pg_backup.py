@@ -20,6 +20,11 @@ replaced (`pg_restore --clean --if-exists --no-owner --no-privileges`), and only
 whole script is COMMIT sent; on any failure the database is as it was. This release's migrations then bring an
 older backup up to date.
 
+An SQLite deployment's backup (`mingbai restore mingbai-….sqlite` with MINGBAI_DATABASE_URL set) is how a county
+moves from one engine to the other: the file is checked and upgraded as an SQLite restore does it, then, in one
+transaction, the database's tables are dropped, this release's schema is made, and the file's tables are copied
+in, row by row through COPY, each autonumbered id's sequence set past the highest id copied.
+
 The password never appears on a command line or in a message: the programs get it in PGPASSWORD, messages name
 the database with `without_password`.
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import re
 import shutil
 import subprocess
@@ -37,7 +43,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Iterator
 
-from bot.storage.backup import MAIN_TABLES, BackupError, Contents, Restored, flush, pending_after, prune
+from bot.storage import migrations
+from bot.storage.backup import (MAIN_TABLES, BackupError, Contents, Restored, flush, pending_after, prune,
+                                upgraded_copy)
 from bot.storage.database import connect, without_password
 from bot.storage.sqlite import FOLDER_MODE
 
@@ -246,24 +254,32 @@ def _copied_rows(script: IO[bytes]) -> Iterator[tuple[str, list[str], bytes]]:
 
 
 def restore(source: Path, url: str, *, keep_in: Path, now: float | None = None) -> Restored:
-    """Put the dump `source` in place of the database at `url`, keeping a dump of what it replaces in `keep_in`;
-    refused while other sessions use the database."""
+    """Put the dump `source` (or an SQLite deployment's backup) in place of the database at `url`, keeping a dump
+    of what it replaces in `keep_in`; refused while other sessions use the database."""
     where = without_password(url)
+    if _is_sqlite(source):
+        return _from_sqlite(source, url, where, keep_in, now)
     contents, tables = _read(source, str(source))
+    present, kept = _set_aside(url, where, keep_in, now)
+    _replay(source, url, sorted(present - tables))
+    from bot.storage.store import Store  # opening a store applies this release's migrations
+
+    Store(url).close()
+    return Restored(_in_database(url, where), kept, contents.pending)
+
+
+def _set_aside(url: str, where: str, keep_in: Path, now: float | None) -> tuple[set[str], Path | None]:
+    """Refuse a database in use; else dump it to `keep_in` when it holds mingbai's data (a new deployment's is
+    empty). Returns its tables and the dump."""
     db = connect(url)
     try:
         _refuse_other_sessions(db, where)
         present = db.table_names()
     finally:
         db.close()
-    kept = None
-    if "messages" in present:  # a database with mingbai's data in it (a new deployment's is empty)
-        kept = backup(url, keep_in / f"before-restore-{_stamp(now or time.time())}{SUFFIX}")[0].path
-    _replay(source, url, sorted(present - tables))
-    from bot.storage.store import Store  # opening a store applies this release's migrations
-
-    Store(url).close()
-    return Restored(_in_database(url, where), kept, contents.pending)
+    if "messages" not in present:
+        return present, None
+    return present, backup(url, keep_in / f"before-restore-{_stamp(now or time.time())}{SUFFIX}")[0].path
 
 
 def _refuse_other_sessions(db, where: str) -> None:
@@ -310,6 +326,55 @@ def _replay(source: Path, url: str, extra_tables: list[str]) -> None:
             dump_errors.seek(0)
             raise _failure(f"pg_restore could not read {source} (nothing was changed)",
                            dump_errors.read().decode(errors="replace"))
+
+
+def _is_sqlite(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as file:
+        return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def _from_sqlite(source: Path, url: str, where: str, keep_in: Path, now: float | None) -> Restored:
+    """An SQLite deployment's backup, checked and upgraded in a scratch copy, copied into PostgreSQL."""
+    import psycopg  # only a deployment on PostgreSQL has it
+
+    with tempfile.TemporaryDirectory(prefix="mingbai-restore-") as folder:  # 0700: the copy is villagers' data
+        staged = Path(folder) / "staged.sqlite"
+        upgraded = upgraded_copy(source, staged)
+        _, kept = _set_aside(url, where, keep_in, now)
+        copy = sqlite3.connect(f"{staged.as_uri()}?mode=ro", uri=True)
+        db = connect(url)
+        try:
+            with db.transaction():
+                for table in sorted(db.table_names()):
+                    db.execute(f'drop table "{table}" cascade')
+                migrations.apply_all(db)
+                for table in sorted(db.table_names()):
+                    _copy_table(copy, db, table)
+        except psycopg.Error as error:  # e.g. a value PostgreSQL refuses: the transaction is rolled back
+            raise BackupError(f"{source} could not be copied into {where} (nothing was changed): "
+                              f"{without_password(str(error))}") from error
+        finally:
+            db.close()
+            copy.close()
+    return Restored(_in_database(url, where), kept, upgraded)
+
+
+def _copy_table(copy: sqlite3.Connection, db, table: str) -> None:
+    """One table's rows from the SQLite copy (its columns that PostgreSQL's table has), replacing what the
+    migrations put there (their own record), then the id sequence past the highest id."""
+    if not copy.execute("select 1 from sqlite_master where type = 'table' and name = ?", [table]).fetchone():
+        return
+    present = set(db.columns(table))
+    columns = [row[1] for row in copy.execute(f'pragma table_info("{table}")') if row[1] in present]
+    names = ", ".join(f'"{column}"' for column in columns)
+    db.execute(f'delete from "{table}"')
+    with db.conn.cursor().copy(f'copy "{table}" ({names}) from stdin') as rows:
+        for row in copy.execute(f'select {names} from "{table}"'):
+            rows.write_row(row)
+    if "id" in columns and (sequence := db.value("select pg_get_serial_sequence(?, 'id')", [f'"{table}"'])):
+        db.execute(f'select setval(?, (select max(id) from "{table}"))', [sequence])
 
 
 def _in_database(url: str, where: str) -> Contents:

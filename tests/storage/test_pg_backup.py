@@ -7,6 +7,7 @@ the URL is never printed."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from tests.support import ROOT
 
 PASSWORD = "s3cret-Pw"  # the test cluster trusts every connection, so any password opens it; none may be printed
 VILLAGER = "web:writer"
+OLD_RELEASE = ROOT / "tests" / "data" / "database_df12123.sql"
 
 
 def with_password(url: str) -> str:
@@ -176,13 +178,6 @@ def _not_mingbais(path: Path, postgres_cluster) -> None:
         postgres_cluster.drop_database(url)
 
 
-def _sqlite_backup(path: Path, postgres_cluster) -> None:
-    store = Store(path.with_name("source.sqlite"))
-    store.log_message(VILLAGER, "in", "老板欠我工资不给怎么办")
-    store.close()
-    sqlite_backup(path.with_name("source.sqlite"), path)
-
-
 def _cut_short(path: Path, postgres_cluster) -> None:
     url = postgres_cluster.new_database()
     try:
@@ -211,10 +206,9 @@ def _from_a_newer_release(path: Path, postgres_cluster) -> None:
     (_not_mingbais, "backup.pgdump", "is a PostgreSQL dump but not mingbai's (it has no messages, "
                                      "schema_migrations, users table)"),
     (_cut_short, "backup.pgdump", "is damaged and cannot be used"),
-    (_sqlite_backup, "backup.sqlite", "is an SQLite backup, and this mingbai keeps its data in PostgreSQL"),
     (_from_a_newer_release, "backup.pgdump", "was made by a newer mingbai (schema steps this release does not "
                                              "know: mingbai.core/from_the_future); upgrade mingbai first"),
-], ids=["text", "foreign", "truncated", "sqlite", "newer"])
+], ids=["text", "foreign", "truncated", "newer"])
 def test_a_file_that_is_not_a_mingbai_dump_is_refused_and_the_database_is_untouched(
         tmp_path, postgres_url, postgres_cluster, make, name, said):
     store = Store(postgres_url)
@@ -231,6 +225,56 @@ def test_a_file_that_is_not_a_mingbai_dump_is_refused_and_the_database_is_untouc
         with pytest.raises(BackupError) as checked:  # `mingbai backup --verify` says the same
             pg_backup.verify(source)
         assert said in str(checked.value)
+
+
+def test_an_sqlite_deployments_backup_moves_into_postgresql_with_every_row_and_numbering_going_on(
+        tmp_path, postgres_url):
+    old = tmp_path / "old.sqlite"  # from a release before the call-back numbers: upgraded on its way
+    with sqlite3.connect(old) as db:
+        db.executescript(OLD_RELEASE.read_text(encoding="utf-8"))
+    source = Store(old)
+    source.log_message(VILLAGER, "in", "我电话13812345678，老板欠我工资不给怎么办")
+    case = source.cases.create(VILLAGER, "labor.wage", urgent=True, danger=None, county=None, at=time.time())
+    source.cases.add_event(case, "message", None, "请保留工资条", NOWHERE, None, None, at=time.time())
+    source.close()
+    sqlite_backup(old, tmp_path / "backup.sqlite")
+    with sqlite3.connect(tmp_path / "backup.sqlite") as db:
+        db.execute("delete from schema_migrations where name = 'callback_numbers'")
+        db.execute("drop table case_callbacks")
+        counts = {table: db.execute(f"select count(*) from {table}").fetchone()[0]
+                  for table in ("users", "messages", "cases", "case_events")}
+    tried = Store(postgres_url)  # a PostgreSQL deployment tried out once: what it has is kept in a dump
+    tried.log_message("web:tryout", "in", "试一试")
+    tried.close()
+    moved = mingbai(tmp_path, "restore", "backup.sqlite", url=postgres_url)
+    assert moved.returncode == 0, moved.stderr
+    assert "brought to this release's schema: mingbai.cases/callback_numbers" in moved.stdout
+    [kept] = (tmp_path / "data").glob("before-restore-*.pgdump")
+    assert f"kept as {kept}" in moved.stdout and "messages 1," in pg_backup.verify(kept).describe()
+    assert _messages(postgres_url, "web:tryout") == []
+    assert {table: _count(postgres_url, table) for table in counts} == counts
+    store = Store(postgres_url)
+    assert store.transcript(VILLAGER)[0]["text"] == "我电话[手机号]，老板欠我工资不给怎么办"
+    assert [event.text for event in store.cases.events(case)] == ["请保留工资条"]
+    assert store.cases.create(VILLAGER, None, urgent=False, danger=None, county=None, at=time.time()) == case + 1
+    store.log_message(VILLAGER, "in", "又来问了")  # the messages' numbering goes on past the copied ids
+    store.close()
+
+
+def test_an_sqlite_backup_postgresql_cannot_take_changes_nothing(tmp_path, postgres_url):
+    source = Store(tmp_path / "source.sqlite")
+    source.log_message(VILLAGER, "in", "老板欠我工资不给怎么办")
+    source.close()
+    with sqlite3.connect(tmp_path / "source.sqlite") as db:  # SQLite keeps any value in any column; PostgreSQL not
+        db.execute("insert into users (key, fallback_streak) values ('web:odd', 'many')")
+    store = Store(postgres_url)
+    store.log_message("web:here", "in", "已经在这里的问题")
+    store.close()
+    run = mingbai(tmp_path, "restore", "source.sqlite", url=postgres_url)
+    assert run.returncode == 1
+    assert "source.sqlite could not be copied into postgresql://postgres:***@" in run.stderr
+    assert "(nothing was changed)" in run.stderr and "bigint" in run.stderr
+    assert _messages(postgres_url, "web:here") == ["已经在这里的问题"] and _messages(postgres_url, VILLAGER) == []
 
 
 def test_a_dump_is_refused_by_an_sqlite_deployment(tmp_path, postgres_url):
