@@ -31,6 +31,7 @@ the database with `without_password`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -100,8 +101,9 @@ def _connection(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _failure(what: str, stderr: str, url: str | None = None) -> BackupError:
-    """A program's failure with the end of what it said, never with the password in it."""
-    said = stderr.strip().splitlines()[-5:]
+    """A program's failure with the end of what it said, never with the password in it, nor the row it stopped
+    at (psql's CONTEXT line quotes it: a villager's message has no place in cron's mail or the journal)."""
+    said = [line for line in stderr.strip().splitlines() if not line.lstrip().startswith("CONTEXT:")][-5:]
     text = " / ".join(said) or "(it said nothing)"
     if url is not None:
         from psycopg.conninfo import conninfo_to_dict
@@ -314,6 +316,8 @@ def _replay(source: Path, url: str, extra_tables: list[str]) -> None:
             load.stdin.close()
         except BrokenPipeError:  # psql stopped at an error: what it said is below
             dump.kill()
+            with contextlib.suppress(BrokenPipeError):
+                load.stdin.close()
         finally:
             dump.stdout.close()
             dump.wait()

@@ -168,6 +168,26 @@ def test_a_backup_of_an_older_schema_is_upgraded_and_tables_it_lacks_keep_nothin
     assert _messages(postgres_url, VILLAGER) == ["老板欠我工资不给怎么办"]
 
 
+def test_a_restore_psql_stops_in_changes_nothing(tmp_path, postgres_url):
+    store = Store(postgres_url)
+    store.log_message(VILLAGER, "in", "老板欠我工资不给怎么办")
+    store.close()
+    pg_backup.backup(postgres_url, tmp_path / "copy.pgdump")
+    store = Store(postgres_url)
+    store.log_message(VILLAGER, "in", "借钱不还怎么办")
+    store.close()
+    with psycopg.connect(postgres_url) as db:  # not mingbai's: a table and a view someone added for reports
+        db.execute("create table notes (text text)")
+        db.execute("insert into notes values ('月报')")
+        db.execute("create view busy as select user_key, count(*) from messages group by user_key")
+    run = mingbai(tmp_path, "restore", "copy.pgdump", url=postgres_url)
+    assert run.returncode == 1
+    assert "psql could not restore copy.pgdump into postgresql://postgres:***@" in run.stderr
+    assert "(nothing was changed)" in run.stderr and '"busy" is not a table' in run.stderr
+    assert _messages(postgres_url, VILLAGER) == ["老板欠我工资不给怎么办", "借钱不还怎么办"]
+    assert _count(postgres_url, "notes") == 1
+
+
 def _not_mingbais(path: Path, postgres_cluster) -> None:
     url = postgres_cluster.new_database()
     try:
