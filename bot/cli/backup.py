@@ -59,12 +59,13 @@ def _keep(value: str) -> int:
 def add_commands(commands: argparse._SubParsersAction) -> None:
     backup = commands.add_parser("backup", help="copy the database while the bot runs, checked; or check a copy")
     backup.add_argument("dest", nargs="?", type=Path, metavar="DEST",
-                        help="a folder (made if missing) for mingbai-<UTC time>.sqlite (.pgdump on PostgreSQL), or a file "
-                             "name ending .sqlite or .db (.pgdump)")
+                        help="a folder (made if missing) for mingbai-<UTC time>.sqlite (.pgdump on PostgreSQL), "
+                             "or a file name ending .sqlite or .db (.pgdump)")
     backup.add_argument("--keep", type=_keep, metavar="N",
                         help="DEST is a folder: keep only its newest N backups (bounds how long forgotten data lasts)")
     backup.add_argument("--verify", type=Path, metavar="FILE",
-                        help="check a backup (.sqlite or .pgdump) instead: integrity, schema, what it holds; changes nothing")
+                        help="check a backup (.sqlite or .pgdump) instead: integrity, schema, what it holds; "
+                             "changes nothing")
     backup.set_defaults(handler=command_backup)
     restore = commands.add_parser("restore", help="put a backup in place of the database (stop the bot first)")
     restore.add_argument("source", type=Path, metavar="SRC")

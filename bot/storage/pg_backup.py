@@ -180,8 +180,8 @@ def _read(path: Path, shown: str) -> tuple[Contents, set[str]]:
         raise BackupError(f"{shown} is a PostgreSQL dump but not mingbai's (it has no {', '.join(missing)} table)")
     rows, newest, applied = _data(path, shown)
     pending = pending_after(applied, shown)
-    contents = Contents(path, path.stat().st_size, {table: rows.get(table, 0) for table in MAIN_TABLES if table in tables},
-                        newest, pending, checked="pg_restore read it whole")
+    counts = {table: rows.get(table, 0) for table in MAIN_TABLES if table in tables}
+    contents = Contents(path, path.stat().st_size, counts, newest, pending, checked="pg_restore read it whole")
     return contents, tables
 
 
@@ -286,8 +286,8 @@ def _set_aside(url: str, where: str, keep_in: Path, now: float | None) -> tuple[
 
 def _refuse_other_sessions(db, where: str) -> None:
     """A running bot (on this host or another) holds a connection: restoring under it would mix old and new."""
-    others = db.values("select coalesce(host(client_addr), 'this host (socket)') from pg_stat_activity "
-                       "where datname = current_database() and pid <> pg_backend_pid() "
+    others = db.values("select coalesce(host(client_addr), 'a socket, or a role whose address you may not see') "
+                       "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() "
                        "and backend_type = 'client backend'")
     if others:
         hosts = ", ".join(sorted(set(others)))

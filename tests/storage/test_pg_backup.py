@@ -108,7 +108,7 @@ def test_a_dump_taken_while_a_villager_writes_restored_into_a_fresh_database_hol
 
     checked = mingbai(tmp_path, "backup", "--verify", str(dump))  # no database needed to check a dump
     assert checked.returncode == 0, checked.stderr
-    assert "schema: this release's" in checked.stdout and checked.stdout.endswith(made.stdout[len(f"wrote "):])
+    assert "schema: this release's" in checked.stdout and checked.stdout.endswith(made.stdout[len("wrote "):])
 
     fresh = postgres_cluster.new_database()  # how the README says to check a restore: into a scratch database
     try:
@@ -124,7 +124,7 @@ def test_a_dump_taken_while_a_villager_writes_restored_into_a_fresh_database_hol
         [case] = store.cases.cases_of("web:old1")
         assert [event.text for event in store.cases.events(case.id)] == ["村民：老板欠我三个月工资",
                                                                         "律师：请保留工资条和考勤记录"]
-        store.log_message(VILLAGER, "in", "恢复以后还能继续问吗")  # the restored database takes new rows (sequences)
+        store.log_message(VILLAGER, "in", "恢复以后还能继续问吗")  # the restored database numbers new rows
         store.close()
     finally:
         postgres_cluster.drop_database(fresh)
@@ -294,7 +294,8 @@ def test_an_sqlite_backup_postgresql_cannot_take_changes_nothing(tmp_path, postg
     assert run.returncode == 1
     assert "source.sqlite could not be copied into postgresql://postgres:***@" in run.stderr
     assert "(nothing was changed)" in run.stderr and "bigint" in run.stderr
-    assert _messages(postgres_url, "web:here") == ["已经在这里的问题"] and _messages(postgres_url, VILLAGER) == []
+    assert _messages(postgres_url, "web:here") == ["已经在这里的问题"]
+    assert _messages(postgres_url, VILLAGER) == []
 
 
 def test_a_dump_is_refused_by_an_sqlite_deployment(tmp_path, postgres_url):
