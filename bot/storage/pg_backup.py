@@ -34,9 +34,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import sqlite3
 import re
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -45,16 +45,15 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from bot.storage import migrations
-from bot.storage.backup import (MAIN_TABLES, BackupError, Contents, Restored, flush, pending_after, prune,
-                                upgraded_copy)
+from bot.storage.backup import (MAIN_TABLES, SQLITE_HEADER, BackupError, Contents, Restored, flush, pending_after,
+                                prune, upgraded_copy)
 from bot.storage.database import connect, without_password
 from bot.storage.sqlite import FOLDER_MODE
 
 SUFFIX = ".pgdump"  # a DEST named so is the file to write; any other DEST is a folder
 BACKUP_FILE = re.compile(r"mingbai-\d{8}T\d{6}Z\.pgdump")  # the names `backup` gives in a folder; --keep prunes them
 HEADER = b"PGDMP"  # the first bytes of pg_dump's custom format
-SQLITE_HEADER = b"SQLite format 3\x00"
-#: Without these a dump is not mingbai's (the tables every release since the first has had).
+#: Without these a dump is not mingbai's (every mingbai database on PostgreSQL has had them from its start).
 REQUIRED_TABLES = {"users", "messages", "schema_migrations"}
 INSTALL_HINT = "apt-get install postgresql-client (Debian), the same major version as the server or newer"
 COPY_START = re.compile(rb'^COPY (?:"?[^ ."]+"?\.)?"?([^ ."]+)"? \((.*)\) FROM stdin;$')
@@ -189,12 +188,8 @@ def _check_header(path: Path, shown: str) -> None:
     if not path.is_file():
         raise BackupError(f"{shown}: no such file")
     with path.open("rb") as file:
-        header = file.read(len(SQLITE_HEADER))
-    if header == SQLITE_HEADER:
-        raise BackupError(f"{shown} is an SQLite backup, and this mingbai keeps its data in PostgreSQL: an SQLite "
-                          "backup goes back into an SQLite deployment (MINGBAI_DATABASE_URL unset); a new "
-                          "PostgreSQL deployment starts empty")
-    if not header.startswith(HEADER):
+        header = file.read(len(HEADER))
+    if header != HEADER:
         raise BackupError(f"{shown} is not a PostgreSQL dump in pg_dump's custom format (it is "
                           f"{'empty' if not header else 'something else'}), so not a mingbai backup")
 
