@@ -12,6 +12,9 @@ checked backup.
 before it touches anything (an SQLite file, intact, mingbai's tables, not from a newer release), upgrades a
 backup of an older release with this release's migrations, and keeps the file it replaces beside it as
 `<database>.before-restore-<time>`.
+
+The three public functions take a PostgreSQL URL (or, for `verify`, a pg_dump file) too and hand it to
+bot.storage.pg_backup, so the CLI says `backup` whatever the engine.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from bot.errors import MingbaiError
 from bot.storage import lock, migrations
+from bot.storage.database import is_postgres_url
 from bot.storage.sqlite import FOLDER_MODE, SQLiteDatabase, private_file
 
 PAGES_PER_STEP = 1024  # 4 MB with SQLite's 4 KB pages per step, so other threads and the disk get turns between
@@ -36,6 +40,7 @@ PAGES_PER_STEP = 1024  # 4 MB with SQLite's 4 KB pages per step, so other thread
 MAIN_TABLES = ("users", "messages", "unanswered", "feedback", "cases", "case_events", "console_accounts")
 BACKUP_FILE = re.compile(r"mingbai-\d{8}T\d{6}Z\.sqlite")  # the names `backup` gives in a folder; --keep prunes them
 SQLITE_HEADER = b"SQLite format 3\x00"
+PGDUMP_HEADER = b"PGDMP"  # pg_dump's custom format (bot.storage.pg_backup), refused here with what to do instead
 FILE_SUFFIXES = (".sqlite", ".db")  # a DEST named so is a file; any other DEST is a folder
 
 
@@ -47,11 +52,12 @@ class BackupError(MingbaiError):
 class Contents:
     """What a backup file holds, as `mingbai backup` and `restore` print it."""
 
-    path: Path
+    path: Path | str  # a backup file, or a database (a restored file, a PostgreSQL URL without its password)
     size: int
     rows: dict[str, int]
     newest_message: float | None
     pending: tuple[str, ...]  # this release's migrations the file lacks (a restore applies them)
+    checked: str = "integrity ok"  # how it was checked, in a few words
 
     def describe(self) -> str:
         newest = (dt.datetime.fromtimestamp(self.newest_message).strftime("%Y-%m-%d %H:%M:%S")
@@ -59,7 +65,7 @@ class Contents:
         schema = (f"from an older release: a restore applies {len(self.pending)} migration(s) ({', '.join(self.pending)})"
                   if self.pending else "this release's")
         return "\n".join([
-            f"{self.path}: {_size(self.size)}, integrity ok",
+            f"{self.path}: {_size(self.size)}, {self.checked}",
             "  rows: " + ", ".join(f"{table} {count}" for table, count in self.rows.items()),
             f"  newest message: {newest} (local time)",
             f"  schema: {schema}",
@@ -76,11 +82,15 @@ class Restored:
 # --- backup ---------------------------------------------------------------------------------------
 
 
-def backup(database: Path, destination: Path, *, keep: int | None = None,
+def backup(database: Path | str, destination: Path, *, keep: int | None = None,
            now: float | None = None) -> tuple[Contents, list[Path]]:
     """Copy `database` to `destination` (a file named *.sqlite or *.db, else a folder to put a
     `mingbai-<UTC time>.sqlite` in; with `keep` always a folder, whose backups beyond the newest `keep` are then
-    deleted). Returns what the copy holds and the files pruned."""
+    deleted). Returns what the copy holds and the files pruned. A PostgreSQL URL is dumped by pg_backup."""
+    if is_postgres_url(database):
+        from bot.storage import pg_backup
+
+        return pg_backup.backup(database, destination, keep=keep, now=now)
     if not database.is_file():
         raise BackupError(f"no database at {database}: nothing to back up (is MINGBAI_DATA_DIR right?)")
     if keep is not None and destination.suffix in FILE_SUFFIXES and not destination.is_dir():
@@ -98,9 +108,9 @@ def backup(database: Path, destination: Path, *, keep: int | None = None,
         finally:
             source.close()
         contents = verify(partial, shown_as=f"the copy of {database}")
-        _flush(partial)
+        flush(partial)
         os.replace(partial, target)
-        _flush(target.parent)
+        flush(target.parent)
     finally:
         _remove_database(partial)  # only after a failure is anything left under that name
     return replace(contents, path=target), prune(target.parent, keep) if keep else []
@@ -116,9 +126,9 @@ def _target(destination: Path, moment: float, folder: bool) -> Path:
     return destination
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
+def prune(folder: Path, keep: int, named: re.Pattern = BACKUP_FILE) -> list[Path]:
     """Delete the backups in `folder` beyond the newest `keep` (only files named as `backup` names them)."""
-    backups = sorted(path for path in folder.iterdir() if BACKUP_FILE.fullmatch(path.name))  # the name sorts by time
+    backups = sorted(path for path in folder.iterdir() if named.fullmatch(path.name))  # the name sorts by time
     removed = backups[:-keep] if keep > 0 else backups
     for path in removed:
         path.unlink()
@@ -140,7 +150,7 @@ def _copy(source: sqlite3.Connection, path: Path) -> None:
         target.close()
 
 
-def _flush(path: Path) -> None:
+def flush(path: Path) -> None:
     """Onto the disk, not only into the page cache: a power cut after the rename must not leave an empty file."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -154,7 +164,12 @@ def _flush(path: Path) -> None:
 
 def verify(path: Path, shown_as: str | None = None) -> Contents:
     """Check a backup file without changing it: SQLite, intact, mingbai's, not from a newer release. Problems
-    name the file as `shown_as` when its own name would mean nothing to the reader (a temporary copy)."""
+    name the file as `shown_as` when its own name would mean nothing to the reader (a temporary copy). A pg_dump
+    file is checked by pg_backup: the file says which engine made it, the configured database plays no part."""
+    from bot.storage import pg_backup
+
+    if path.is_file() and pg_backup.is_pgdump(path):
+        return pg_backup.verify(path, shown_as)
     connection = _read_only(path)
     try:
         _check_integrity(connection, shown_as or path)
@@ -169,6 +184,9 @@ def _read_only(path: Path) -> sqlite3.Connection:
         raise BackupError(f"{path}: no such file")
     with path.open("rb") as file:
         header = file.read(len(SQLITE_HEADER))
+    if header.startswith(PGDUMP_HEADER):
+        raise BackupError(f"{path} is a PostgreSQL backup (pg_dump), and this mingbai keeps its data in SQLite: "
+                          "restore it with MINGBAI_DATABASE_URL naming the PostgreSQL database to put it in")
     if header != SQLITE_HEADER:
         raise BackupError(f"{path} is not an SQLite database (it is {'empty' if not header else 'something else'}), "
                           "so not a mingbai backup")
@@ -192,12 +210,19 @@ def _pending_migrations(connection: sqlite3.Connection, path: Path | str) -> tup
     db = SQLiteDatabase(path, connection=connection)
     if not {"users", "messages"} <= db.table_names():
         raise BackupError(f"{path} is an SQLite database but not mingbai's (it has no users or messages table)")
-    applied = {(step_set, name) for step_set, name in migrations.applied(db) if step_set.startswith("mingbai.")}
+    return pending_after(migrations.applied(db), path)
+
+
+def pending_after(applied: set[tuple[str, str]], path: Path | str) -> tuple[str, ...]:
+    """This release's migrations missing from `applied` (a backup's record of its schema steps); BackupError when
+    the backup has steps this release does not know, i.e. it was made by a newer one."""
+    mingbais = {(step_set, name) for step_set, name in applied if step_set.startswith("mingbai.")}
     known = {(steps.name, name) for steps in migrations.SETS for name in steps.names()}
-    if unknown := sorted(applied - known):
+    if unknown := sorted(mingbais - known):
         raise BackupError(f"{path} was made by a newer mingbai (schema steps this release does not know: "
                           f"{', '.join(f'{s}/{n}' for s, n in unknown)}); upgrade mingbai first, then restore it")
-    return tuple(migrations.pending(db))
+    return tuple(f"{steps.name}/{name}" for steps in migrations.SETS for name in steps.names()
+                 if (steps.name, name) not in applied)
 
 
 def _rows(connection: sqlite3.Connection) -> dict[str, int]:
@@ -217,31 +242,44 @@ def _size(size: int) -> str:
 # --- restore ------------------------------------------------------------------------------------------
 
 
-def restore(source: Path, database: Path, *, now: float | None = None) -> Restored:
-    """Put the backup `source` in place of `database`, keeping the replaced file; refused while it is in use."""
+def restore(source: Path, database: Path | str, *, now: float | None = None, keep_in: Path | None = None) -> Restored:
+    """Put the backup `source` in place of `database`, keeping the replaced file; refused while it is in use. A
+    PostgreSQL URL is restored by pg_backup, which keeps a dump of the replaced database in `keep_in`."""
+    if is_postgres_url(database):
+        from bot.storage import pg_backup
+
+        return pg_backup.restore(source, database, keep_in=keep_in or source.parent, now=now)
     database.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     with lock.exclusive(database):
         staged = database.with_name(database.name + ".restoring")
         _remove_database(staged)  # a restore interrupted before
         private_file(staged)
         try:
-            connection = _read_only(source)
-            try:
-                _check_integrity(connection, source)
-                pending = _pending_migrations(connection, source)
-                _copy(connection, staged)
-            finally:
-                connection.close()
-            if pending:
-                _upgrade(staged)
+            pending = upgraded_copy(source, staged)
             contents = verify(staged)
-            _flush(staged)
+            flush(staged)
             kept = _set_aside(database, now or time.time())
             os.replace(staged, database)
-            _flush(database.parent)
+            flush(database.parent)
         finally:
             _remove_database(staged)
     return Restored(replace(contents, path=database), kept, pending)
+
+
+def upgraded_copy(source: Path, staged: Path) -> tuple[str, ...]:
+    """Check the backup `source` (SQLite, intact, mingbai's, not from a newer release) and copy it to `staged`
+    with this release's schema; returns the migrations the copy needed. Also the first step of moving an SQLite
+    deployment's data into PostgreSQL (bot.storage.pg_backup)."""
+    connection = _read_only(source)
+    try:
+        _check_integrity(connection, source)
+        pending = _pending_migrations(connection, source)
+        _copy(connection, staged)
+    finally:
+        connection.close()
+    if pending:
+        _upgrade(staged)
+    return pending
 
 
 def _upgrade(path: Path) -> None:
