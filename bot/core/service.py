@@ -28,7 +28,7 @@ from typing import Awaitable, Callable
 from bot.core.bursts import Bursts
 from bot.core.conversation import Conversation
 from bot.errors import StorageUnavailable
-from bot.messages import Incoming, Outcome
+from bot.messages import Button, Incoming, Outcome, Reply
 from bot.content.folder import errors_of, load_content
 from bot.content.site import Site
 from bot.core.relay_port import RelayPort
@@ -103,6 +103,17 @@ class _Arrival:
 def _dedupe_key(incoming: Incoming) -> str | None:
     """The platform's own id of the message (a redelivery has the same), or None when it gives none."""
     return f"{incoming.platform}:{incoming.message_id}" if incoming.message_id else None
+
+
+def _replies_json(outcome: Outcome) -> str:
+    return json.dumps([{"text": reply.text, "buttons": [[[b.label, b.action] for b in row] for row in reply.buttons],
+                        "media_kind": reply.media_kind, "media_ref": reply.media_ref} for reply in outcome.replies],
+                      ensure_ascii=False)
+
+
+def _reply(kept: dict) -> Reply:
+    return Reply(kept["text"], tuple(tuple(Button(label, action) for label, action in row) for row in kept["buttons"]),
+                 kept["media_kind"], kept["media_ref"])
 
 
 def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
@@ -191,6 +202,8 @@ class ChatService:
                     self.store.add_fragment(incoming.user_key, incoming.text.strip(), key)
                     return _Arrival(number, None)
                 outcome = self._with_fragments(incoming)
+                if key:
+                    self.store.keep_answer(key, _replies_json(outcome))
                 if record is not None:
                     record(outcome)
                 return _Arrival(number, outcome)
@@ -225,12 +238,22 @@ class ChatService:
                 if not parts:
                     return Outcome(())
                 outcome = self.conversation.handle(_read_as_one(incoming, parts))
+                if key:
+                    self.store.keep_answer(key, _replies_json(outcome))
                 if record is not None:
                     record(outcome)
                 return outcome
         except StorageUnavailable as error:
             log.error("storage failed (%s); answering without saving", error)
             return self.conversation.answer_without_storage(incoming)
+
+    async def kept_answer(self, incoming: Incoming) -> Outcome | None:
+        """The answer given before to this message (same platform and id), for a channel whose platform retries
+        where the first answer may not have arrived (a page, WeChat): None when there was none (a fragment whose
+        burst another message answers)."""
+        key = _dedupe_key(incoming)
+        kept = await self.call(self.store.kept_answer, key) if key else None
+        return Outcome(tuple(_reply(reply) for reply in json.loads(kept))) if kept else None
 
     # --- several processes on one database (bot.storage.notices) ---------------------------------
 

@@ -213,6 +213,13 @@ def _wechat_tables(db: Database) -> None:
     db.create_index("wechat_nonces", ["seen_at"])
 
 
+@core(name="kept_answers")
+def _kept_answers(db: Database) -> None:
+    """The answer given to each message, with its dedupe mark: a page or WeChat retrying it on another process
+    (the first died before the reply left) gets that answer, not silence; emptied a day later by the purge."""
+    db.add_column("processed", "answer", str)
+
+
 SETS = (core, cases, telegram, console, wechat)
 
 

@@ -30,7 +30,8 @@ from bot.storage.wechat import WeChatStore
 VILLAGER_TABLES = ("messages", "unanswered", "feedback", "processed", "fragments")
 #: Notices (bot.storage.notices) of a villager's data deleted, and of a message pushed to a web villager
 FORGET_NOTICE, PUSH_NOTICE = "forget", "web.push"
-RECENT_PAGE = 500  # messages read at a time by `recent_messages`, newest first
+RECENT_PAGE = 500
+KEEP_ANSWERS_SECONDS = 86400  # how long the answer to a message is kept with its dedupe mark  # messages read at a time by `recent_messages`, newest first
 
 
 @dataclass
@@ -211,6 +212,14 @@ class Store(Tables):
         return self.db.execute("insert into processed (key, user_key, created_at) values (?, ?, ?) "
                                "on conflict do nothing", [key, user_key, time.time()]) == 1
 
+    def keep_answer(self, key: str, answer: str) -> None:
+        """The answer to the message claimed as `key` (JSON of its replies, masked), in the caller's transaction."""
+        self.db.execute("update processed set answer = ? where key = ?", [redact(answer), key])
+
+    def kept_answer(self, key: str) -> str | None:
+        """What `keep_answer` kept for the message, if it was answered in the last day."""
+        return self.db.value("select answer from processed where key = ?", [key])
+
     # --- a villager's rights: /forget and export, over every table that holds their data ----------
 
     def forget_villager(self, user_key: str, at: float | None = None) -> None:
@@ -267,4 +276,7 @@ class Store(Tables):
             # the state of a villager silent for that long still holds their last question: it goes too
             removed += self.db.execute("update users set extra = null where updated_at < ? and extra is not null",
                                        [cutoff])
+            # answers are kept for retries, which come within minutes (keep_answer)
+            self.db.execute("update processed set answer = null where created_at < ? and answer is not null",
+                            [time.time() - KEEP_ANSWERS_SECONDS])
         return removed
