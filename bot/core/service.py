@@ -255,6 +255,12 @@ class ChatService:
         kept = await self.call(self.store.kept_answer, key) if key else None
         return Outcome(tuple(_reply(reply) for reply in json.loads(kept))) if kept else None
 
+    async def recent_answers(self, user_key: str, limit: int) -> list[tuple[Reply, ...]]:
+        """The villager's last `limit` answers still kept (see `kept_answer`), oldest first: what a channel that
+        redraws a conversation needs of the buttons the transcript does not keep."""
+        kept = await self.call(self.store.kept_answers, user_key, limit)
+        return [tuple(_reply(reply) for reply in json.loads(answer)) for answer in kept]
+
     # --- several processes on one database (bot.storage.notices) ---------------------------------
 
     def announce_push(self, message_id: int, buttons: list) -> None:

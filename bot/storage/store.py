@@ -216,6 +216,11 @@ class Store(Tables):
         """The answer to the message claimed as `key` (JSON of its replies, masked), in the caller's transaction."""
         self.db.execute("update processed set answer = ? where key = ?", [redact(answer), key])
 
+    def kept_answers(self, user_key: str, limit: int) -> list[str]:
+        """The villager's last `limit` kept answers, as `keep_answer` was given them, oldest first."""
+        return self.db.values("select answer from processed where user_key = ? and answer is not null "
+                              "order by created_at desc limit ?", [user_key, limit])[::-1]
+
     def kept_answer(self, key: str) -> str | None:
         """What `keep_answer` kept for the message, if it was answered in the last day."""
         return self.db.value("select answer from processed where key = ?", [key])

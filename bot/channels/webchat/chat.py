@@ -250,6 +250,8 @@ class WebChat:
         `hidden` says that older messages were left out)."""
         key = f"{PLATFORM}:{user_id}"
         rows, lang, seq, hidden_before = await self._run(self._read_history, key)
+        if rows and user_id not in self._seen:  # answered by another process, or before a restart
+            self._recall(user_id, await self.service.recent_answers(key, HISTORY_LIMIT))
         shown = [row for row in rows if row["created_at"] > hidden_before]
         hidden, rows = len(shown) < len(rows), shown
         if not rows:  # new, or used /forget: keep nothing about them in memory either
@@ -270,6 +272,17 @@ class WebChat:
             for message, remembered in zip(messages[-len(tail):], tail, strict=True):
                 message["buttons"] = remembered["buttons"]
         return {"messages": messages, "lang": lang, "seq": seq, "hidden": hidden}
+
+    def _recall(self, user_id: str, answers: list[tuple[Reply, ...]]) -> None:
+        """The buttons memory of a villager, from the answers kept with their messages (oldest first): the label
+        of every button shown, and the buttons under the latest answer."""
+        memory = self._memory(user_id)
+        for replies in answers:
+            for reply in replies:
+                for button in reply.all_buttons():
+                    memory["labels"][button.action] = button.label
+        if answers:
+            memory["tail"] = [reply_json(reply) for reply in answers[-1]]
 
     def _read_history(self, user_key: str) -> tuple[list[dict], str, int, float]:
         """The transcript, the language, the number of the newest push in it (see `push`), and the moment of
