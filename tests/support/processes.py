@@ -243,6 +243,17 @@ class WebVillager:
             assert response.status == 200, body
         return self._seen(body["messages"])
 
+    async def poll_until(self, process: MingbaiProcess, words: str, timeout: float) -> Pushed:
+        """The page's long-poll loop on `process`, until a push containing `words` arrives (within `timeout` s);
+        other pushes on the way (an adviser took the case) are seen and passed."""
+        deadline = time.monotonic() + timeout
+        received: list[Pushed] = []
+        while (left := deadline - time.monotonic()) > 0:
+            received += await self.poll(process, wait=left)
+            if found := next((push for push in received if words in push.text), None):
+                return found
+        raise AssertionError(f"no push with {words!r} on {process.name} within {timeout} s; received {received}")
+
     def _seen(self, messages: list[dict]) -> list[Pushed]:
         fresh = [message for message in messages if message.get("type") == "push" and message["seq"] > self.seq]
         if fresh:
