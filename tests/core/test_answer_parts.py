@@ -13,7 +13,7 @@ from intents.faq_loader import load_faq
 from tests.support.core import Villager, actions
 from tests.support.faq_files import ROOT, valid_intent, write_group
 from tests.support.telegram.bots import CHAT, fake, labels, press, running_bot, settings  # noqa: F401
-from tests.channels.test_wechat import World, option
+from tests.support.wechat_world import World, option
 
 SHIPPED = load_faq(ROOT / "faq")[0]
 WITH_BRING = [intent for intent in SHIPPED if intent.bring is not None]
