@@ -56,6 +56,11 @@ def written_language(message: str) -> str | None:
     return None
 
 
+def _asks_to_forget(incoming: Incoming) -> bool:
+    """/forget, its button, or the answer to its confirmation: what a blocked villager may still do."""
+    return (incoming.text or "").strip() == "/forget" or incoming.action in ("cmd:forget", "forget:yes", "forget:no")
+
+
 def _language(user: UserState) -> str:
     """Chinese unless the villager chose English with /lang or writes in English."""
     return user.lang or user.extra.get("writes") or "zh"
@@ -107,7 +112,7 @@ class Conversation:
             user.extra["writes"] = written
         turn = Turn(incoming, user, _language(user))
         local.bind(self, turn)
-        if self.casework.blocked(turn):
+        if self.casework.blocked(turn) and not _asks_to_forget(incoming):  # their right to delete stays theirs
             return Outcome(tuple(turn.replies))
         self._dispatch(turn)
         if not turn.forgotten:

@@ -226,6 +226,17 @@ async def test_blocked_sender_is_told_once_then_ignored(bot):
     assert "12348" in texts(first) and second == ()
 
 
+async def test_a_blocked_villager_can_still_delete_their_data_and_stays_blocked(bot):
+    service, relay, phone, clock = bot
+    await say(service, "/human")
+    service.conversation.desk.block("test:9", "web:zhang")
+    await say(service, "你们凭什么")
+    assert "确定要删除" in texts(await say(service, "/forget"))
+    assert "已删除" in texts(await say(service, action="forget:yes"))
+    assert service.store.transcript("test:9") == [] and service.conversation.desk.blocked("test:9")[0]
+    assert await say(service, "喂") == ()  # the block protects advisers: forgetting does not lift it
+
+
 def test_settings_reject_malformed_office_hours(tmp_path):
     with pytest.raises(SettingsError, match="MINGBAI_OFFICE_HOURS='9 to 5'.*Mon-Fri 09:00-17:30"):
         Settings.from_env({"MINGBAI_OFFICE_HOURS": "9 to 5", "MINGBAI_DATA_DIR": str(tmp_path)})
