@@ -16,8 +16,12 @@ texts, labels, weights, the feature extractor's fingerprint, the settings
 and the library versions. A second start with the same FAQ reads the file
 instead of segmenting ~3,500 texts and fitting again (scikit-learn is then
 not even imported). A missing, unwritable or unreadable cache only costs the
-fit. The cache folder is $MINGBAI_CACHE_DIR, else $XDG_CACHE_HOME/mingbai,
-else ~/.cache/mingbai; MINGBAI_CACHE_DIR=off turns it off.
+fit. The cache folder is `intents.cache.cache_dir()`.
+
+A fit builds the TF-IDF rows itself from the extractor's feature counts
+(the same matrix, bit for bit, as scikit-learn's TfidfVectorizer, whose
+own loop re-counted every feature of every text) and hands them to
+scikit-learn's IDF weighting and solver.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
+
+from intents.cache import cache_dir
+from intents.features import FeatureExtractor
 
 #: Above this many labels a logistic regression's dense weights (labels × features) and its training time grow
 #: past what one small server has (2,000 intents: 8 GB, 3 minutes), so the model becomes a sparse TF-IDF centroid
@@ -51,14 +57,6 @@ class Contribution:
 
     feature: str
     weight: float
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("MINGBAI_CACHE_DIR")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "no") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mingbai"
 
 
 class _Centroids:
@@ -85,14 +83,11 @@ class _Centroids:
 class TextClassifier:
     """fit(texts, labels, weights) once; then `probabilities(texts)` and `explain(text, label)` read only.
 
-    `fingerprint` names the feature extractor (its version and word list) for the cache; without one the model is
-    fitted every time."""
+    The extractor's `fingerprint` (its code, jieba's version, the kept-whole terms) is part of the cache key."""
 
-    def __init__(self, features: Callable[[str], list[str]], *, regularisation: float = 30.0,
-                 fingerprint: str | None = None):
+    def __init__(self, features: FeatureExtractor, *, regularisation: float = 30.0):
         self._features = features
         self._regularisation = regularisation  # scikit-learn's C: higher trusts the examples more
-        self._fingerprint = fingerprint
         self.labels: list[str] = []
         self._texts: list[str] = []
         self._centroids = None  # the sparse model for very many labels (scikit-learn, never cached)
@@ -132,11 +127,11 @@ class TextClassifier:
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The TF-IDF vector of `text` as (columns, values), as scikit-learn's sublinear, l2-normalised vectoriser."""
-        counts = Counter(feature for feature in self._features(text) if feature in self._column)
-        if not counts:
+        known = [(self._column[feature], n) for feature, n in self._features(text).items() if feature in self._column]
+        if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        columns = np.fromiter((self._column[f] for f in counts), dtype=np.int64, count=len(counts))
-        values = np.fromiter((1 + math.log(n) for n in counts.values()), dtype=float, count=len(counts)) * self._idf[columns]
+        columns = np.fromiter((column for column, _ in known), dtype=np.int64, count=len(known))
+        values = np.fromiter((1 + math.log(n) for _, n in known), dtype=float, count=len(known)) * self._idf[columns]
         return columns, values / np.sqrt(values @ values)
 
     def nearest_examples(self, text: str, count: int) -> list[tuple[int, float]]:
@@ -184,23 +179,24 @@ class TextClassifier:
 
     def _fit_logistic(self, texts, labels, weights) -> None:
         from sklearn.exceptions import ConvergenceWarning
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.linear_model import LogisticRegression
 
-        vectoriser = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
-        examples = vectoriser.fit_transform(texts)
+        names, counts = count_matrix(self._features.training_counts(texts))
+        weighting = TfidfTransformer(sublinear_tf=True).fit(counts)
+        examples = weighting.transform(counts, copy=False)
         model = LogisticRegression(C=self._regularisation, solver="saga", tol=SAGA_TOLERANCE, max_iter=300, random_state=0)
         with warnings.catch_warnings():  # a few hundred saga passes are plenty at this size; exact optimum not needed
             warnings.simplefilter("ignore", ConvergenceWarning)
             # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py)
             model.fit(examples.astype(np.float32), labels, sample_weight=None if weights is None else np.asarray(weights))
-        self._set(vectoriser.get_feature_names_out(), vectoriser.idf_, model.coef_, model.intercept_, model.classes_)
+        self._set(names, weighting.idf_, model.coef_, model.intercept_, model.classes_)
         # the training rows for --explain are rebuilt by `_vector` when first needed, as after reading the cache
 
     def _fit_centroids(self, texts, labels, weights) -> "TextClassifier":
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self._vectoriser = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
+        self._vectoriser = TfidfVectorizer(analyzer=lambda text: list(self._features(text).elements()), sublinear_tf=True)
         self._examples = self._vectoriser.fit_transform(texts)
         self._centroids = _Centroids().fit(self._examples, labels, None if weights is None else np.asarray(weights))
         self.labels = list(self._centroids.classes_)
@@ -217,12 +213,12 @@ class TextClassifier:
     # --- the cache ---
 
     def _key(self, texts, labels, weights) -> str | None:
-        if self._fingerprint is None or cache_dir() is None:
+        if cache_dir() is None:
             return None
         from importlib.metadata import version
 
         digest = hashlib.sha256()
-        digest.update(json.dumps([CACHE_FORMAT, _SOURCE_DIGEST, version("scikit-learn"), np.__version__, self._fingerprint,
+        digest.update(json.dumps([CACHE_FORMAT, _SOURCE_DIGEST, version("scikit-learn"), np.__version__, self._features.fingerprint,
                                   self._regularisation, texts, labels, weights], ensure_ascii=False).encode())
         return digest.hexdigest()[:32]
 
@@ -257,3 +253,27 @@ class TextClassifier:
                 old.unlink(missing_ok=True)
         except OSError:
             pass  # no cache: the next start fits again
+
+
+def count_matrix(counts: list[Counter]) -> tuple[list[str], "object"]:
+    """(feature names sorted, the texts' feature counts as a CSR matrix in those columns), laid out exactly as
+    scikit-learn's CountVectorizer lays out its own (each row's entries in the order their features were first seen
+    in the corpus), so the solver sums them in the same order and fits the same weights."""
+    from scipy import sparse
+
+    first_seen: dict[str, int] = {}
+    columns: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for row in counts:
+        columns += [first_seen.setdefault(feature, len(first_seen)) for feature in row]
+        values += row.values()
+        indptr.append(len(columns))
+    names = sorted(first_seen)
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[[first_seen[name] for name in names]] = np.arange(len(names), dtype=np.int32)
+    matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(columns, dtype=np.int32),
+                                np.asarray(indptr, dtype=np.int32)), shape=(len(counts), len(names)))
+    matrix.sort_indices()
+    matrix.indices = rank.take(matrix.indices)
+    return names, matrix

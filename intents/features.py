@@ -15,7 +15,6 @@ which read in a fifth of that and give the same dict.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
@@ -54,6 +53,7 @@ class FeatureExtractor:
         #: What a model cache must match: this file's code, jieba's version and the kept-whole terms.
         self.fingerprint = hashlib.sha256("\n".join([_SOURCE_DIGEST, jieba.__version__, *terms]).encode()).hexdigest()
         self._tokenizer = jieba.Tokenizer()
+        self._remembered: dict[str, Counter] = {}  # training text -> its features, while models are fitted
         with _jieba_lock:
             jieba.setLogLevel(logging.WARNING)
             _load_dictionary(self._tokenizer)
@@ -62,35 +62,43 @@ class FeatureExtractor:
 
     def words(self, text: str) -> list[str]:
         """jieba's search-mode words of the CJK runs in `text` (for --explain and for features)."""
+        return self._words(_CJK_RUN.findall(text))
+
+    def _words(self, runs: list[str]) -> list[str]:
         words: list[str] = []
-        for run in _CJK_RUN.findall(text):
+        for run in runs:
             words.extend(word for word in self._tokenizer.cut_for_search(run) if word.strip())
         return words
 
-    def feature_list(self, text: str) -> list[str]:
-        """The features with repeats, as scikit-learn's vectoriser wants them. Cached: the intent and danger
-        models both learn from the FAQ's examples, and segmenting is most of the start-up."""
-        return self._cached(text)
-
-    @functools.lru_cache(maxsize=50_000)
-    def _cached(self, text: str) -> list[str]:
-        return list(self(text).elements())
-
     def __call__(self, text: str) -> Counter:
-        features: Counter = Counter()
-        for word in self.words(text):
-            if len(word) > 1:
-                features["w:" + word] += 1
-        for run in _CJK_RUN.findall(text):
-            for index, char in enumerate(run):
-                features["c:" + char] += 1
-                if index + 1 < len(run):
-                    features["b:" + run[index : index + 2]] += 1
-        for word in _LATIN_WORD.findall(text):
-            if word not in _ENGLISH_STOP_WORDS:
-                features["e:" + _stem(word)] += 1
-        return features
+        runs = _CJK_RUN.findall(text)
+        return self._count(text, runs, self._words(runs))
 
+    @staticmethod
+    def _count(text: str, runs: list[str], words: list[str]) -> Counter:
+        """The features in a fixed order (words, then each run's characters and bigrams in turn, then English):
+        the order a model's columns are summed in, so the same text always gives the same bits."""
+        keys = ["w:" + word for word in words if len(word) > 1]
+        for run in runs:
+            pieces: list[str] = [""] * (2 * len(run) - 1)
+            pieces[0::2] = ["c:" + char for char in run]
+            pieces[1::2] = ["b:" + run[index:index + 2] for index in range(len(run) - 1)]
+            keys += pieces
+        keys += ["e:" + _stem(word) for word in _LATIN_WORD.findall(text) if word not in _ENGLISH_STOP_WORDS]
+        return Counter(keys)
+
+    def training_counts(self, texts: list[str]) -> list[Counter]:
+        """The features of each training text. The intent and danger models of one start learn mostly the same
+        texts (the FAQ's examples), so each is segmented once: remembered until `end_training`."""
+        remembered = self._remembered
+        for text in texts:
+            if text not in remembered:
+                remembered[text] = self(text)
+        return [remembered[text] for text in texts]
+
+    def end_training(self) -> None:
+        """Forget the training texts' features (the models keep only their arrays)."""
+        self._remembered = {}
 
 def _load_dictionary(tokenizer: jieba.Tokenizer) -> None:
     """Give `tokenizer` jieba's default dictionary (FREQ, total) from the cache folder, writing it there first if
@@ -125,7 +133,7 @@ def _read_dictionary(path: Path) -> tuple[dict[str, int], int] | None:
         return None
     if not (len(words) == len(counts) == entries):
         return None
-    return dict(zip(words, counts)), total
+    return dict(zip(words, counts, strict=True)), total
 
 
 def _write_dictionary(path: Path, freq: dict[str, int], total: int) -> None:
