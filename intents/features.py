@@ -10,17 +10,21 @@ jieba's dictionary (half a million words and their prefixes) is read on
 every start. jieba keeps it as one marshalled dict in the system's temp
 folder, which takes 0.7-0.9 s to read; this module keeps it in the cache
 folder (`intents.cache`) as one string of words and one array of counts,
-which read in a fifth of that and give the same dict.
+which read in a fifth of that and give the same dict. A fit's training
+texts' words are kept there too (`training_counts`), so the first start
+after an FAQ edit segments only the texts the edit changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import threading
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
@@ -53,7 +57,8 @@ class FeatureExtractor:
         #: What a model cache must match: this file's code, jieba's version and the kept-whole terms.
         self.fingerprint = hashlib.sha256("\n".join([_SOURCE_DIGEST, jieba.__version__, *terms]).encode()).hexdigest()
         self._tokenizer = jieba.Tokenizer()
-        self._remembered: dict[str, Counter] = {}  # training text -> its features, while models are fitted
+        self._training: _Training | None = None  # while models are fitted
+        self._training_lock = threading.Lock()
         with _jieba_lock:
             jieba.setLogLevel(logging.WARNING)
             _load_dictionary(self._tokenizer)
@@ -88,17 +93,66 @@ class FeatureExtractor:
         return Counter(keys)
 
     def training_counts(self, texts: list[str]) -> list[Counter]:
-        """The features of each training text. The intent and danger models of one start learn mostly the same
-        texts (the FAQ's examples), so each is segmented once: remembered until `end_training`."""
-        remembered = self._remembered
+        """The features of each training text, for a fit. Segmenting is most of a fit's start-up, and the texts
+        barely change between starts (an FAQ edit changes a few examples; the intent and danger models learn
+        mostly the same ones), so each text's words are segmented once: remembered until `end_training`, and
+        kept in the cache folder for the next fit."""
+        with self._training_lock:
+            if self._training is None:
+                self._training = _Training(self._words_file(), self._words_file_read())
+            training = self._training
+        counts = []
         for text in texts:
-            if text not in remembered:
-                remembered[text] = self(text)
-        return [remembered[text] for text in texts]
+            runs = _CJK_RUN.findall(text)
+            words = training.words.get(text)
+            if words is None:
+                words = training.words[text] = self._words(runs)
+                training.segmented = True
+            training.asked.add(text)
+            counts.append(self._count(text, runs, words))
+        return counts
 
     def end_training(self) -> None:
-        """Forget the training texts' features (the models keep only their arrays)."""
-        self._remembered = {}
+        """Forget the training texts' words (the models keep only their arrays), after writing them to the cache
+        folder if any were new: the asked ones only, so the file holds one FAQ's texts, not every FAQ's."""
+        with self._training_lock:
+            training, self._training = self._training, None
+        if training is None or not training.segmented or training.path is None:
+            return
+        kept = {text: " ".join(training.words[text]) for text in training.asked}  # a word holds no whitespace
+        try:
+            training.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = training.path.with_name(f".{training.path.name}.{os.getpid()}")
+            partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, training.path)  # readers never see half a file
+        except (OSError, ValueError):  # unwritable, or a text no encoding can write
+            pass  # no cache: the next fit segments again
+
+    def _words_file(self) -> Path | None:
+        folder = cache_dir()
+        return folder / f"words-{self.fingerprint[:32]}.json" if folder else None
+
+    def _words_file_read(self) -> dict[str, list[str]]:
+        path = self._words_file()
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(stored, dict) or not all(isinstance(words, str) for words in stored.values()):
+            return {}
+        return {text: words.split() for text, words in stored.items()}
+
+
+@dataclass
+class _Training:
+    """One start's fitting: the training texts' words (read from the cache folder, then segmented), which texts
+    were asked for, and whether any had to be segmented."""
+
+    path: Path | None
+    words: dict[str, list[str]]
+    asked: set[str] = field(default_factory=set)
+    segmented: bool = False
+
 
 def _load_dictionary(tokenizer: jieba.Tokenizer) -> None:
     """Give `tokenizer` jieba's default dictionary (FREQ, total) from the cache folder, writing it there first if
