@@ -11,10 +11,10 @@ with a fixed seed), so the same FAQ always gives the same answers.
 
 Once fitted, the model is plain arrays (feature names, IDF, weights) read
 with numpy alone, and they are kept in a cache folder as a numpy .npz file
-(no pickle) named by the hash of everything that went into the fit: the
+(no pickle; the weights in the solver's single precision) named by the hash of everything that went into the fit: the
 texts, labels, weights, the feature extractor's fingerprint, the settings
 and the library versions. A second start with the same FAQ reads the file
-instead of segmenting ~3,500 texts and fitting again (scikit-learn is then
+instead of segmenting ~4,300 texts and fitting again (scikit-learn is then
 not even imported). A missing, unwritable or unreadable cache only costs the
 fit. The cache folder is `intents.cache.cache_dir()`.
 
@@ -32,6 +32,7 @@ import math
 import os
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from intents.features import FeatureExtractor
 MAX_LOGISTIC_LABELS = 300
 CENTROID_TEMPERATURE = 0.05
 SAGA_TOLERANCE = 1e-2  # saga stops when the weights move less than this in a pass
-CACHE_FORMAT = 1  # bump when what the cache file holds, or how it is computed, changes
+CACHE_FORMAT = 2  # bump when what the cache file holds, or how it is computed, changes
 _SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change to how models are fitted
 CACHE_FILES_KEPT = 16  # the newest model files kept; older ones are removed
 
@@ -103,9 +104,7 @@ class TextClassifier:
         key = self._key(texts, labels, weights)
         if key and self._load(key):
             return self
-        self._fit_logistic(texts, labels, weights)
-        if key:
-            self._save(key)
+        self._fit_logistic(texts, labels, weights, key)
         return self
 
     # --- reading ---
@@ -177,19 +176,24 @@ class TextClassifier:
 
     # --- fitting ---
 
-    def _fit_logistic(self, texts, labels, weights) -> None:
+    def _fit_logistic(self, texts, labels, weights, key: str | None) -> None:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.linear_model import LogisticRegression
 
         names, counts = count_matrix(self._features.training_counts(texts))
         weighting = TfidfTransformer(sublinear_tf=True).fit(counts)
-        examples = weighting.transform(counts, copy=False)
+        # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py); the
+        # double-precision rows are dropped before the solver's own arrays (the start's peak memory) are made
+        examples = weighting.transform(counts, copy=False).astype(np.float32)
+        del counts
         model = LogisticRegression(C=self._regularisation, solver="saga", tol=SAGA_TOLERANCE, max_iter=300, random_state=0)
         with warnings.catch_warnings():  # a few hundred saga passes are plenty at this size; exact optimum not needed
             warnings.simplefilter("ignore", ConvergenceWarning)
-            # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py)
-            model.fit(examples.astype(np.float32), labels, sample_weight=None if weights is None else np.asarray(weights))
+            model.fit(examples, labels, sample_weight=None if weights is None else np.asarray(weights))
+        names = np.asarray(names, dtype=str)
+        if key:  # the solver's single-precision weights, before `_set` makes double-precision copies
+            self._save(key, names, weighting.idf_, model.coef_, model.intercept_, model.classes_)
         self._set(names, weighting.idf_, model.coef_, model.intercept_, model.classes_)
         # the training rows for --explain are rebuilt by `_vector` when first needed, as after reading the cache
 
@@ -239,14 +243,13 @@ class TextClassifier:
             pass
         return True
 
-    def _save(self, key: str) -> None:
+    def _save(self, key: str, names, idf, coef, intercept, classes) -> None:
         folder = cache_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             partial = folder / f".model-{key}.{os.getpid()}.npz"
             with open(partial, "wb") as file:
-                np.savez(file, names=self._names, idf=self._idf, coef=self._coef, intercept=self._intercept,
-                         classes=np.asarray(self.labels, dtype=str))
+                np.savez(file, names=names, idf=idf, coef=coef, intercept=intercept, classes=np.asarray(classes, dtype=str))
             os.replace(partial, folder / f"model-{key}.npz")  # readers never see half a file
             stored = sorted(folder.glob("model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in stored[CACHE_FILES_KEPT:]:
@@ -255,7 +258,7 @@ class TextClassifier:
             pass  # no cache: the next start fits again
 
 
-def count_matrix(counts: list[Counter]) -> tuple[list[str], "object"]:
+def count_matrix(counts: Iterable[Counter]) -> tuple[list[str], "object"]:
     """(feature names sorted, the texts' feature counts as a CSR matrix in those columns), laid out exactly as
     scikit-learn's CountVectorizer lays out its own (each row's entries in the order their features were first seen
     in the corpus), so the solver sums them in the same order and fits the same weights."""
@@ -273,7 +276,7 @@ def count_matrix(counts: list[Counter]) -> tuple[list[str], "object"]:
     rank = np.empty(len(names), dtype=np.int32)
     rank[[first_seen[name] for name in names]] = np.arange(len(names), dtype=np.int32)
     matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(columns, dtype=np.int32),
-                                np.asarray(indptr, dtype=np.int32)), shape=(len(counts), len(names)))
+                                np.asarray(indptr, dtype=np.int32)), shape=(len(indptr) - 1, len(names)))
     matrix.sort_indices()
     matrix.indices = rank.take(matrix.indices)
     return names, matrix

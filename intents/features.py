@@ -17,6 +17,7 @@ after an FAQ edit segments only the texts the edit changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ import os
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +78,12 @@ class FeatureExtractor:
         return words
 
     def __call__(self, text: str) -> Counter:
+        """The features of `text` (the same Counter for the same text while it is recent: read it, don't change
+        it). A message is read by the danger model and then by the intent model, so the last few are kept."""
+        return self._recent(text)
+
+    @functools.lru_cache(maxsize=256)
+    def _recent(self, text: str) -> Counter:
         runs = _CJK_RUN.findall(text)
         return self._count(text, runs, self._words(runs))
 
@@ -92,25 +100,24 @@ class FeatureExtractor:
         keys += ["e:" + _stem(word) for word in _LATIN_WORD.findall(text) if word not in _ENGLISH_STOP_WORDS]
         return Counter(keys)
 
-    def training_counts(self, texts: list[str]) -> list[Counter]:
+    def training_counts(self, texts: list[str]) -> Iterator[Counter]:
         """The features of each training text, for a fit. Segmenting is most of a fit's start-up, and the texts
         barely change between starts (an FAQ edit changes a few examples; the intent and danger models learn
         mostly the same ones), so each text's words are segmented once: remembered until `end_training`, and
-        kept in the cache folder for the next fit."""
+        kept in the cache folder for the next fit. One text's counts at a time: a fit's matrix is built from them
+        without all of them in memory at once."""
         with self._training_lock:
             if self._training is None:
                 self._training = _Training(self._words_file(), self._words_file_read())
             training = self._training
-        counts = []
         for text in texts:
             runs = _CJK_RUN.findall(text)
             words = training.words.get(text)
-            if words is None:
-                words = training.words[text] = self._words(runs)
+            if words is None:  # one string a text, not a list of words: the start's peak memory is a fit later
+                words = training.words[text] = " ".join(self._words(runs))  # a word holds no whitespace
                 training.segmented = True
             training.asked.add(text)
-            counts.append(self._count(text, runs, words))
-        return counts
+            yield self._count(text, runs, words.split())
 
     def end_training(self) -> None:
         """Forget the training texts' words (the models keep only their arrays), after writing them to the cache
@@ -119,7 +126,7 @@ class FeatureExtractor:
             training, self._training = self._training, None
         if training is None or not training.segmented or training.path is None:
             return
-        kept = {text: " ".join(training.words[text]) for text in training.asked}  # a word holds no whitespace
+        kept = {text: training.words[text] for text in training.asked}
         try:
             training.path.parent.mkdir(parents=True, exist_ok=True)
             partial = training.path.with_name(f".{training.path.name}.{os.getpid()}")
@@ -132,7 +139,7 @@ class FeatureExtractor:
         folder = cache_dir()
         return folder / f"words-{self.fingerprint[:32]}.json" if folder else None
 
-    def _words_file_read(self) -> dict[str, list[str]]:
+    def _words_file_read(self) -> dict[str, str]:
         path = self._words_file()
         try:
             stored = json.loads(path.read_text(encoding="utf-8")) if path else {}
@@ -140,16 +147,16 @@ class FeatureExtractor:
             return {}
         if not isinstance(stored, dict) or not all(isinstance(words, str) for words in stored.values()):
             return {}
-        return {text: words.split() for text, words in stored.items()}
+        return stored
 
 
 @dataclass
 class _Training:
-    """One start's fitting: the training texts' words (read from the cache folder, then segmented), which texts
-    were asked for, and whether any had to be segmented."""
+    """One start's fitting: the training texts' words, space-separated (read from the cache folder, then
+    segmented), which texts were asked for, and whether any had to be segmented."""
 
     path: Path | None
-    words: dict[str, list[str]]
+    words: dict[str, str]
     asked: set[str] = field(default_factory=set)
     segmented: bool = False
 
