@@ -43,6 +43,7 @@ _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 _jieba_lock = threading.Lock()
 _SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _DICTIONARY_FORMAT = 1  # bump when the dictionary file's layout changes
+WORDS_FILES_KEPT = 4  # the newest training-words files kept; older ones are removed
 
 
 def _stem(word: str) -> str:
@@ -132,6 +133,9 @@ class FeatureExtractor:
             partial = training.path.with_name(f".{training.path.name}.{os.getpid()}")
             partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
             os.replace(partial, training.path)  # readers never see half a file
+            stored = sorted(training.path.parent.glob("words-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in stored[WORDS_FILES_KEPT:]:  # another lexicon's words (its kept-whole terms changed)
+                old.unlink(missing_ok=True)
         except (OSError, ValueError):  # unwritable, or a text no encoding can write
             pass  # no cache: the next fit segments again
 
