@@ -11,9 +11,9 @@ with a fixed seed), so the same FAQ always gives the same answers.
 
 Once fitted, the model is plain arrays (feature names, IDF, weights) read
 with numpy alone, and they are kept in a cache folder as a numpy .npz file
-(no pickle; the weights in the solver's single precision) named by the hash of everything that went into the fit: the
-texts, labels, weights, the feature extractor's fingerprint, the settings
-and the library versions. A second start with the same FAQ reads the file
+(no pickle; the weights in the solver's single precision) named by the hash
+of everything that went into the fit: the texts, labels, weights, the
+feature extractor's fingerprint, the settings and the library versions. A second start with the same FAQ reads the file
 instead of segmenting ~4,300 texts and fitting again (scikit-learn is then
 not even imported). A missing, unwritable or unreadable cache only costs the
 fit. The cache folder is `intents.cache.cache_dir()`.
@@ -35,11 +35,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from intents.cache import cache_dir
 from intents.features import FeatureExtractor
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Above this many labels a logistic regression's dense weights (labels × features) and its training time grow
 #: past what one small server has (2,000 intents: 8 GB, 3 minutes), so the model becomes a sparse TF-IDF centroid
@@ -258,7 +262,7 @@ class TextClassifier:
             pass  # no cache: the next start fits again
 
 
-def count_matrix(counts: Iterable[Counter]) -> tuple[list[str], "object"]:
+def count_matrix(counts: Iterable[Counter]) -> tuple[list[str], sparse.csr_matrix]:
     """(feature names sorted, the texts' feature counts as a CSR matrix in those columns), laid out exactly as
     scikit-learn's CountVectorizer lays out its own (each row's entries in the order their features were first seen
     in the corpus), so the solver sums them in the same order and fits the same weights."""

@@ -114,7 +114,7 @@ class FeatureExtractor:
         for text in texts:
             runs = _CJK_RUN.findall(text)
             words = training.words.get(text)
-            if words is None:  # one string a text, not a list of words: the start's peak memory is a fit later
+            if words is None:  # one string a text, not a list: held until the last fit, whose solver is the peak
                 words = training.words[text] = " ".join(self._words(runs))  # a word holds no whitespace
                 training.segmented = True
             training.asked.add(text)
