@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.match_bench import EVAL_FILES  # noqa: E402
 from intents import calibration  # noqa: E402
-from intents.classifier import cache_dir  # noqa: E402
+from intents.cache import cache_dir  # noqa: E402
 from intents.evaluate import OUT_OF_SCOPE, read_cases  # noqa: E402
 from intents.faq_loader import read_faq  # noqa: E402
 from intents.matcher import MAX_QUERY_CHARS, NOT_OURS_LEGAL, NOT_OURS_OTHER, Matcher, Thresholds  # noqa: E402

@@ -11,13 +11,17 @@ with a fixed seed), so the same FAQ always gives the same answers.
 
 Once fitted, the model is plain arrays (feature names, IDF, weights) read
 with numpy alone, and they are kept in a cache folder as a numpy .npz file
-(no pickle) named by the hash of everything that went into the fit: the
-texts, labels, weights, the feature extractor's fingerprint, the settings
-and the library versions. A second start with the same FAQ reads the file
-instead of segmenting ~3,500 texts and fitting again (scikit-learn is then
+(no pickle; the weights in the solver's single precision) named by the hash
+of everything that went into the fit: the texts, labels, weights, the
+feature extractor's fingerprint, the settings and the library versions. A second start with the same FAQ reads the file
+instead of segmenting ~4,300 texts and fitting again (scikit-learn is then
 not even imported). A missing, unwritable or unreadable cache only costs the
-fit. The cache folder is $MINGBAI_CACHE_DIR, else $XDG_CACHE_HOME/mingbai,
-else ~/.cache/mingbai; MINGBAI_CACHE_DIR=off turns it off.
+fit. The cache folder is `intents.cache.cache_dir()`.
+
+A fit builds the TF-IDF rows itself from the extractor's feature counts
+(the same matrix, bit for bit, as scikit-learn's TfidfVectorizer, whose
+own loop re-counted every feature of every text) and hands them to
+scikit-learn's IDF weighting and solver.
 """
 
 from __future__ import annotations
@@ -28,11 +32,18 @@ import math
 import os
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from intents.cache import cache_dir
+from intents.features import FeatureExtractor
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Above this many labels a logistic regression's dense weights (labels × features) and its training time grow
 #: past what one small server has (2,000 intents: 8 GB, 3 minutes), so the model becomes a sparse TF-IDF centroid
@@ -40,7 +51,7 @@ import numpy as np
 MAX_LOGISTIC_LABELS = 300
 CENTROID_TEMPERATURE = 0.05
 SAGA_TOLERANCE = 1e-2  # saga stops when the weights move less than this in a pass
-CACHE_FORMAT = 1  # bump when what the cache file holds, or how it is computed, changes
+CACHE_FORMAT = 2  # bump when what the cache file holds, or how it is computed, changes
 _SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change to how models are fitted
 CACHE_FILES_KEPT = 16  # the newest model files kept; older ones are removed
 
@@ -51,14 +62,6 @@ class Contribution:
 
     feature: str
     weight: float
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("MINGBAI_CACHE_DIR")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "no") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mingbai"
 
 
 class _Centroids:
@@ -85,14 +88,11 @@ class _Centroids:
 class TextClassifier:
     """fit(texts, labels, weights) once; then `probabilities(texts)` and `explain(text, label)` read only.
 
-    `fingerprint` names the feature extractor (its version and word list) for the cache; without one the model is
-    fitted every time."""
+    The extractor's `fingerprint` (its code, jieba's version, the kept-whole terms) is part of the cache key."""
 
-    def __init__(self, features: Callable[[str], list[str]], *, regularisation: float = 30.0,
-                 fingerprint: str | None = None):
+    def __init__(self, features: FeatureExtractor, *, regularisation: float = 30.0):
         self._features = features
         self._regularisation = regularisation  # scikit-learn's C: higher trusts the examples more
-        self._fingerprint = fingerprint
         self.labels: list[str] = []
         self._texts: list[str] = []
         self._centroids = None  # the sparse model for very many labels (scikit-learn, never cached)
@@ -108,9 +108,7 @@ class TextClassifier:
         key = self._key(texts, labels, weights)
         if key and self._load(key):
             return self
-        self._fit_logistic(texts, labels, weights)
-        if key:
-            self._save(key)
+        self._fit_logistic(texts, labels, weights, key)
         return self
 
     # --- reading ---
@@ -132,11 +130,11 @@ class TextClassifier:
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The TF-IDF vector of `text` as (columns, values), as scikit-learn's sublinear, l2-normalised vectoriser."""
-        counts = Counter(feature for feature in self._features(text) if feature in self._column)
-        if not counts:
+        known = [(self._column[feature], n) for feature, n in self._features(text).items() if feature in self._column]
+        if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        columns = np.fromiter((self._column[f] for f in counts), dtype=np.int64, count=len(counts))
-        values = np.fromiter((1 + math.log(n) for n in counts.values()), dtype=float, count=len(counts)) * self._idf[columns]
+        columns = np.fromiter((column for column, _ in known), dtype=np.int64, count=len(known))
+        values = np.fromiter((1 + math.log(n) for _, n in known), dtype=float, count=len(known)) * self._idf[columns]
         return columns, values / np.sqrt(values @ values)
 
     def nearest_examples(self, text: str, count: int) -> list[tuple[int, float]]:
@@ -182,25 +180,31 @@ class TextClassifier:
 
     # --- fitting ---
 
-    def _fit_logistic(self, texts, labels, weights) -> None:
+    def _fit_logistic(self, texts, labels, weights, key: str | None) -> None:
         from sklearn.exceptions import ConvergenceWarning
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.linear_model import LogisticRegression
 
-        vectoriser = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
-        examples = vectoriser.fit_transform(texts)
+        names, counts = count_matrix(self._features.training_counts(texts))
+        weighting = TfidfTransformer(sublinear_tf=True).fit(counts)
+        # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py); the
+        # double-precision rows are dropped before the solver's own arrays (the start's peak memory) are made
+        examples = weighting.transform(counts, copy=False).astype(np.float32)
+        del counts
         model = LogisticRegression(C=self._regularisation, solver="saga", tol=SAGA_TOLERANCE, max_iter=300, random_state=0)
         with warnings.catch_warnings():  # a few hundred saga passes are plenty at this size; exact optimum not needed
             warnings.simplefilter("ignore", ConvergenceWarning)
-            # single precision: a third faster to fit, the same CV figures and thresholds (bench/calibrate.py)
-            model.fit(examples.astype(np.float32), labels, sample_weight=None if weights is None else np.asarray(weights))
-        self._set(vectoriser.get_feature_names_out(), vectoriser.idf_, model.coef_, model.intercept_, model.classes_)
+            model.fit(examples, labels, sample_weight=None if weights is None else np.asarray(weights))
+        names = np.asarray(names, dtype=str)
+        if key:  # the solver's single-precision weights, before `_set` makes double-precision copies
+            self._save(key, names, weighting.idf_, model.coef_, model.intercept_, model.classes_)
+        self._set(names, weighting.idf_, model.coef_, model.intercept_, model.classes_)
         # the training rows for --explain are rebuilt by `_vector` when first needed, as after reading the cache
 
     def _fit_centroids(self, texts, labels, weights) -> "TextClassifier":
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self._vectoriser = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
+        self._vectoriser = TfidfVectorizer(analyzer=lambda text: list(self._features(text).elements()), sublinear_tf=True)
         self._examples = self._vectoriser.fit_transform(texts)
         self._centroids = _Centroids().fit(self._examples, labels, None if weights is None else np.asarray(weights))
         self.labels = list(self._centroids.classes_)
@@ -217,12 +221,12 @@ class TextClassifier:
     # --- the cache ---
 
     def _key(self, texts, labels, weights) -> str | None:
-        if self._fingerprint is None or cache_dir() is None:
+        if cache_dir() is None:
             return None
         from importlib.metadata import version
 
         digest = hashlib.sha256()
-        digest.update(json.dumps([CACHE_FORMAT, _SOURCE_DIGEST, version("scikit-learn"), np.__version__, self._fingerprint,
+        digest.update(json.dumps([CACHE_FORMAT, _SOURCE_DIGEST, version("scikit-learn"), np.__version__, self._features.fingerprint,
                                   self._regularisation, texts, labels, weights], ensure_ascii=False).encode())
         return digest.hexdigest()[:32]
 
@@ -243,17 +247,40 @@ class TextClassifier:
             pass
         return True
 
-    def _save(self, key: str) -> None:
+    def _save(self, key: str, names, idf, coef, intercept, classes) -> None:
         folder = cache_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             partial = folder / f".model-{key}.{os.getpid()}.npz"
             with open(partial, "wb") as file:
-                np.savez(file, names=self._names, idf=self._idf, coef=self._coef, intercept=self._intercept,
-                         classes=np.asarray(self.labels, dtype=str))
+                np.savez(file, names=names, idf=idf, coef=coef, intercept=intercept, classes=np.asarray(classes, dtype=str))
             os.replace(partial, folder / f"model-{key}.npz")  # readers never see half a file
             stored = sorted(folder.glob("model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in stored[CACHE_FILES_KEPT:]:
                 old.unlink(missing_ok=True)
         except OSError:
             pass  # no cache: the next start fits again
+
+
+def count_matrix(counts: Iterable[Counter]) -> tuple[list[str], sparse.csr_matrix]:
+    """(feature names sorted, the texts' feature counts as a CSR matrix in those columns), laid out exactly as
+    scikit-learn's CountVectorizer lays out its own (each row's entries in the order their features were first seen
+    in the corpus), so the solver sums them in the same order and fits the same weights."""
+    from scipy import sparse
+
+    first_seen: dict[str, int] = {}
+    columns: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for row in counts:
+        columns += [first_seen.setdefault(feature, len(first_seen)) for feature in row]
+        values += row.values()
+        indptr.append(len(columns))
+    names = sorted(first_seen)
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[[first_seen[name] for name in names]] = np.arange(len(names), dtype=np.int32)
+    matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64), np.asarray(columns, dtype=np.int32),
+                                np.asarray(indptr, dtype=np.int32)), shape=(len(indptr) - 1, len(names)))
+    matrix.sort_indices()
+    matrix.indices = rank.take(matrix.indices)
+    return names, matrix

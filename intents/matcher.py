@@ -51,6 +51,7 @@ class Matcher:
                 self._exact.setdefault(text, label)
         self._scorer = MessageScorer(self._training, self._features, regularisation=SETTINGS["regularisation"],
                                      weights=SETTINGS["scorers"])
+        self._features.end_training()
         labels = self._scorer.labels
         self._intent_columns = self._scorer.intent_columns
         self._legal_column = labels.index(NOT_OURS_LEGAL) if NOT_OURS_LEGAL in labels else None

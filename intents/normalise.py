@@ -47,12 +47,18 @@ class Normaliser:
         self._particle_pattern = (
             re.compile(f"[{re.escape(particles)}]+(?=\\s|$)") if particles else None
         )
+        # A start normalises the FAQ's examples for the intent model and again for the danger model, and a message
+        # is normalised by the danger check and again by the matcher: recent texts are kept (bounded, per FAQ).
+        self._recent = lru_cache(maxsize=8192)(self._normalised)
 
     def _canonical_script(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         return self._converter.convert(text).casefold()
 
     def __call__(self, text: str) -> str:
+        return self._recent(text)
+
+    def _normalised(self, text: str) -> str:
         text = self.phrase(text)
         if self._particle_pattern:
             text = " ".join(self._particle_pattern.sub("", text).split())

@@ -81,8 +81,7 @@ class MessageScorer:
     def __init__(self, training: TrainingSet, features: FeatureExtractor, *, regularisation: float,
                  weights: dict[str, float]):
         self.weights = checked_weights(weights)
-        self.model = (TextClassifier(features.feature_list, regularisation=regularisation,
-                                     fingerprint=features.fingerprint)
+        self.model = (TextClassifier(features, regularisation=regularisation)
                       .fit(list(training.texts), list(training.labels), list(training.weights))
                       if len(set(training.labels)) > 1 else None)
         self.labels: list[str] = self.model.labels if self.model else sorted(set(training.labels))

@@ -97,8 +97,7 @@ class Triage:
         texts += [self._normalise(message) for message in ordinary]
         labels += [NOT_DANGER] * len(ordinary)
         weights += [ORDINARY_WEIGHT] * len(ordinary)
-        return TextClassifier(features.feature_list, regularisation=10.0,
-                              fingerprint=getattr(features, "fingerprint", None)).fit(texts, labels, weights)
+        return TextClassifier(features, regularisation=10.0).fit(texts, labels, weights)
 
     def _learned(self, text: str, probabilities) -> Danger | None:
         if probabilities is None:
