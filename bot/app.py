@@ -27,13 +27,13 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.webchat import TRUSTED_PROXIES, setup_web_chat, trusted_networks
 from bot.channels.wechat import WeChatSettings, setup_wechat, wechat_sender
+from bot.console import PID_FILE, setup_console
 from bot.content.counties import FOLDER as COUNTIES, Counties
 from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
 from bot.storage import RELAY_NOTICE, Leadership, describe
-from bot.console import PID_FILE, setup_console
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
@@ -123,7 +123,12 @@ def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: 
     loop, inbox rows, outbox and rate limiter); each serves its advisers' groups, and the relay reaches a villager
     through the bot they wrote to. Returns what runs each bot, for the leader to start (`Leadership`)."""
     from bot.channels.telegram import (
-        add_adviser_handlers, build_application, run_telegram, served_chats, villager_sender, webhook_routes,
+        add_adviser_handlers,
+        build_application,
+        run_telegram,
+        served_chats,
+        villager_sender,
+        webhook_routes,
     )
 
     counties, runs, applications = service.conversation.counties, [], []

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from bot.errors import Refused
 
-
 MAX_JSON_DEPTH = 20  # no request of ours nests deeper than a few levels
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from intents.faq import Faq, Group, Intent, Lexicon
 from intents.faq_reader import IntentReader
 from intents.out_of_scope import read_out_of_scope
-from intents.triage_rules import read_triage
 from intents.problems import FaqError, Problem
-from intents.yaml_lines import LineDict, LineList, UNREADABLE, load_reported
+from intents.triage_rules import read_triage
+from intents.yaml_lines import UNREADABLE, LineDict, LineList, load_reported
 
 #: The intents the bot, its flows and the evaluation sets rely on (shared/intents.md).
 REQUIRED_INTENTS = frozenset(

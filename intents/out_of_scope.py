@@ -12,7 +12,7 @@ from pathlib import Path
 from intents.faq import OutOfScope
 from intents.faq_reader import IntentReader
 from intents.problems import Problem
-from intents.yaml_lines import LineDict, UNREADABLE, load_reported
+from intents.yaml_lines import UNREADABLE, LineDict, load_reported
 
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 SIDES = ("legal", "other")

@@ -14,7 +14,7 @@ from pathlib import Path
 from intents.faq import Text
 from intents.faq_reader import IntentReader
 from intents.problems import Problem
-from intents.yaml_lines import LineDict, LineList, UNREADABLE, load_reported
+from intents.yaml_lines import UNREADABLE, LineDict, LineList, load_reported
 
 TRIAGE_FILE = "triage.yaml"
 EXAMPLES_FILE = "triage_examples.yaml"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.messages import CONTENT_KINDS, Incoming, Reply
+from bot.content.places import Places
 from bot.core.service import ChatService
 from bot.flows.engine import Flows
-from bot.content.places import Places
-from tests.support import ROOT, settings_for
+from bot.messages import CONTENT_KINDS, Incoming, Reply
 from intents.faq_loader import load_faq
+from tests.support import ROOT, settings_for
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 ACTIONS = st.one_of(

@@ -27,19 +27,30 @@ from yarl import URL
 from bot.app import PathOnlyAccessLogger
 from bot.channels.webchat.chat import setup_web_chat
 from bot.channels.webchat.limits import BUSY_NETWORK, TOO_FAST, TOO_MANY_NEW, TRUSTED_PROXIES, trusted_networks
-from bot.messages import Incoming
-from bot.core.service import ChatService
-from bot.handoff.relay import Relay
-from bot.settings import Settings
-from bot.storage.store import Store
 from bot.console import setup_console
 from bot.console.auth import STORAGE_DOWN, LoginLimiter
 from bot.console.unanswered import yaml_scalar
-from tests.support.console import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
+from bot.core.service import ChatService
+from bot.handoff.relay import Relay
+from bot.messages import Incoming
+from bot.settings import Settings
+from bot.storage.store import Store
 from tests.support import ROOT, settings_for
+from tests.support.console import HASH, PASSWORD, SAME_SITE, Site, TelegramBoundary, eventually
 from tests.support.database import count_rows
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADMIN, ADVISERS, LI, ZHANG, adviser, card_of, fake, open_case, posts, running_with_advisers, settings, until,
+    ADMIN,
+    ADVISERS,
+    LI,
+    ZHANG,
+    adviser,
+    card_of,
+    fake,
+    open_case,
+    posts,
+    running_with_advisers,
+    settings,
+    until,
 )
 
 PROXY = "127.0.0.1"  # the test client's own address: it plays the reverse proxy

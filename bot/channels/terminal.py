@@ -10,8 +10,8 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.messages import Incoming, Outcome
 from bot.core.service import ChatService
+from bot.messages import Incoming, Outcome
 
 PROMPT = "你> "
 

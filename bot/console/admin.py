@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.console import learning, reports
 from bot.console.accounts import ADMIN, Account
 from bot.console.admin_pages import PERIODS, advisers_body, faq_body, statistics_body, unanswered_body
-from bot.console import learning, reports
 from bot.console.auth import Refused, guarded, read_json
 from bot.console.faq_files import describe, describe_chinese_first, explain, inspect
 from bot.console.pages import json_response, page

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.errors import CaseError, CaseNotFound, NoSuchAdviser, NotClaimed, StorageUnavailable
-from bot.handoff import views
-from bot.handoff.desk import CLAIMED_TEXT, HANDED_TEXT, TRANSFERRED_TEXT
 from bot.console.accounts import ADVISER, Account
 from bot.console.auth import Refused, guarded, read_json
 from bot.console.pages import json_response, static_page
+from bot.errors import CaseError, CaseNotFound, NoSuchAdviser, NotClaimed, StorageUnavailable
+from bot.handoff import views
+from bot.handoff.desk import CLAIMED_TEXT, HANDED_TEXT, TRANSFERRED_TEXT
 
 if TYPE_CHECKING:
-    from bot.handoff.desk import Case, Event
     from bot.console.state import Console
+    from bot.handoff.desk import Case, Event
 
 log = logging.getLogger(__name__)
 

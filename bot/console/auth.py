@@ -29,11 +29,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.webchat.limits import client_address, is_secure
-from bot.errors import Refused, StorageUnavailable
-from bot.http import read_json as read_body
-
 from bot.console.accounts import ADMIN, DUMMY_HASH, Account, check_password
 from bot.console.pages import NO_STORE, PAGE_HEADERS, SECTIONS, STATIC, json_response, refused_page
+from bot.errors import Refused, StorageUnavailable
+from bot.http import read_json as read_body
 
 if TYPE_CHECKING:
     from bot.console.state import Console

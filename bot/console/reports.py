@@ -13,9 +13,9 @@ import datetime as dt
 import io
 import statistics as st
 
-from bot.handoff.views import PLATFORMS
-from bot.core.texts import DANGER_LABELS
 from bot.console.times import BEIJING, ConsoleTime
+from bot.core.texts import DANGER_LABELS
+from bot.handoff.views import PLATFORMS
 
 CASE_COLUMNS = ("案件号", "开始", "接手", "结案", "状态", "紧急", "危险", "渠道", "话题", "顾问", "接手用时（分钟）",
                 "结案用时（分钟）", "评分")

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.core.service import ChatService
-from bot.handoff.desk import HandoffDesk
-from bot.handoff.relay import Relay
 from bot.console.accounts import SESSION_SECONDS, Account, Accounts
 from bot.console.auth import LoginLimiter, add_login_routes
 from bot.console.reload import PID_FILE, FaqReloader
 from bot.console.times import ConsoleTime
+from bot.core.service import ChatService
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.relay import Relay
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.places import Area, Office, Places, canonical, mentions, PlacesReader
+from bot.content.places import Area, Office, Places, PlacesReader, canonical, mentions
 from bot.flows.model import Standard, Standards
 from bot.flows.reading import Reader
 from bot.handoff.hours import OfficeHours

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.counties import FOLDER as COUNTIES, Counties, standard_conflicts, with_offices, with_standards
-from bot.content.places import KINDS as PLACE_KINDS
-from bot.content.places import Places
+from bot.content.places import KINDS as PLACE_KINDS, Places
 from bot.content.site import FILE as SITE, Site
 from bot.content.templates import Templates
 from bot.flows.engine import Flows

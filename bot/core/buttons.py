@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core import deadlines, local, replies
-from bot.messages import Button, Reply
 from bot.core.texts import label, text
+from bot.messages import Button, Reply
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn

@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.messages import Button, Effect, Reply
 from bot.core.texts import text
 from bot.errors import CaseError
 from bot.handoff.desk import CLAIMED, CLAIMED_TEXT, CLOSED, TO_VILLAGER, WAITING, Case, Event, HandoffDesk
 from bot.handoff.hours import OfficeHours
+from bot.messages import Button, Effect, Reply
 
 if TYPE_CHECKING:
     from bot.content.counties import County

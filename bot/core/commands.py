@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core import replies
-from bot.messages import Button, Reply
 from bot.core.texts import COMMANDS, label, text
+from bot.messages import Button, Reply
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation, Turn

@@ -16,21 +16,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.core import replies
-from bot.core.casework import CaseWork, villager_reply
-from bot.core.buttons import Buttons
-from bot.core.commands import Commands
-from bot.core import deadlines, local
-from bot.errors import StorageError
-from bot.messages import Button, Effect, Incoming, Outcome, Reply
-from bot.core.texts import label, text
-from bot.settings import RETENTION_DAYS
-from bot.flows.engine import Flows
-from bot.handoff.desk import Event, HandoffDesk
-from bot.handoff.hours import OfficeHours
 from bot.content.counties import Counties
 from bot.content.folder import Content
 from bot.content.places import Places
+from bot.core import deadlines, local, replies
+from bot.core.buttons import Buttons
+from bot.core.casework import CaseWork, villager_reply
+from bot.core.commands import Commands
+from bot.core.texts import label, text
+from bot.errors import StorageError
+from bot.flows.engine import Flows
+from bot.handoff.desk import Event, HandoffDesk
+from bot.handoff.hours import OfficeHours
+from bot.messages import Button, Effect, Incoming, Outcome, Reply
+from bot.settings import RETENTION_DAYS
 from bot.storage.store import Store, UserState
 from intents.faq import Faq
 from intents.matcher import Decision, Matcher

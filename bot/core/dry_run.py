@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from bot.core.conversation import Conversation
-from bot.messages import Incoming
 from bot.content.folder import load_content
+from bot.core.conversation import Conversation
 from bot.handoff.desk import HandoffDesk
+from bot.messages import Incoming
 from bot.storage.store import Store
 from intents.problems import FaqError
 

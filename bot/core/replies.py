@@ -11,8 +11,8 @@ question before a handoff, `bot.core.local`).
 
 from __future__ import annotations
 
-from bot.messages import Button, Reply
 from bot.core.texts import label, text
+from bot.messages import Button, Reply
 from intents.faq import Faq, Intent
 
 HANDOFF_INTENT = "handoff.request"  # its answer's steps are shown when a case opens

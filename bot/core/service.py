@@ -25,16 +25,16 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from bot.core.bursts import Bursts
-from bot.core.conversation import Conversation
-from bot.errors import StorageUnavailable
-from bot.messages import Button, Incoming, Outcome, Reply
 from bot.content.folder import errors_of, load_content
 from bot.content.site import Site
-from bot.core.relay_port import RelayPort
 from bot.content.templates import Templates
+from bot.core.bursts import Bursts
+from bot.core.conversation import Conversation
+from bot.core.relay_port import RelayPort
+from bot.errors import StorageUnavailable
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.hours import OfficeHours
+from bot.messages import Button, Incoming, Outcome, Reply
 from bot.settings import RETENTION_DAYS, Settings
 from bot.storage import FORGET_NOTICE, PUSH_NOTICE, Notices, Store
 from intents.faq_loader import FaqError

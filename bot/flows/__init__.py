@@ -4,6 +4,6 @@ The conversation core calls `Flows.start` and `Flows.step`, stores the returned
 state, and sends the returned reply; see `bot.flows.engine`.
 """
 
-from bot.flows.engine import FlowStep, Flows
+from bot.flows.engine import Flows, FlowStep
 
 __all__ = ["FlowStep", "Flows"]

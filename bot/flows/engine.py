@@ -13,15 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.messages import Reply
 from bot.core import texts
 from bot.flows import render
-from bot.flows.answers import FILE_NAME as ANSWERS_FILE
-from bot.flows.answers import NO_ANSWER_WORDS, AnswerWords, load_answer_words
+from bot.flows.answers import FILE_NAME as ANSWERS_FILE, NO_ANSWER_WORDS, AnswerWords, load_answer_words
 from bot.flows.loader import read_flow
 from bot.flows.model import Flow, Option, Standard, Standards, Step
 from bot.flows.standards import FILE_NAME, load_standards
 from bot.flows.understand import canonical, monthly_amount, people_count, pick_option
+from bot.messages import Reply
 from intents.faq_loader import Problem
 
 MAX_PEOPLE = 50

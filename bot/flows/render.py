@@ -8,8 +8,8 @@ edit can never drop them.
 from __future__ import annotations
 
 from bot.core import texts
-from bot.messages import Button, Reply
 from bot.flows.model import Flow, Result, Step
+from bot.messages import Button, Reply
 from intents.faq import BASIS_LABEL, DISCLAIMER, Text
 
 HANDOFF_ACTION = "handoff"

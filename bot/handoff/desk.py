@@ -21,6 +21,7 @@ import time
 
 from bot.errors import CaseClosed, CaseNotFound, CaseTaken, NotClaimed, NotYours
 from bot.privacy import phone_numbers
+
 # The case's record types and states are imported from here by the channels and the console, which know cases
 # through the desk, not storage.
 from bot.storage.cases import CLAIMED, CLOSED, NOWHERE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event

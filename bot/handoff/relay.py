@@ -22,8 +22,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 from bot.errors import DeliveryDeferred, DeliveryError, DeliveryFailed
-from bot.messages import Reply
 from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
+from bot.messages import Reply
 
 if TYPE_CHECKING:
     from bot.core.relay_port import RelayPort

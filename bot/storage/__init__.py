@@ -14,7 +14,16 @@ the relay and Telegram (`Leadership`).
 
 from bot.storage.backup import backup, restore, verify
 from bot.storage.cases import (
-    CLAIMED, CLOSED, NOWHERE, RELAY_NOTICE, TO_ADVISERS, TO_VILLAGER, WAITING, Case, CaseStore, Event,
+    CLAIMED,
+    CLOSED,
+    NOWHERE,
+    RELAY_NOTICE,
+    TO_ADVISERS,
+    TO_VILLAGER,
+    WAITING,
+    Case,
+    CaseStore,
+    Event,
 )
 from bot.storage.database import describe
 from bot.storage.leadership import Leadership

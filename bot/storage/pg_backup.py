@@ -45,8 +45,17 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from bot.storage import migrations
-from bot.storage.backup import (MAIN_TABLES, SQLITE_HEADER, BackupError, Contents, Restored, flush, pending_after,
-                                prune, upgraded_copy)
+from bot.storage.backup import (
+    MAIN_TABLES,
+    SQLITE_HEADER,
+    BackupError,
+    Contents,
+    Restored,
+    flush,
+    pending_after,
+    prune,
+    upgraded_copy,
+)
 from bot.storage.database import connect, without_password
 from bot.storage.sqlite import FOLDER_MODE
 

@@ -15,7 +15,15 @@ import pytest
 
 from bot.settings import Settings
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, GROUP, actions, fake, labels, press, running_bot, settings,
+    ADVISERS,
+    CHAT,
+    GROUP,
+    actions,
+    fake,
+    labels,
+    press,
+    running_bot,
+    settings,
 )
 
 # --- answering ------------------------------------------------------------------------------

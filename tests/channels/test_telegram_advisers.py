@@ -14,10 +14,27 @@ import sqlite3
 
 from tests.support.faq_files import copy_shipped_faq
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADMIN, ADVISERS, CHAT, LI, OTHER_VILLAGER, OUTSIDER, THIRD_VILLAGER, ZHANG, adviser, card_of, fake, general,
-    labels, open_case, posts, running_with_advisers, settings, texts, topic_of, until,
+    ADMIN,
+    ADVISERS,
+    CHAT,
+    LI,
+    OTHER_VILLAGER,
+    OUTSIDER,
+    THIRD_VILLAGER,
+    ZHANG,
+    adviser,
+    card_of,
+    fake,
+    general,
+    labels,
+    open_case,
+    posts,
+    running_with_advisers,
+    settings,
+    texts,
+    topic_of,
+    until,
 )
-
 
 # --- a case appears ---------------------------------------------------------------------------
 

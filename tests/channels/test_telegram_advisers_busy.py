@@ -13,10 +13,24 @@ import logging
 from bot.channels.telegram.advisers.budget import Budget
 from bot.handoff.desk import TO_ADVISERS
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, OTHER_VILLAGER, ZHANG, ManualClock, adviser, card_of, expect_refusals, fake, general, open_case,
-    posts, running_with_advisers, settings, texts, topic_of, until,
+    ADVISERS,
+    CHAT,
+    OTHER_VILLAGER,
+    ZHANG,
+    ManualClock,
+    adviser,
+    card_of,
+    expect_refusals,
+    fake,
+    general,
+    open_case,
+    posts,
+    running_with_advisers,
+    settings,
+    texts,
+    topic_of,
+    until,
 )
-
 
 # --- a group without topics; topics that went away ---------------------------------------------
 

@@ -5,7 +5,18 @@ the real PTB Application and the fake Bot API."""
 from __future__ import annotations
 
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, LI, ZHANG, adviser, card_of, fake, open_case, posts, running_with_advisers, settings, until,
+    ADVISERS,
+    CHAT,
+    LI,
+    ZHANG,
+    adviser,
+    card_of,
+    fake,
+    open_case,
+    posts,
+    running_with_advisers,
+    settings,
+    until,
 )
 
 

@@ -19,13 +19,33 @@ from telegram import Bot
 
 from bot.channels.telegram.application import build_application, run_telegram
 from bot.channels.telegram.format import to_calls
-from bot.messages import Button, Incoming, Reply
 from bot.core.service import ChatService
+from bot.messages import Button, Incoming, Reply
 from bot.storage.store import Store
 from tests.support.telegram.api import visible_text
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, DEBT, HELP, OTHER_VILLAGER, STARTS, WAGES, ZHANG, actions, adviser, bot_process, fake, free_port,
-    open_case, rows, running_bot, running_with_advisers, settings, starts, texts, until, webhook_server,
+    ADVISERS,
+    CHAT,
+    DEBT,
+    HELP,
+    OTHER_VILLAGER,
+    STARTS,
+    WAGES,
+    ZHANG,
+    actions,
+    adviser,
+    bot_process,
+    fake,
+    free_port,
+    open_case,
+    rows,
+    running_bot,
+    running_with_advisers,
+    settings,
+    starts,
+    texts,
+    until,
+    webhook_server,
 )
 
 # --- restarts ---------------------------------------------------------------------------------

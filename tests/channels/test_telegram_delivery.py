@@ -18,8 +18,8 @@ from aiohttp import web
 from bot.channels.telegram.application import build_application, run_telegram, send_outcome, webhook_routes
 from bot.channels.telegram.format import keyboard, to_outgoing
 from bot.core import replies
-from bot.messages import Button, Outcome, Reply
 from bot.core.service import ChatService
+from bot.messages import Button, Outcome, Reply
 from tests.support.telegram.bots import CHAT, actions, fake, press, running_bot, settings  # noqa: F401  (fixtures)
 
 

@@ -16,8 +16,25 @@ import pytest
 
 from bot.core.service import ChatService
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, DEBT, HELP, OTHER_VILLAGER, STARTS, THIRD_VILLAGER, WAGES, ZHANG, adviser, fake, open_case, posts,
-    rows, running_bot, running_with_advisers, settings, starts, until,
+    ADVISERS,
+    CHAT,
+    DEBT,
+    HELP,
+    OTHER_VILLAGER,
+    STARTS,
+    THIRD_VILLAGER,
+    WAGES,
+    ZHANG,
+    adviser,
+    fake,
+    open_case,
+    posts,
+    rows,
+    running_bot,
+    running_with_advisers,
+    settings,
+    starts,
+    until,
 )
 
 # --- sending ----------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.channels.webchat.chat import WEB_CHAT, setup_web_chat
-from bot.messages import Button, Reply
 from bot.core.service import ChatService
+from bot.messages import Button, Reply
 from tests.support import ROOT, settings_for
 
 WAGES = "包工头跑了，工钱一直不给咋个办"

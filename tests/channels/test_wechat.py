@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from bot.channels.wechat.channel import WeChatSettings, setup_wechat
 from bot.channels.wechat.format import CHOICE_HINT, CUT_SHORT, render
-from bot.messages import Button, Reply
 from bot.handoff.relay import Relay
+from bot.messages import Button, Reply
 from tests.support.wechat import UNAVAILABLE
 from tests.support.wechat_world import WAGES, World, option
+
 
 async def test_only_our_signature_gets_through(tmp_path):
     async with World(tmp_path) as world:

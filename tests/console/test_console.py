@@ -12,7 +12,6 @@ import json
 from bot.messages import Incoming
 from tests.support.console import PASSWORD, SAME_SITE, WAGES, Client, WebVillager, browsers, eventually, site  # noqa: F401
 
-
 # --- accounts and security ----------------------------------------------------------------------
 
 

@@ -8,11 +8,11 @@ import html
 import re
 import sqlite3
 
-from bot.messages import Incoming
-from bot.storage.stats import service_statistics
 from bot.cli.users import add_user_command
 from bot.console.accounts import check_password
 from bot.console.reload import FaqReloader, reload_command
+from bot.messages import Incoming
+from bot.storage.stats import service_statistics
 from tests.support.console import WAGES, WebVillager, browsers, eventually, site  # noqa: F401
 
 BROKEN_ID = ("  - id: labor.wage", "  - id: Labor Wage")  # line 6 of labor.yaml

@@ -23,8 +23,8 @@ from bot.core.service import ChatService
 from bot.settings import SETTINGS, Settings
 from tests.support import ROOT, settings_for
 from tests.support.database import count_rows
-from tests.support.telegram.bots import CHAT, bot_process, fake, running_bot, settings, until  # noqa: F401
 from tests.support.fakes import Clock
+from tests.support.telegram.bots import CHAT, bot_process, fake, running_bot, settings, until  # noqa: F401
 from tests.support.wechat import FakeWeChat
 
 BURST = ["老板", "跑了", "欠我工钱", "咋办"]  # alone, 跑了 is asked back and 咋办 falls back

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.messages import Incoming
 from bot.core.service import ChatService
+from bot.messages import Incoming
 from tests.support import ROOT, settings_for
 from tests.support.core import Villager, actions
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bot.core.deadlines import TimeLeft, ask, describe, is_leaving, parse_when, reply, time_left
-from bot.messages import Incoming
 from bot.core.service import ChatService
-from tests.support import ROOT, settings_for
-from tests.support.faq_files import copy_shipped_faq, valid_intent, write_group
+from bot.messages import Incoming
 from intents.faq import Deadline, Text
 from intents.faq_loader import load_faq
+from tests.support import ROOT, settings_for
+from tests.support.faq_files import copy_shipped_faq, valid_intent, write_group
 
 TODAY = dt.date(2026, 3, 15)  # a Sunday
 D = dt.date

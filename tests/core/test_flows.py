@@ -7,8 +7,7 @@ import re
 import shutil
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bot.flows import Flows
 from bot.flows.diagram import mermaid

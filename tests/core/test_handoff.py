@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.messages import Incoming
 from bot.core.service import ChatService
 from bot.errors import CaseTaken, DeliveryFailed, SettingsError
 from bot.handoff.desk import TO_ADVISERS
 from bot.handoff.relay import MAX_ATTEMPTS, Relay
+from bot.messages import Incoming
 from bot.settings import Settings
 from tests.support import ROOT, settings_for
 from tests.support.fakes import Clock, RecordingChannel

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from bot.messages import Incoming
 from bot.core.service import ChatService
+from bot.messages import Incoming
 from bot.privacy import redact
 from tests.support import ROOT, settings_for
 

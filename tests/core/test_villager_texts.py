@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 
-
 from bot.core import replies
 from bot.core.texts import TEXTS
 from intents.faq_loader import load_faq

@@ -16,7 +16,16 @@ import pytest
 from tests.support.console import Client, WebVillager, served_console
 from tests.support.counties import QIANWEI_GROUP, faq_with_counties
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, OTHER_VILLAGER, THIRD_VILLAGER, ZHANG, adviser, fake, running_with_advisers, settings, until,
+    ADVISERS,
+    CHAT,
+    OTHER_VILLAGER,
+    THIRD_VILLAGER,
+    ZHANG,
+    adviser,
+    fake,
+    running_with_advisers,
+    settings,
+    until,
 )
 
 ACCOUNTS = (("qw", "adviser", ("qianwei",)), ("jy", "adviser", ("jingyan",)), ("city", "admin", ()))

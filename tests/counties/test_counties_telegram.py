@@ -8,7 +8,15 @@ import dataclasses
 
 from tests.support.counties import JINGYAN_GROUP, QIANWEI_GROUP, faq_with_counties
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, OTHER_VILLAGER, THIRD_VILLAGER, ZHANG, fake, running_with_advisers, settings, until,
+    ADVISERS,
+    CHAT,
+    OTHER_VILLAGER,
+    THIRD_VILLAGER,
+    ZHANG,
+    fake,
+    running_with_advisers,
+    settings,
+    until,
 )
 
 

@@ -23,7 +23,14 @@ from bot.storage.store import Store
 from tests.support import ROOT
 from tests.support.counties import JINGYAN_GROUP, QIANWEI, QIANWEI_GROUP, faq_with_counties
 from tests.support.telegram.bots import (  # noqa: F401  (fixtures)
-    ADVISERS, CHAT, OTHER_VILLAGER, ZHANG, fake, free_port, settings, until,
+    ADVISERS,
+    CHAT,
+    OTHER_VILLAGER,
+    ZHANG,
+    fake,
+    free_port,
+    settings,
+    until,
 )
 from tests.support.wechat import FakeWeChat
 

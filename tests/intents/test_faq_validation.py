@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.support.faq_files import ROOT, copy_shipped_faq, valid_intent, write_group
 from intents.faq_loader import REQUIRED_INTENTS, FaqError, load_faq, read_faq
+from tests.support.faq_files import ROOT, copy_shipped_faq, valid_intent, write_group
 
 
 @pytest.fixture

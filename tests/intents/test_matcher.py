@@ -6,13 +6,11 @@ import ast
 import time
 
 import pytest
-
-from tests.support import ROOT
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from intents.faq_loader import REQUIRED_INTENTS
 from intents.matcher import Decision, Matcher
+from tests.support import ROOT
 
 
 def test_every_required_intent_is_shipped(shipped_faq):

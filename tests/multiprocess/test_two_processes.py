@@ -17,7 +17,12 @@ import aiohttp
 import pytest
 
 from tests.support.processes import (
-    ConsoleAdviser, MingbaiProcess, WebVillager, add_adviser, mingbai_processes, start_process,
+    ConsoleAdviser,
+    MingbaiProcess,
+    WebVillager,
+    add_adviser,
+    mingbai_processes,
+    start_process,
 )
 
 #: Questions from the shipped FAQ and how the first bubble of each answer begins (to tell the answers apart).

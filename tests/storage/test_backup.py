@@ -17,9 +17,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.storage import migrations
 from bot.storage.backup import BackupError, backup, prune, restore, verify
 from bot.storage.lock import DatabaseInUse, exclusive
-from bot.storage import migrations
 from bot.storage.store import Store
 from tests.support import ROOT
 from tests.support.telegram.bots import free_port

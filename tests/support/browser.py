@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from playwright.async_api import Browser, Page, async_playwright
+
 from tests.support import ROOT
 
 CHROMIUM = Path(os.environ.get("MINGBAI_CHROMIUM", "/usr/bin/chromium"))

@@ -20,13 +20,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.channels.webchat.chat import setup_web_chat
-from bot.messages import Reply
-from bot.core.service import ChatService
-from bot.handoff.relay import Relay
 from bot.console import Console, setup_console
 from bot.console.accounts import hash_password
-from tests.support.faq_files import copy_shipped_faq
+from bot.core.service import ChatService
+from bot.handoff.relay import Relay
+from bot.messages import Reply
 from tests.support import settings_for
+from tests.support.faq_files import copy_shipped_faq
 
 PASSWORD = "correct horse battery"
 HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose

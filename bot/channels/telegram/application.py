@@ -30,9 +30,9 @@ from bot.channels.telegram.inbox import PARTS, TelegramParts, parts, poll, reque
 from bot.channels.telegram.outbox import Sender, send_outcome
 from bot.channels.telegram.webhook import register_webhook, webhook_routes
 from bot.core.texts import COMMANDS
-from bot.messages import Outcome
 from bot.errors import DeliveryError
 from bot.handoff.desk import TO_ADVISERS
+from bot.messages import Outcome
 from bot.settings import Settings
 
 if TYPE_CHECKING:

@@ -27,8 +27,8 @@ from aiohttp import web
 from bot.channels.webchat.limits import VillagerLimits
 from bot.channels.webchat.live import KEEP_SECONDS, MAX_QUEUED, LiveLines
 from bot.channels.webchat.routes import DEFAULT_QUICK_EXIT, add_routes
-from bot.messages import Incoming, Reply
 from bot.core.service import ChatService
+from bot.messages import Incoming, Reply
 
 PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first

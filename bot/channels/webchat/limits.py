@@ -22,8 +22,8 @@ from typing import Awaitable, Callable, Iterable
 from aiohttp import web
 
 from bot.core.texts import both
-from bot.settings import DEFAULT_WEB_LIMITS
 from bot.http import Refused
+from bot.settings import DEFAULT_WEB_LIMITS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)

@@ -22,10 +22,8 @@ from aiohttp import WSMsgType, web
 
 from bot.channels.webchat.limits import client_address, is_secure
 from bot.core.texts import both, text
-from bot.http import Refused
+from bot.http import Refused, decode_json, finite_number, read_json as read_body
 from bot.settings import RETENTION_DAYS
-from bot.http import decode_json, finite_number
-from bot.http import read_json as read_body
 from intents.faq import Text
 
 if TYPE_CHECKING:

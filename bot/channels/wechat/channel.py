@@ -29,10 +29,9 @@ from bot.channels.wechat.api import OUT_OF_REACH, WeChatApi
 from bot.channels.wechat.delivery import Deliveries
 from bot.channels.wechat.format import PLATFORM, Understood, open_push, passive_xml, render, signed, understand
 from bot.channels.wechat.replay import ReplayGuard
-from bot.messages import Outcome, Reply
 from bot.core.service import ChatService
-from bot.errors import (DeliveryError, DeliveryFailed, MalformedMessage, StorageError, WeChatApiError,
-                        WrongSignature)
+from bot.errors import DeliveryError, DeliveryFailed, MalformedMessage, StorageError, WeChatApiError, WrongSignature
+from bot.messages import Outcome, Reply
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from bot.errors import MalformedMessage, WrongSignature
 from bot.core import texts
+from bot.errors import MalformedMessage, WrongSignature
 from bot.messages import Incoming, Reply
 
 PLATFORM = "wechat"

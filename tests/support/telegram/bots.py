@@ -20,14 +20,14 @@ from types import SimpleNamespace
 import pytest
 from aiohttp import web
 
-from bot.channels.telegram.application import build_application, run_telegram, villager_sender, webhook_routes
 from bot.channels.telegram.advisers.group import add_adviser_handlers
+from bot.channels.telegram.application import build_application, run_telegram, villager_sender, webhook_routes
 from bot.core.service import ChatService
 from bot.handoff.relay import Relay
 from bot.settings import Settings
+from tests.support import ROOT, settings_for
 from tests.support.telegram.server import FakeTelegram
 
-from tests.support import ROOT, settings_for
 CHAT = 4242
 GROUP = -1001234
 ADVISERS = -1009999

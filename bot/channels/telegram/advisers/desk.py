@@ -19,12 +19,12 @@ import logging
 from telegram import ReplyParameters
 from telegram.error import BadRequest
 
-from bot.channels.telegram.advisers.cards import Post, plan_posts, reminder_text, topic_link
-from bot.channels.telegram.format import split_text
 from bot.channels.telegram.advisers.budget import BudgetSpent, Settling
+from bot.channels.telegram.advisers.cards import Post, plan_posts, reminder_text, topic_link
 from bot.channels.telegram.advisers.topics import NO_PREVIEW, CaseTopics, topic_gone
-from bot.handoff.desk import Case, Event
+from bot.channels.telegram.format import split_text
 from bot.errors import DeliveryError
+from bot.handoff.desk import Case, Event
 from bot.handoff.relay import FIRST_RETRY_SECONDS
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.channels.telegram.application import RecentIds
+from bot.channels.telegram.advisers.budget import Budget
 from bot.channels.telegram.advisers.commands import HELP, AdviserCommands, case_error
 from bot.channels.telegram.advisers.desk import NO_PREVIEW, TelegramAdviserDesk
-from bot.channels.telegram.advisers.budget import Budget
+from bot.channels.telegram.application import RecentIds
 from bot.channels.telegram.format import chat_of
 from bot.errors import CaseError
 from bot.handoff.desk import CLOSED, WAITING

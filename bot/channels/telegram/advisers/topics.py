@@ -16,10 +16,19 @@ from collections import defaultdict
 from telegram import LinkPreviewOptions
 from telegram.error import BadRequest, TelegramError
 
-from bot.channels.telegram.advisers.cards import ICON_NORMAL, ICON_URGENT, CardFacts, card, read_facts, route, \
-    served_chats, signature, topic_name
-from bot.channels.telegram.inbox import PARTS
 from bot.channels.telegram.advisers.budget import NORMAL, PRIORITY, Budget, BudgetSpent
+from bot.channels.telegram.advisers.cards import (
+    ICON_NORMAL,
+    ICON_URGENT,
+    CardFacts,
+    card,
+    read_facts,
+    route,
+    served_chats,
+    signature,
+    topic_name,
+)
+from bot.channels.telegram.inbox import PARTS
 from bot.handoff.desk import CLOSED, Case
 
 log = logging.getLogger(__name__)
