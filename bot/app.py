@@ -33,7 +33,7 @@ from bot.core.service import ChatService
 from bot.errors import SettingsError
 from bot.handoff.relay import Relay
 from bot.settings import Settings
-from bot.storage import RELAY_NOTICE, Leadership, describe
+from bot.storage import INBOX_NOTICE, RELAY_NOTICE, Leadership, describe
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
@@ -125,6 +125,7 @@ def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: 
     from bot.channels.telegram import (
         add_adviser_handlers,
         build_application,
+        requeue,
         run_telegram,
         served_chats,
         villager_sender,
@@ -142,6 +143,14 @@ def start_telegram(settings: Settings, service: ChatService, relay: Relay, app: 
         applications.append(application)
         runs.append(functools.partial(run_telegram, application, settings))
     relay.add_villager_channel("telegram", villager_sender(*applications))
+    by_bot = {county: application for (county, _token), application in zip(bots, applications, strict=True)}
+
+    async def stored_elsewhere(bot: str) -> None:  # another process's webhook route stored updates of `bot`
+        application = by_bot.get(bot)
+        if application is not None and application.running:  # this process leads: it queues them
+            await requeue(application)
+
+    service.notices.subscribe(INBOX_NOTICE, stored_elsewhere)
     return runs
 
 

@@ -30,7 +30,8 @@ from bot.storage.leadership import Leadership
 from bot.storage.notices import Notices
 from bot.storage.stats import format_statistics
 from bot.storage.store import FORGET_NOTICE, PUSH_NOTICE, Store, UserState
+from bot.storage.telegram import INBOX_NOTICE
 
-__all__ = ["CLAIMED", "CLOSED", "FORGET_NOTICE", "NOWHERE", "PUSH_NOTICE", "RELAY_NOTICE", "TO_ADVISERS",
+__all__ = ["CLAIMED", "CLOSED", "FORGET_NOTICE", "INBOX_NOTICE", "NOWHERE", "PUSH_NOTICE", "RELAY_NOTICE", "TO_ADVISERS",
            "TO_VILLAGER", "WAITING", "Case", "CaseStore", "Event", "Leadership", "Notices", "Store", "UserState",
            "backup", "describe", "format_statistics", "restore", "verify"]

@@ -13,6 +13,7 @@ import time
 
 from bot.storage.tables import Tables
 
+INBOX_NOTICE = "telegram.inbox"  # the notice (bot.storage.notices) that a bot's inbox has new updates
 KEEP_DONE_DAYS = 2  # Telegram keeps an unconfirmed update for 24 h, so a redelivery is recognised for longer
 
 
@@ -42,6 +43,8 @@ class TelegramInbox(OneBot):
                                    "values (?, ?, ?, 'pending', ?) on conflict do nothing",
                                    [self.bot, raw["update_id"], json.dumps(raw, ensure_ascii=False), now]) == 1:
                     fresh.append(raw["update_id"])
+            if fresh:  # the bot may run in another process on the database, which must queue them (the leader)
+                self.db.notify(INBOX_NOTICE, self.bot)
         return fresh
 
     def pending(self) -> list[dict]:

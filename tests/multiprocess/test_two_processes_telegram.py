@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.processes import mingbai_processes, start_process
+from tests.support.processes import free_port, mingbai_processes, start_process
 from tests.support.telegram.bots import CHAT, DEBT, HELP, STARTS, WAGES, fake, starts  # noqa: F401  (fixture)
 
 TAKEOVER_SECONDS = 20  # a process killed with kill -9 leaves its lock to PostgreSQL to release
@@ -56,3 +56,28 @@ async def test_when_the_polling_process_is_killed_another_takes_over(fake, tmp_p
             await answered_once(fake, [STARTS[WAGES], STARTS[DEBT], STARTS[HELP]], timeout=TAKEOVER_SECONDS)
         finally:
             await c.stop()
+
+
+async def test_an_update_telegram_posts_to_the_process_that_does_not_lead_is_answered_by_the_one_that_does(
+        fake, tmp_path, postgres_url):
+    """Webhook mode behind a load balancer: Telegram POSTs to the one URL it was given, and the balancer may hand
+    the update to a process where the bot does not run. Here A leads (it started alone) and every POST reaches B:
+    B stores the update, and A, told by the inbox's notice, answers it, once."""
+    port_of_b = free_port()
+    webhook = {**telegram(fake), "MINGBAI_WEBHOOK_URL": f"http://127.0.0.1:{port_of_b}",
+               "MINGBAI_WEBHOOK_SECRET": "s3cret-Token_1"}
+    a = await start_process("A", tmp_path / "A", postgres_url, **webhook)
+    try:
+        await a.wait_until_up()
+        while not fake.webhook:  # A leads: it told Telegram where to POST
+            await asyncio.sleep(0.1)
+        b = await start_process("B", tmp_path / "B", postgres_url, port=port_of_b, **webhook)
+        try:
+            await b.wait_until_up()
+            fake.push_text(CHAT, WAGES)
+            await answered_once(fake, [STARTS[WAGES]], timeout=15)
+        finally:
+            await b.stop()
+    finally:
+        await a.stop()
+    assert fake.webhook_deliveries == [200]

@@ -115,10 +115,11 @@ class MingbaiProcess:
 
 
 async def start_process(name: str, folder: Path, database_url: str | None, burst_seconds: float = 0,
-                        **extra: str) -> MingbaiProcess:
-    """Start `python -m bot.cli run` in `folder` (its data folder and working directory); not yet waited for."""
+                        port: int | None = None, **extra: str) -> MingbaiProcess:
+    """Start `python -m bot.cli run` in `folder` (its data folder and working directory), on `port` (a free one
+    when None); not yet waited for."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log_file = folder / "mingbai.log"
     env = environment(folder, port, database_url, burst_seconds, **extra)
     with log_file.open("ab") as log:

@@ -14,7 +14,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from bot.channels.telegram.advisers.cards import served_chats  # noqa: E402
 from bot.channels.telegram.advisers.group import add_adviser_handlers  # noqa: E402
 from bot.channels.telegram.application import build_application, run_telegram, villager_sender  # noqa: E402
+from bot.channels.telegram.inbox import requeue  # noqa: E402
 from bot.channels.telegram.webhook import webhook_routes  # noqa: E402
 
-__all__ = ["add_adviser_handlers", "build_application", "run_telegram", "served_chats", "villager_sender",
-           "webhook_routes"]
+__all__ = ["add_adviser_handlers", "build_application", "requeue", "run_telegram", "served_chats",
+           "villager_sender", "webhook_routes"]

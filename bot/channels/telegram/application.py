@@ -26,7 +26,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 
 from bot.channels.telegram.advisers.cards import adviser_chats
 from bot.channels.telegram.format import chat_of, to_calls, to_incoming, villager_id
-from bot.channels.telegram.inbox import PARTS, TelegramParts, parts, poll, requeue, until_reachable
+from bot.channels.telegram.inbox import PARTS, TelegramParts, handled, parts, poll, requeue, until_reachable
 from bot.channels.telegram.outbox import Sender, send_outcome
 from bot.channels.telegram.webhook import register_webhook, webhook_routes
 from bot.core.texts import COMMANDS
@@ -230,7 +230,11 @@ def build_application(settings: Settings, service: "ChatService", county: str = 
     application.bot_data[PARTS] = shared
     channel = VillagerChannel(settings, shared, order)
     shared.sender.on_undeliverable = channel.undeliverable
-    order.on_done = lambda update: service.call(shared.inbox.done, update.update_id)  # handled: marked in the inbox
+    def done(update: Update):  # handled: marked in the inbox
+        handled(application, update.update_id)
+        return service.call(shared.inbox.done, update.update_id)
+
+    order.on_done = done
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(log_error)
     return application

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -44,6 +44,21 @@ class TelegramParts:
     outbox: object  # bot.storage.telegram.TelegramOutbox, the store's telegram_outbox
     sender: Sender
     bot: str = ""  # which bot: '' the default (TELEGRAM_BOT_TOKEN), else the county whose own bot this is
+    #: ids of the updates on this process's queue and not yet handled, so none is queued twice
+    queued: set[int] = field(default_factory=set)
+
+
+async def enqueue(application: Application, update: Update) -> None:
+    """Hand a stored update to the Application, unless it is already waiting on its queue."""
+    queued = parts(application).queued
+    if update.update_id not in queued:
+        queued.add(update.update_id)
+        await application.update_queue.put(update)
+
+
+def handled(application: Application, update_id: int) -> None:
+    """The Application is done with an update (its replies are in the outbox)."""
+    parts(application).queued.discard(update_id)
 
 
 def parts(application: Application) -> TelegramParts:
@@ -80,13 +95,15 @@ async def until_reachable(what: str, call):
 
 
 async def requeue(application: Application) -> int:
-    """Queue the updates an earlier run stored but never finished, oldest first; returns how many."""
+    """Queue the updates stored but not handled, oldest first, that are not on the queue already: at start, those
+    an earlier run left; later, those another process's webhook route stored (several processes on one
+    PostgreSQL, where this one leads). Returns how many were queued."""
     shared = parts(application)
-    raws = await shared.service.call(shared.inbox.pending)
+    raws = [raw for raw in await shared.service.call(shared.inbox.pending) if raw["update_id"] not in shared.queued]
     for raw in raws:
-        await application.update_queue.put(Update.de_json(raw, application.bot))
+        await enqueue(application, Update.de_json(raw, application.bot))
     if raws:
-        log.info("Telegram: %d update(s) stored before the restart are handled now", len(raws))
+        log.info("Telegram: %d stored update(s) queued", len(raws))
     return len(raws)
 
 
@@ -118,4 +135,4 @@ async def poll(application: Application, *, timeout: float, allowed_updates: lis
             offset = max(update.update_id for update in updates) + 1
         for update in updates:
             if update.update_id in fresh:
-                await application.update_queue.put(update)
+                await enqueue(application, update)

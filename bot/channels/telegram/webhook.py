@@ -5,7 +5,9 @@ update to the inbox (`bot.storage.telegram.TelegramInbox`) and only then answers
 update Telegram was told we have is in SQLite, and one we could not store is
 answered 500, so Telegram sends it again. The Application then handles it like
 a polled one; a redelivered update is recognised in the inbox and not queued
-twice. Anyone can POST to a public URL, so without the right secret nothing is
+twice. With several processes on one PostgreSQL the Application runs in the
+leader only: a route in another process stores the update, and the inbox's
+notice has the leader queue it (`inbox.requeue`). Anyone can POST to a public URL, so without the right secret nothing is
 stored. PTB's own `run_webhook` needs tornado and compares the secret with
 `!=`; this needs neither. A county's own bot has its own path,
 WEBHOOK_PATH/<county> (same secret), so each update lands in its bot's inbox.
@@ -21,7 +23,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.channels.telegram.inbox import parts
+from bot.channels.telegram.inbox import enqueue, parts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,8 @@ def webhook_routes(application: Application, settings: Settings) -> list[web.Rou
         except Exception as error:  # noqa: BLE001 - not stored, so not acknowledged: Telegram will retry
             log.error("Telegram webhook: update %s not stored (%s)", update.update_id, type(error).__name__)
             return web.Response(status=500)
-        if fresh:
-            await application.update_queue.put(update)
+        if fresh and application.running:  # else the leader, another process on the database, is told (inbox)
+            await enqueue(application, update)
         return web.Response(text="ok")
 
     return [web.post(webhook_path(parts(application).bot), receive)]
