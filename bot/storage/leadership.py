@@ -8,6 +8,11 @@ session and drops the lock, and the next process to try takes over: its relay fi
 its Telegram outbox the rows still unsent, so nothing is lost. A leader that loses its own connection stops its
 work at once, as another process may be taking over.
 
+A leader cut off by the network (no kill, no closed socket) must stop before another can start: it checks its
+connection every CHECK_SECONDS and stops when a check fails or takes longer than that, so within about 4 s; the
+server is told to drop a session whose client stopped answering after about 11 s of TCP keepalives (SERVER_SIDE
+below; PostgreSQL's default would be two hours), and only then is the lock free for another process.
+
 On one SQLite file there is one process: it leads from the start.
 """
 
@@ -22,6 +27,8 @@ log = logging.getLogger(__name__)
 LOCK = "mingbai.leader"
 RETRY_SECONDS = 2.0  # how often a process that does not lead tries the lock
 CHECK_SECONDS = 2.0  # how often the leader checks that its connection (and so its lock) is still there
+#: The server drops the leader's session 5 + 3 × 2 = 11 s after its client went silent, freeing the lock
+SERVER_SIDE = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
 
 Work = Callable[[], list[Awaitable]]
 
@@ -43,7 +50,8 @@ class Leadership:
 
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as connection:
+                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True,
+                                                                 options=SERVER_SIDE) as connection:
                     await self._wait_for_lock(connection)
                     log.info("this process leads: the relay and Telegram run here")
                     self.leading.set()
