@@ -3,41 +3,15 @@ all against one real server, core, desk and relay (see `console_support`)."""
 
 from __future__ import annotations
 
-import random
-import time
-
 from playwright.async_api import expect
 
 from tests.support.browser import PHONE, chromium, screenshot_folder
 from tests.support.console import PASSWORD, WAGES, site  # noqa: F401
+from tests.support.console_pages import log_in, seed_two_weeks_of_questions
 
 SCREENSHOTS = screenshot_folder()
 DESK = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
 LOST_PHONE = "手机掉了咋办嘛"
-
-
-def seed_two_weeks_of_questions(db, faq) -> None:
-    """Earlier days' questions, so the charts have a history to draw (the store only writes 'now')."""
-    chooser = random.Random(7)
-    intents = ["labor.wage", "fraud.scammed", "family.divorce", "civil.debt", "dispute.land"]
-    rows = []
-    for days_ago in range(1, 14):
-        for _ in range(chooser.randint(3, 12)):
-            decision = chooser.choice(["answer"] * 6 + ["clarify", "fallback"])
-            rows.append({"user_key": "web:seed", "direction": "in", "text": "（示例）", "decision": decision,
-                         "intent": chooser.choice(intents) if decision == "answer" else None,
-                         "created_at": time.time() - days_ago * 86400})
-    with db.transaction():
-        for row in rows:
-            db.insert("messages", row)
-
-
-async def log_in(page, url: str, name: str) -> None:
-    await page.goto(url)
-    await expect(page.locator("h1")).to_contain_text("登录")
-    await page.fill("#name", name)
-    await page.fill("#password", PASSWORD)
-    await page.click("#enter")
 
 
 async def test_a_villager_asks_for_a_human_and_is_answered_live_from_the_console(site):

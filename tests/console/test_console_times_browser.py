@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import expect
 
-from tests.console.test_console_browser import log_in, seed_two_weeks_of_questions
 from tests.support.browser import PHONE, chromium
 from tests.support.console import WAGES, WebVillager, browsers, served_console  # noqa: F401
+from tests.support.console_pages import log_in, seed_two_weeks_of_questions
 from tests.support.faq_files import copy_shipped_faq
 
 ZONE = "Pacific/Kiritimati"  # UTC+14: neither this machine's zone nor the browser's (Beijing, below)
