@@ -77,7 +77,7 @@ VERSIONED_FOLDERS = Path("/usr/lib/postgresql")  # Debian's <major version>/bin 
 def program(name: str) -> Path:
     """PostgreSQL's client program `name`: from `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin
     (Debian keeps them there, off PATH, one folder per major version), else PATH."""
-    for folder in _folders():
+    for folder in program_folders():
         if (folder / name).is_file():
             return folder / name
     if found := shutil.which(name):
@@ -86,7 +86,8 @@ def program(name: str) -> Path:
                       f"{INSTALL_HINT}")
 
 
-def _folders() -> list[Path]:
+def program_folders() -> list[Path]:
+    """Where PostgreSQL's programs may be, best first: `pg_config --bindir`, then Debian's folders, newest first."""
     found = []
     if pg_config := shutil.which("pg_config"):
         bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 
+from bot.storage.pg_backup import program_folders
+
 BINDIR_VARIABLE = "MINGBAI_POSTGRES_BIN"
 INSTALL_HINT = "apt-get install postgresql (Debian) — the storage tests run against a real server"
 #: What a cluster needs of the server package; Debian keeps them in /usr/lib/postgresql/<version>/bin, off PATH.
@@ -50,20 +52,10 @@ def server_bindir() -> Path:
         if not _has_server(folder):
             raise PostgresMissing(f"PostgreSQL server not found in ${BINDIR_VARIABLE}={folder}: {INSTALL_HINT}")
         return folder
-    for folder in _candidates():
+    for folder in program_folders():
         if _has_server(folder):
             return folder
     raise PostgresMissing(f"PostgreSQL server not found (nor ${BINDIR_VARIABLE} set): {INSTALL_HINT}")
-
-
-def _candidates() -> list[Path]:
-    found = []
-    if shutil.which("pg_config"):
-        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
-        if bindir:
-            found.append(Path(bindir))
-    versions = [path for path in Path("/usr/lib/postgresql").glob("*/bin") if path.parent.name.isdigit()]
-    return found + sorted(versions, key=lambda path: int(path.parent.name), reverse=True)
 
 
 def _has_server(folder: Path) -> bool:
