@@ -106,14 +106,16 @@ def _dedupe_key(incoming: Incoming) -> str | None:
 
 
 def _replies_json(outcome: Outcome) -> str:
+    """An answer's replies as they are kept with the message's dedupe mark (`_replies` reads them back)."""
     return json.dumps([{"text": reply.text, "buttons": [[[b.label, b.action] for b in row] for row in reply.buttons],
                         "media_kind": reply.media_kind, "media_ref": reply.media_ref} for reply in outcome.replies],
                       ensure_ascii=False)
 
 
-def _reply(kept: dict) -> Reply:
-    return Reply(kept["text"], tuple(tuple(Button(label, action) for label, action in row) for row in kept["buttons"]),
-                 kept["media_kind"], kept["media_ref"])
+def _replies(kept: str | None) -> tuple[Reply, ...]:
+    return tuple(Reply(reply["text"], tuple(tuple(Button(label, action) for label, action in row)
+                                            for row in reply["buttons"]), reply["media_kind"], reply["media_ref"])
+                 for reply in json.loads(kept or "[]"))
 
 
 def _read_as_one(incoming: Incoming, parts: list[str]) -> Incoming:
@@ -159,14 +161,17 @@ class ChatService:
                    settings.database_url)
 
     async def handle(self, incoming: Incoming, record: Callable[[Outcome], None] | None = None,
-                     received: Callable[[], None] | None = None) -> Outcome:
+                     received: Callable[[], None] | None = None, answer_again: bool = False) -> Outcome:
         """The core's answer to `incoming`: empty for a fragment whose burst a later message answers. `record`,
         if given, is called with the answer on the worker thread inside the transaction that keeps it (a
         channel's outbox writes what it will send). `received`, if given, is called as soon as the message is
         queued on the worker, in order: a channel that passes a villager's messages one at a time passes the
-        next one then, rather than after the answer, so a burst can be read together."""
+        next one then, rather than after the answer, so a burst can be read together. A message answered
+        before gets nothing, or with `answer_again` the answer kept with its dedupe mark: for a channel whose
+        platform retries where the first answer may never have arrived (a page, WeChat; not Telegram, whose
+        outbox holds the replies), for instance on another process after the first one died."""
         loop = asyncio.get_running_loop()
-        arriving = loop.run_in_executor(self._worker, self._arrive, incoming, record)
+        arriving = loop.run_in_executor(self._worker, self._arrive, incoming, record, answer_again)
         if received is not None:
             received()
         arrival = await arriving
@@ -182,7 +187,7 @@ class ChatService:
                 listener(outcome)
         return outcome
 
-    def _arrive(self, incoming: Incoming, record: Callable[[Outcome], None] | None) -> _Arrival:
+    def _arrive(self, incoming: Incoming, record: Callable[[Outcome], None] | None, answer_again: bool) -> _Arrival:
         """Claim a message (a redelivery is answered once), then keep it as a fragment of a burst or handle it
         now, with the fragments before it. The dedupe mark, the fragment or the core's changes (state,
         transcript, cases) and what `record` writes commit together or not at all: after a crash a redelivered
@@ -196,7 +201,7 @@ class ChatService:
                     if self.store.fragment_waiting(key):  # stored, then the process stopped: wait for more again
                         return _Arrival(number, None)
                     log.info("duplicate %s message ignored", incoming.platform)
-                    return _Arrival(None, Outcome(()))
+                    return _Arrival(None, Outcome(_replies(self.store.kept_answer(key) if answer_again else None)))
                 earlier = self.store.fragments(incoming.user_key)
                 if self.bursts.window > 0 and self.conversation.may_wait(incoming, earlier):
                     self.store.add_fragment(incoming.user_key, incoming.text.strip(), key)
@@ -247,19 +252,11 @@ class ChatService:
             log.error("storage failed (%s); answering without saving", error)
             return self.conversation.answer_without_storage(incoming)
 
-    async def kept_answer(self, incoming: Incoming) -> Outcome | None:
-        """The answer given before to this message (same platform and id), for a channel whose platform retries
-        where the first answer may not have arrived (a page, WeChat): None when there was none (a fragment whose
-        burst another message answers)."""
-        key = _dedupe_key(incoming)
-        kept = await self.call(self.store.kept_answer, key) if key else None
-        return Outcome(tuple(_reply(reply) for reply in json.loads(kept))) if kept else None
-
     async def recent_answers(self, user_key: str, limit: int) -> list[tuple[Reply, ...]]:
-        """The villager's last `limit` answers still kept (see `kept_answer`), oldest first: what a channel that
+        """The villager's last `limit` answers still kept (see `handle`'s `answer_again`), oldest first: what a channel that
         redraws a conversation needs of the buttons the transcript does not keep."""
         kept = await self.call(self.store.kept_answers, user_key, limit)
-        return [tuple(_reply(reply) for reply in json.loads(answer)) for answer in kept]
+        return [_replies(answer) for answer in kept]
 
     # --- several processes on one database (bot.storage.notices) ---------------------------------
 

@@ -125,9 +125,7 @@ class WebChat:
                       county: str | None = None) -> dict:
         incoming = Incoming(PLATFORM, user_id, text=text, action=action,
                             message_id=f"{user_id}:{message_id}" if message_id else None, county=county)
-        outcome = await self.service.handle(incoming)
-        if not outcome.replies and message_id:  # answered before, on another process that died before replying
-            outcome = await self.service.kept_answer(incoming) or outcome
+        outcome = await self.service.handle(incoming, answer_again=True)  # a page retries a lost answer
         unsaved = any(effect.kind == "unsaved" for effect in outcome.effects)
         lang, known = await self._run(self._after_answer, incoming.user_key)
         if not known and not unsaved:  # the villager's data was just deleted (/forget): so is what memory holds

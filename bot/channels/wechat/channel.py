@@ -190,10 +190,7 @@ class WeChatChannel:
             await self._run(api.note_wrote, self.service.conversation, incoming.user_key, self._now())
         elif understood.subscribed:
             await self._run(api.note_subscription, self.service.conversation, incoming.user_key, True, self._now())
-        outcome = await self.service.handle(incoming)
-        if not outcome.replies and incoming.message_id:  # WeChat's retry reached this process, the first one died
-            outcome = await self.service.kept_answer(incoming) or outcome
-        return outcome
+        return await self.service.handle(incoming, answer_again=True)  # a retry on another process gets the answer
 
     async def _send(self, open_id: str, parts: list[str]) -> bool:
         """Customer-service messages, in order; False at the first one WeChat refuses."""
