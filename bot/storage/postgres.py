@@ -55,15 +55,18 @@ class PostgresDatabase(Database):
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
 
-    def _cursor(self, sql: str, params: Params):
+    def _reconnect_if_lost(self) -> None:
+        """A new connection for one lost between transactions (never inside one: its writes would be split)."""
         if self._depth == 0 and (self.conn.closed or self.conn.broken):
             self.conn = self._connect()
+
+    def _cursor(self, sql: str, params: Params):
+        self._reconnect_if_lost()
         return self.conn.execute(_placeholders(sql), list(params))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._depth == 0 and (self.conn.closed or self.conn.broken):
-            self.conn = self._connect()
+        self._reconnect_if_lost()
         self._depth += 1
         try:
             with self.conn.transaction():

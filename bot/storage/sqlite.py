@@ -114,11 +114,7 @@ class SQLiteDatabase(Database):
         """SQLite cannot change a table's key in place: a copy with the new key replaces the table (its indexes
         go with the old one; the migration that asks recreates those it needs)."""
         info = self.rows(f"pragma table_info({table})")
-        definitions = [f'"{row["name"]}" {row["type"]}' + (f" not null default {row['dflt_value']}"
-                                                           if row["notnull"] and row["dflt_value"] is not None
-                                                           else f" default {row['dflt_value']}"
-                                                           if row["dflt_value"] is not None else "")
-                       for row in info]
+        definitions = [_column_definition(row) for row in info]
         names = ", ".join(f'"{row["name"]}"' for row in info)
         keys = ", ".join(f'"{column}"' for column in columns)
         with self.transaction():
@@ -138,3 +134,11 @@ class SQLiteDatabase(Database):
         if self._in_use is not None:
             lock.release(self._in_use)
             self._in_use = None
+
+
+def _column_definition(column: dict) -> str:
+    """A column as `pragma table_info` describes it, written back as `create table` takes it."""
+    definition = f'"{column["name"]}" {column["type"]}'
+    if column["dflt_value"] is not None:
+        definition += f"{' not null' if column['notnull'] else ''} default {column['dflt_value']}"
+    return definition
