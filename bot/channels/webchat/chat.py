@@ -34,6 +34,7 @@ PLATFORM = "web"
 REMEMBERED_VILLAGERS = 5000  # button labels and latest replies kept in memory, most recent villagers first
 REMEMBERED_ANSWERS = 2000  # enough for retries, which come within minutes
 HISTORY_LIMIT = 100
+MAX_LABELS, KEPT_LABELS = 300, 200  # button labels remembered per villager: past the first, the newest of the second
 HIDDEN_BEFORE = "web_hidden_before"  # UserState.extra: the page shows nothing older (a quick exit)
 PUSHED = "pushed"  # the transcript's `decision` for a message pushed to the villager (an adviser's), not a reply
 
@@ -49,6 +50,17 @@ def reply_json(reply: Reply) -> dict:
         "text": reply.text,
         "buttons": [[{"label": button.label, "action": button.action} for button in row] for row in reply.buttons],
     }
+
+
+def _remember_labels(memory: dict, shown: list[dict]) -> None:
+    """The labels of the buttons under messages shown (as `reply_json` gives them), so that a pressed one reads as
+    its label in the history; the newest KEPT_LABELS once there are more than MAX_LABELS."""
+    for reply in shown:
+        for row in reply["buttons"]:
+            for button in row:
+                memory["labels"][button["action"]] = button["label"]
+    if len(memory["labels"]) > MAX_LABELS:
+        memory["labels"] = dict(list(memory["labels"].items())[-KEPT_LABELS:])
 
 
 class _Recent(OrderedDict):
@@ -135,11 +147,7 @@ class WebChat:
         if replies:
             memory = self._memory(user_id)
             memory["tail"] = list(replies)
-            for reply in outcome.replies:
-                for button in reply.all_buttons():
-                    memory["labels"][button.action] = button.label
-            if len(memory["labels"]) > 300:
-                memory["labels"] = dict(list(memory["labels"].items())[-200:])
+            _remember_labels(memory, replies)
         return {"replies": replies, "lang": lang}
 
     def _language(self, user_key: str) -> str:
@@ -188,9 +196,7 @@ class WebChat:
         message = self.lines.enqueue(user_id, shown, seq)
         memory = self._memory(user_id)
         memory["tail"].append(shown)
-        for row in shown["buttons"]:
-            for button in row:
-                memory["labels"][button["action"]] = button["label"]
+        _remember_labels(memory, [shown])
         await self.lines.send(user_id, message)
 
     def _record_push(self, user_key: str, text: str, buttons: list[dict]) -> int:
@@ -276,9 +282,7 @@ class WebChat:
         of every button shown, and the buttons under the latest answer."""
         memory = self._memory(user_id)
         for replies in answers:
-            for reply in replies:
-                for button in reply.all_buttons():
-                    memory["labels"][button.action] = button.label
+            _remember_labels(memory, [reply_json(reply) for reply in replies])
         if answers:
             memory["tail"] = [reply_json(reply) for reply in answers[-1]]
 
