@@ -168,6 +168,7 @@ class Lexicon:
     replace: dict[str, str] = field(default_factory=dict)  # dialect word or typo -> standard word
     particles: str = ""  # sentence particles that carry no meaning
     terms: tuple[str, ...] = ()  # legal terms the word splitter must keep whole
+    openers: tuple[str, ...] = ()  # courtesy words that open a message (你好, 请问); one ending in ， only before a pause
 
 
 @dataclass(frozen=True)

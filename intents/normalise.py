@@ -3,6 +3,10 @@
 The same question arrives as 遭騙了咋個辦！！！, 遭骗了咋个办 or 被骗了怎么办: this
 module makes them one string. It runs on the FAQ examples at load time and on
 every message, so both sides always agree.
+
+Courtesy openers (你好律师，请问…) are dropped from the start of a message that
+says something after them: they name no topic, yet a model that learned 你好
+as the greeting intent would let them outweigh a short question behind them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import opencc
 from intents.faq import Lexicon
 
 _KEEP_CATEGORIES = frozenset("LN")  # letters (CJK included) and digits; all else becomes a space
+MIN_AFTER_OPENERS = 2  # characters that must follow the openers for them to be dropped
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +33,9 @@ class Normaliser:
 
     >>> Normaliser(Lexicon(replace={"咋个办": "怎么办", "遭骗": "被骗"}, particles="嘛"))("遭騙了咋個辦嘛！！！")
     '被骗了怎么办'
+    >>> opening = Normaliser(Lexicon(openers=("你好", "请问", "律师，")))
+    >>> opening("你好律师，请问工伤咋认定"), opening("律师费谁出"), opening("你好！")
+    ('工伤咋认定', '律师费谁出', '你好')
     """
 
     def __init__(self, lexicon: Lexicon):
@@ -47,9 +55,22 @@ class Normaliser:
         self._particle_pattern = (
             re.compile(f"[{re.escape(particles)}]+(?=\\s|$)") if particles else None
         )
+        self._opener_pattern = self._openers(lexicon.openers)
         # A start normalises the FAQ's examples for the intent model and again for the danger model, and a message
         # is normalised by the danger check and again by the matcher: recent texts are kept (bounded, per FAQ).
         self._recent = lru_cache(maxsize=8192)(self._normalised)
+
+    def _openers(self, openers: tuple[str, ...]) -> re.Pattern | None:
+        """A run of openers at the start; one written with a trailing ， (律师，) only before a pause, so that
+        律师费 keeps its 律师. Latin openers (hello) always need a pause after them."""
+        alternatives = []
+        for written in sorted(openers, key=len, reverse=True):
+            canonical = self.phrase(written)
+            if not canonical:
+                continue
+            needs_pause = unicodedata.category(written[-1]).startswith("P") or canonical.isascii()
+            alternatives.append(re.escape(canonical) + (r"(?=\s|$)" if needs_pause else ""))
+        return re.compile(f"^(?:(?:{'|'.join(alternatives)})\\s*)+") if alternatives else None
 
     def _canonical_script(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
@@ -62,6 +83,10 @@ class Normaliser:
         text = self.phrase(text)
         if self._particle_pattern:
             text = " ".join(self._particle_pattern.sub("", text).split())
+        if self._opener_pattern:
+            rest = self._opener_pattern.sub("", text, count=1)
+            if len(rest.replace(" ", "")) >= MIN_AFTER_OPENERS:  # an opener alone is a greeting: kept
+                text = rest
         return text
 
     def phrase(self, text: str) -> str:

@@ -101,6 +101,14 @@ def test_unknown_field_is_a_typo(faq_dir):
     assert "unknown field `exampels`" in error.message
 
 
+def test_an_opener_that_is_not_text_names_its_line(faq_dir):
+    path = faq_dir / "lexicon" / "dialect.yaml"
+    text = path.read_text(encoding="utf-8").replace("  - 请问一下\n", "  - {请问: 一下}\n")
+    path.write_text(text, encoding="utf-8")
+    [error] = errors_in(path, faq_dir)
+    assert error.line == text.splitlines().index("  - {请问: 一下}") + 1 and "openers" in error.message
+
+
 def test_urgent_answer_must_open_with_the_emergency_step(faq_dir):
     intent = valid_intent("extra.one", urgent=True, handoff="priority")
     path = write_group(faq_dir, "extra", [intent])

@@ -192,3 +192,15 @@ def test_the_scorers_weights_are_checked_data():
         checked_weights({"whole_message": 1.0, "last_sentence": 0.0})
     with pytest.raises(ValueError, match="summing to 1"):
         checked_weights({"whole_message": 0.8, "asking_clause": 0.8})
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("你好律师，请问工钱不给咋个办", "labor.wage"),
+        ("您好，在吗？我想咨询一下离婚的事", "family.divorce"),
+        ("你好", "chat.greeting"),
+    ],
+)
+def test_a_polite_opening_does_not_hide_the_question(matcher, question, intent):
+    assert matcher.match(question).intent == intent
