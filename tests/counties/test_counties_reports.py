@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -56,7 +57,7 @@ def _rows(text: str) -> list[dict]:
 
 
 async def test_the_case_export_is_per_county_or_together_and_county_advisers_get_none(county_site):
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # MINGBAI_TIMEZONE's today
     city = await county_site(login="city")
     status, together = await city.get(f"/admin/export/cases.csv?from={today}&to={today}")
     assert status == 200 and [row["县"] for row in _rows(together)] == ["犍为县", "犍为县", "井研县"]
