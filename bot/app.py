@@ -187,13 +187,17 @@ async def running(settings: Settings):
         await runner.setup()
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         yield Running(service, relay, runner.addresses[0][1], tuple(sorted(bots)))
-    finally:
+    finally:  # each step logged, so a shutdown that hangs says where
+        log.info("stopping: the leader's work (relay, Telegram)")
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        log.info("stopping: the web server")
         await runner.cleanup()
+        log.info("stopping: the conversation core and storage")
         await service.close()
+        log.info("stopped")
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:

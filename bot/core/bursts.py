@@ -52,8 +52,9 @@ class Bursts:
         if entry is None or entry[0] != number:
             return False
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(entry[1].wait(), self.window)
+            with contextlib.suppress(TimeoutError):  # not wait_for, which can swallow a cancellation
+                async with asyncio.timeout(self.window):
+                    await entry[1].wait()
             return not entry[1].is_set()
         finally:
             if self._newest.get(user_key) is entry:

@@ -73,8 +73,11 @@ class Relay:
                 await self.run_once()
             except Exception:  # never let one bad event stop every later delivery
                 log.exception("relay pass failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
+            # relay is woken, and a shutdown then waits for ever
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(TICK_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def run_once(self) -> None:

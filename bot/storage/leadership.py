@@ -79,23 +79,22 @@ async def _lost(connection) -> None:
     while True:
         await asyncio.sleep(CHECK_SECONDS)
         try:
-            await asyncio.wait_for(connection.execute("select 1"), CHECK_SECONDS)
-        except (psycopg.Error, asyncio.TimeoutError):
+            async with asyncio.timeout(CHECK_SECONDS):  # not wait_for, which can swallow a cancellation
+                await connection.execute("select 1")
+        except (psycopg.Error, TimeoutError):
             return
 
 
 async def _run_until(work: list[Awaitable], stop: Awaitable) -> None:
-    """Run the work as tasks until `stop` returns (or this is cancelled), then cancel them and wait for them."""
+    """Run the work as tasks until `stop` returns (or this is cancelled), then cancel them and wait for them.
+    Gathered, so a cancellation of this coroutine while it waits for them (a shutdown just as leadership was lost)
+    still ends it, instead of being taken for one of theirs."""
     tasks = [asyncio.ensure_future(job) for job in work]
     try:
         await stop
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-            except Exception:
-                log.exception("leader's work %s failed", task.get_name())
+        for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=True):
+            if isinstance(outcome, Exception):
+                log.error("leader's work %s failed", task.get_name(), exc_info=outcome)

@@ -47,8 +47,9 @@ class Notices:
     async def start(self) -> None:
         if self.url and self._task is None:
             self._task = asyncio.create_task(self._listen(), name="notices")
-            with contextlib.suppress(asyncio.TimeoutError):  # no server yet: the task keeps trying
-                await asyncio.wait_for(self.listening.wait(), 10)
+            with contextlib.suppress(TimeoutError):  # no server yet: the task keeps trying
+                async with asyncio.timeout(10):
+                    await self.listening.wait()
 
     async def _listen(self) -> None:
         import psycopg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from zoneinfo import ZoneInfo
@@ -240,3 +241,16 @@ async def test_a_blocked_villager_can_still_delete_their_data_and_stays_blocked(
 def test_settings_reject_malformed_office_hours(tmp_path):
     with pytest.raises(SettingsError, match="MINGBAI_OFFICE_HOURS='9 to 5'.*Mon-Fri 09:00-17:30"):
         Settings.from_env({"MINGBAI_OFFICE_HOURS": "9 to 5", "MINGBAI_DATA_DIR": str(tmp_path)})
+
+
+async def test_a_relay_woken_just_as_it_is_stopped_still_stops(bot):
+    """A shutdown that meets a wake-up (a new leader's first deliveries, an adviser's reply) ends the relay: one
+    that ran on would keep `mingbai run` from exiting on SIGTERM."""
+    _service, relay, _phone, _clock = bot
+    running = asyncio.create_task(relay.run())
+    await asyncio.sleep(1)  # its first pass is done: it waits to be woken
+    relay.wake()
+    await asyncio.sleep(0)  # the wake-up is on its way to the relay
+    running.cancel()
+    stopped, _ = await asyncio.wait([running], timeout=5)
+    assert stopped, "the relay ran on after it was cancelled"

@@ -96,7 +96,11 @@ class MingbaiProcess:
         """SIGTERM, as systemd or the load balancer's host stops it, and wait for a clean exit."""
         if self.running:
             self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
+        try:
+            return await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"mingbai {self.name} did not exit within {STOP_SECONDS} s of SIGTERM; the last step "
+                                 f"it logged is where it hangs:\n{self.log()}") from None
 
     async def wait_until_up(self, timeout: float = START_SECONDS) -> None:
         """Until `GET /` answers 200; an exit or a timeout is an error carrying the process's output."""

@@ -125,8 +125,9 @@ class Sender:
                 if wait > 0:
                     if self._stopping.is_set():
                         return
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), wait)
+                    with contextlib.suppress(TimeoutError):  # not wait_for, which can swallow a cancellation
+                        async with asyncio.timeout(wait):
+                            await self._stopping.wait()
                     continue
                 await self._attempt(row)
         except Exception as error:  # noqa: BLE001 - e.g. SQLite failing: the rows stay, and are tried again soon

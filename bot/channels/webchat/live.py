@@ -44,6 +44,7 @@ class LiveLines:
 
     def __init__(self) -> None:
         self._lines: dict[str, _Line] = {}
+        self._closing = False  # set on shutdown: a long poll then returns at once, and its page asks elsewhere
 
     def _line(self, user_id: str) -> _Line:
         return self._lines.setdefault(user_id, _Line())
@@ -105,7 +106,7 @@ class LiveLines:
     async def wait(self, user_id: str, after: int, timeout: float) -> list[dict]:
         """What is queued after `after`, waiting up to `timeout` seconds for something to arrive (long poll)."""
         found = self.pending(user_id, after)
-        if found or timeout <= 0:
+        if found or timeout <= 0 or self._closing:
             return found
         line = self._line(user_id)
         line.waiting += 1
@@ -127,7 +128,9 @@ class LiveLines:
             self._forget_if_idle(user_id)
 
     async def close(self) -> None:
-        """Close every socket on shutdown, so the server does not wait for phones to hang up."""
+        """Close every socket and end every long poll on shutdown, so the server does not wait for phones to hang
+        up (a poll that arrives later returns at once too)."""
+        self._closing = True
         for line in list(self._lines.values()):
             for socket in list(line.sockets):
                 await socket.close(code=1001, message=b"server shutdown")
