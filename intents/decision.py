@@ -41,7 +41,7 @@ class Thresholds:
 
     fallback_below: float = _CALIBRATED["fallback_below"]  # no intent this likely: say we don't know
     not_ours_from: float = _CALIBRATED["not_ours_from"]  # "not ours" this likely (and likelier than the top intent): fall back
-    answer_from: float = SETTINGS["answer_from"]  # a lone candidate below this is offered, not asserted
+    answer_from: float = SETTINGS["answer_from"]  # a best guess below this is offered (with the others above fallback_below), not asserted
     ambiguity_margin: float = SETTINGS["ambiguity_margin"]  # candidates this close to the top are offered together
     max_choices: int = SETTINGS["max_choices"]
     out_of_scope_weight: float = SETTINGS["out_of_scope_weight"]  # one out-of-scope example against one FAQ example
@@ -106,6 +106,7 @@ def decide(candidates: tuple[Candidate, ...], legal: float, other: float, limits
     )
     if len(close) > 1:
         return Decision("clarify", candidates, close, evidence)
-    if top < limits.answer_from:
-        return Decision("clarify", candidates, (candidates[0].intent,), evidence)
+    if top < limits.answer_from:  # unsure of even the best: let the villager pick among the plausible ones
+        plausible = tuple(c.intent for c in candidates[: limits.max_choices] if c.score >= limits.fallback_below)
+        return Decision("clarify", candidates, plausible, evidence)
     return Decision("answer", candidates, evidence=evidence)

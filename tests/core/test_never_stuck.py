@@ -171,13 +171,13 @@ async def test_an_old_none_of_these_logs_nothing_after_a_new_question(service, s
 async def test_none_of_these_logs_the_question_it_was_shown_for(service, settings):
     villager = Villager(service)
     first = await villager.says("钱")
-    second = await villager.says("工作")
+    second = await villager.says("打工")
     assert second[0].text.startswith("您是想问"), "pick another vague question: the matcher now decides this one"
     [old] = await villager.presses(actions(first)[-1])
     assert old.text.startswith(STALE)
     [current] = await villager.presses(actions(second)[-1])
     assert "12348" in current.text
-    assert unanswered(settings) == [("工作", "none_of_these")]
+    assert unanswered(settings) == [("打工", "none_of_these")]
 
 
 # --- ratings and withdrawn requests ------------------------------------------------------------------------------

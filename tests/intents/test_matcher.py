@@ -60,6 +60,15 @@ def test_close_candidates_are_offered_as_choices():
     assert decision.kind == "clarify" and decision.choices == ("fraud.scammed", "fraud.loan")
 
 
+def test_an_unsure_best_guess_is_offered_beside_the_other_plausible_ones():
+    from intents.decision import Candidate, Thresholds, decide
+
+    limits = Thresholds(fallback_below=0.1, answer_from=0.3)
+    scored = tuple(Candidate(i, s) for i, s in [("civil.debt", 0.26), ("labor.wage", 0.15), ("fraud.loan", 0.05)])
+    decision = decide(scored, 0.0, 0.0, limits)
+    assert decision.kind == "clarify" and decision.choices == ("civil.debt", "labor.wage")
+
+
 def test_decision_is_deterministic(matcher):
     assert matcher.match("我的钱被骗走了") == matcher.match("我的钱被骗走了")
 
