@@ -20,7 +20,7 @@ import numpy as np
 from intents.decision import SETTINGS, Candidate, Decision, Evidence, Thresholds, decide
 from intents.faq import Faq
 from intents.features import FeatureExtractor
-from intents.normalise import Normaliser
+from intents.normalise import shared_normaliser
 from intents.scorers import NOT_OURS_LEGAL, NOT_OURS_OTHER, MessageScorer, TrainingSet
 from intents.triage import Triage
 
@@ -38,7 +38,7 @@ class Matcher:
     def __init__(self, faq: Faq, thresholds: Thresholds | None = None):
         self.faq = faq
         self.thresholds = thresholds or Thresholds()
-        self.normalise = Normaliser(faq.lexicon)
+        self.normalise = shared_normaliser(faq.lexicon)
         self._features = _feature_extractor(faq.lexicon.terms)
         # Legal questions outside the FAQ (打架判几年) stay out: too close to real emergencies to learn as safe.
         ordinary = tuple(example for intent in faq if not intent.urgent for examples in intent.examples.values()
