@@ -32,7 +32,8 @@ def shared_normaliser(lexicon: Lexicon) -> Normaliser:
     """The one Normaliser of this lexicon in this process: a reload of the FAQ that kept its lexicon (an admin added
     an example) finds every unchanged text already normalised instead of redoing the ~7,000 (a third of a start
     from cached models)."""
-    return _normaliser_of(tuple(lexicon.replace.items()), lexicon.particles, lexicon.terms, lexicon.openers)  # in order: the first of two spellings wins
+    # the replacements in their file order, as Normaliser reads them: the first of two spellings of a word wins
+    return _normaliser_of(tuple(lexicon.replace.items()), lexicon.particles, lexicon.terms, lexicon.openers)
 
 
 @lru_cache(maxsize=4)
