@@ -118,28 +118,13 @@ def _read_lexicon(directory: Path, problems: list[Problem]) -> Lexicon:
             else:
                 replace[written] = meaning
         particles = "".join(str(raw.get("particles") or "").split())
-        openers = _read_openers(raw, reader)
+        openers = reader.text_list(raw, "openers", listed="a list, one `- 你好` line each", entry="a word or phrase")
     terms_path = directory / "lexicon" / "terms.txt"
     terms: tuple[str, ...] = ()
     if terms_path.exists():
         lines = terms_path.read_text(encoding="utf-8").splitlines()
         terms = tuple(word for line in lines if (word := line.split("#")[0].strip()))
     return Lexicon(replace, particles, terms, openers)
-
-
-def _read_openers(raw: LineDict, reader: IntentReader) -> tuple[str, ...]:
-    """dialect.yaml's `openers:` list: the words the matcher drops from the start of a message."""
-    items = raw.get("openers") or []
-    if not isinstance(items, list):
-        reader.error(raw.line_of("openers"), "`openers:` must be a list, one `- 你好` line each")
-        return ()
-    openers = []
-    for index, item in enumerate(items):
-        if not isinstance(item, str) or not item.strip():
-            reader.error(items.line_of(index), "openers: each entry must be a word or phrase as text")
-        else:
-            openers.append(item.strip())
-    return tuple(openers)
 
 
 def load_faq(directory: Path | str, *, today: dt.date | None = None) -> tuple[Faq, list[Problem]]:

@@ -185,6 +185,21 @@ class IntentReader:
             examples[lang] = tuple(kept)
         return examples
 
+    def text_list(self, raw: LineDict, key: str, *, listed: str, entry: str) -> tuple[str, ...]:
+        """`key:`'s list of texts, stripped (out_of_scope.yaml's questions, dialect.yaml's openers); a value that
+        is not a list, or an entry that is empty or not text, is an error on its own line."""
+        items = raw.get(key) or []
+        if not isinstance(items, list):
+            self.error(raw.line_of(key), f"`{key}:` must be {listed}")
+            return ()
+        kept = []
+        for index, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                self.error(items.line_of(index), f"{key}: each entry must be {entry} as text")
+            else:
+                kept.append(item.strip())
+        return tuple(kept)
+
     def sources(self, raw: LineDict, where: str, required: bool) -> tuple[Text, ...] | None:
         items = raw.get("sources", [])
         if not isinstance(items, list):

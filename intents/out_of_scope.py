@@ -31,17 +31,6 @@ def read_out_of_scope(directory: Path, problems: list[Problem]) -> OutOfScope:
         return OutOfScope()
     for unknown in sorted(set(raw) - set(SIDES), key=str):
         reader.error(raw.line_of(unknown), f"unknown list `{unknown}`; use `legal:` or `other:`")
-    sides = {}
-    for side in SIDES:
-        items = raw.get(side) or []
-        if not isinstance(items, list):
-            reader.error(raw.line_of(side), f"`{side}:` must be a list of questions, one `- ...` line each")
-            items = []
-        kept = []
-        for index, item in enumerate(items):
-            if not isinstance(item, str) or not item.strip():
-                reader.error(items.line_of(index), f"{side}: each entry must be a question as text")
-            else:
-                kept.append(item.strip())
-        sides[side] = tuple(kept)
+    sides = {side: reader.text_list(raw, side, listed="a list of questions, one `- ...` line each", entry="a question")
+             for side in SIDES}
     return OutOfScope(**sides)
