@@ -23,7 +23,8 @@ This module is the waiting itself (on the event loop); the storage and the decis
 from __future__ import annotations
 
 import asyncio
-import contextlib
+
+from bot.waiting import set_within
 
 
 class Bursts:
@@ -52,10 +53,7 @@ class Bursts:
         if entry is None or entry[0] != number:
             return False
         try:
-            with contextlib.suppress(TimeoutError):  # not wait_for, which can swallow a cancellation
-                async with asyncio.timeout(self.window):
-                    await entry[1].wait()
-            return not entry[1].is_set()
+            return not await set_within(entry[1], self.window)
         finally:
             if self._newest.get(user_key) is entry:
                 del self._newest[user_key]

@@ -15,7 +15,6 @@ web console reads cases straight from SQLite and needs no registration.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 from bot.errors import DeliveryDeferred, DeliveryError, DeliveryFailed
 from bot.handoff.desk import TO_ADVISERS, TO_VILLAGER, Case, Event
 from bot.messages import Reply
+from bot.waiting import set_within
 
 if TYPE_CHECKING:
     from bot.core.relay_port import RelayPort
@@ -73,11 +73,7 @@ class Relay:
                 await self.run_once()
             except Exception:  # never let one bad event stop every later delivery
                 log.exception("relay pass failed")
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
-            # relay is woken, and a shutdown then waits for ever
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(TICK_SECONDS):
-                    await self._wake.wait()
+            await set_within(self._wake, TICK_SECONDS)
             self._wake.clear()
 
     async def run_once(self) -> None:

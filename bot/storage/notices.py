@@ -18,6 +18,8 @@ import logging
 from collections import defaultdict
 from typing import Callable
 
+from bot.waiting import set_within
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "mingbai"  # one PostgreSQL channel; the kind of notice is in its text
@@ -47,9 +49,7 @@ class Notices:
     async def start(self) -> None:
         if self.url and self._task is None:
             self._task = asyncio.create_task(self._listen(), name="notices")
-            with contextlib.suppress(TimeoutError):  # no server yet: the task keeps trying
-                async with asyncio.timeout(10):
-                    await self.listening.wait()
+            await set_within(self.listening, 10)  # no server yet: the task keeps trying
 
     async def _listen(self) -> None:
         import psycopg

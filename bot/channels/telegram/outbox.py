@@ -25,7 +25,6 @@ between Telegram's answer and the row's deletion also sends that one message aga
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -36,6 +35,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.format import MEDIA_KINDS, to_calls
+from bot.waiting import set_within
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = 0.25  # seconds before the first retry; doubled after each failure
@@ -125,9 +125,7 @@ class Sender:
                 if wait > 0:
                     if self._stopping.is_set():
                         return
-                    with contextlib.suppress(TimeoutError):  # not wait_for, which can swallow a cancellation
-                        async with asyncio.timeout(wait):
-                            await self._stopping.wait()
+                    await set_within(self._stopping, wait)
                     continue
                 await self._attempt(row)
         except Exception as error:  # noqa: BLE001 - e.g. SQLite failing: the rows stay, and are tried again soon
