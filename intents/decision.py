@@ -100,13 +100,10 @@ def decide(candidates: tuple[Candidate, ...], legal: float, other: float, limits
     top = candidates[0].score if candidates else 0.0
     if not candidates or top < limits.fallback_below or (legal + other >= limits.not_ours_from and legal + other > top):
         return Decision("fallback", candidates, evidence=evidence, out_of_scope=scope)
-    close = tuple(
-        c.intent for c in candidates[: limits.max_choices]
-        if c.score >= limits.fallback_below and top - c.score <= limits.ambiguity_margin
-    )
+    plausible = tuple(c for c in candidates[: limits.max_choices] if c.score >= limits.fallback_below)
+    close = tuple(c.intent for c in plausible if top - c.score <= limits.ambiguity_margin)
     if len(close) > 1:
         return Decision("clarify", candidates, close, evidence)
     if top < limits.answer_from:  # unsure of even the best: let the villager pick among the plausible ones
-        plausible = tuple(c.intent for c in candidates[: limits.max_choices] if c.score >= limits.fallback_below)
-        return Decision("clarify", candidates, plausible, evidence)
+        return Decision("clarify", candidates, tuple(c.intent for c in plausible), evidence)
     return Decision("answer", candidates, evidence=evidence)
