@@ -199,3 +199,13 @@ async def test_not_helpful_records_the_question_that_was_answered(service, setti
     await villager.presses("fb:down:labor.wage")
     rows = sqlite3.connect(settings.database).execute("select text, reason from unanswered order by id").fetchall()
     assert rows[-1] == ("包工头跑了，工钱一直不给咋个办", "not_helpful")
+
+
+async def test_children_after_a_divorce_get_the_custody_and_visiting_rules(service):
+    """Custody and visits belong to the divorce answer (its scope: "children and property"), not to child support."""
+    for user, question in enumerate(("离婚后娃儿跟她，她一直不让我去看娃儿，我该咋办", "我们要离婚了，两个人都想要孩子，法院会把孩子判给谁")):
+        villager = Villager(service, user_id=f"custody-{user}")
+        [first] = await villager.says(question)
+        assert "more:family.divorce" in actions([first]), question
+        [details] = await villager.presses("more:family.divorce")
+        assert "探望权" in details.text and "满8岁" in details.text and "第1086条" in details.text
