@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
 EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl",
               ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
-              ROOT / "tests" / "data" / "heldout_hard.jsonl", SHARED / "eval" / "real_questions.jsonl"]
+              ROOT / "tests" / "data" / "heldout_hard.jsonl", ROOT / "tests" / "data" / "heldout_fresh.jsonl",
+              SHARED / "eval" / "real_questions.jsonl"]
 
 
 def _questions() -> list[str]:

@@ -17,12 +17,14 @@ TARGETS = {
     "heldout": {"top1": 0.99, "oos_rejection": 0.96, "false_fallback": 0.005},
     "colloquial": {"top1": 0.97, "oos_rejection": 0.97, "false_fallback": 0.01},
     "hard": {"top1": 0.97, "oos_rejection": 0.95, "false_fallback": 0.005},
+    "fresh": {"top1": 0.96, "oos_rejection": 0.98, "false_fallback": 0.02},
     "real": {"top1": 0.75, "oos_rejection": 0.60, "false_fallback": 0.115},
     "real, high-confidence labels": {"top1": 0.86, "oos_rejection": 0.77, "false_fallback": 0.05},
 }
 FILES = {"dev": SHARED / "eval" / "dev_cases.jsonl", "heldout": ROOT / "tests" / "data" / "heldout.jsonl",
          "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
-         "hard": ROOT / "tests" / "data" / "heldout_hard.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
+         "hard": ROOT / "tests" / "data" / "heldout_hard.jsonl", "fresh": ROOT / "tests" / "data" / "heldout_fresh.jsonl",
+         "real": SHARED / "eval" / "real_questions.jsonl"}
 FILES["real, high-confidence labels"] = FILES["real"]
 
 
