@@ -3,7 +3,8 @@
 Folds the FAQ examples and faq/out_of_scope.yaml k ways, prints for a grid of
 thresholds how many of each would be answered, so the trade-off is visible,
 and the pair that answers the most in-scope questions right while rejecting at
-least --rejection of the out-of-scope ones. `--write` stores that pair in
+least --rejection of the out-of-scope ones (the pair in force stays unless
+another answers half a point more right). `--write` stores that pair in
 intents/data/thresholds.json, where `Thresholds` reads it:
 
     python bench/calibrate.py [--folds 5] [--rejection 0.9] [--write]
@@ -42,13 +43,14 @@ def main() -> None:
               f"{row.false_fallback:>15.3f} {row.rejected:>9.3f}")
     in_force = Thresholds()
     print(f"\nin force: fallback_below={in_force.fallback_below} not_ours_from={in_force.not_ours_from}")
-    best = calibration.best(rows, args.rejection)
-    if best is None:
+    chosen = calibration.best(rows, args.rejection, (in_force.fallback_below, in_force.not_ours_from))
+    if chosen is None:
         sys.exit(f"no pair rejects {args.rejection:.0%} of the folded out-of-scope questions")
-    print(f"best at >= {args.rejection:.0%} rejection: fallback_below={best.fallback_below} not_ours_from={best.not_ours_from} "
-          f"(answered right {best.answered_right:.3f}, false fallback {best.false_fallback:.3f}, rejected {best.rejected:.3f})")
+    print(f"chosen at >= {args.rejection:.0%} rejection (the pair in force unless another answers "
+          f"{calibration.STABLE_WITHIN:.1%} more right): fallback_below={chosen.fallback_below} not_ours_from={chosen.not_ours_from} "
+          f"(answered right {chosen.answered_right:.3f}, false fallback {chosen.false_fallback:.3f}, rejected {chosen.rejected:.3f})")
     if args.write:
-        calibration.write(calibration.summary(best, args.folds, args.rejection, len(in_scope), len(out_of_scope)))
+        calibration.write(calibration.summary(chosen, args.folds, args.rejection, len(in_scope), len(out_of_scope)))
         print(f"written to {calibration.THRESHOLDS_FILE}")
 
 

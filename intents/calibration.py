@@ -8,6 +8,12 @@ model that learned it). Of a grid of (fallback_below, not_ours_from) pairs,
 the one that answers the most folded examples right while rejecting at least
 `rejection` of the folded out-of-scope questions wins; `bench/calibrate.py
 --write` stores it in intents/data/thresholds.json, which `Thresholds` reads.
+
+The pair in force stays while it still rejects enough and no other pair
+answers `STABLE_WITHIN` more of the folded examples right. Neighbouring pairs
+differ by a tenth of a point, less than the folds' own noise (half a point
+on 3,500 examples), so without this an admin's edit of one intent could flip
+the thresholds and change how every unrelated message is treated.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from intents.faq import Faq, OutOfScope
 FALLBACK_BELOW = (0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.18, 0.2, 0.25)
 NOT_OURS_FROM = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 FOLDS, REJECTION = 5, 0.9
+STABLE_WITHIN = 0.005  # answered right a pair must gain over the pair in force to replace it
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,24 @@ def table(in_scope: list[Scored], out_of_scope: list[Scored]) -> list[Row]:
     return rows
 
 
-def best(rows: list[Row], rejection: float = REJECTION) -> Row | None:
-    """The row answering the most right among those rejecting enough (the first such row on a tie)."""
+def best(rows: list[Row], rejection: float = REJECTION, in_force: tuple[float, float] | None = None) -> Row | None:
+    """The row answering the most right among those rejecting enough (the first such row on a tie), unless the
+    row of the pair in force (fallback_below, not_ours_from) rejects enough and answers within STABLE_WITHIN of it."""
     enough = [row for row in rows if row.rejected >= rejection]
-    return max(enough, key=lambda row: row.answered_right) if enough else None
+    if not enough:
+        return None
+    top = max(enough, key=lambda row: row.answered_right)
+    kept = next((row for row in enough if (row.fallback_below, row.not_ours_from) == in_force), None)
+    return kept if kept and top.answered_right - kept.answered_right < STABLE_WITHIN else top
+
+
+def in_force(path: Path = THRESHOLDS_FILE) -> tuple[float, float] | None:
+    """The pair intents/data/thresholds.json holds now, or None when there is no such file yet."""
+    try:
+        chosen = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return chosen["fallback_below"], chosen["not_ours_from"]
 
 
 def summary(chosen: Row, folds: int, rejection: float, examples: int, out_of_scope: int) -> dict:
@@ -111,7 +132,8 @@ def summary(chosen: Row, folds: int, rejection: float, examples: int, out_of_sco
         "fallback_below": chosen.fallback_below,
         "not_ours_from": chosen.not_ours_from,
         "chosen_by": f"{folds}-fold cross-validation of the FAQ examples and faq/out_of_scope.yaml "
-                     f"(bench/calibrate.py --write): most answered right at >= {rejection:.0%} rejection",
+                     f"(bench/calibrate.py --write): most answered right at >= {rejection:.0%} rejection; "
+                     f"the pair in force kept unless another answers {STABLE_WITHIN:.1%} more right",
         "folds": folds,
         "rejection_target": rejection,
         "answered_right": chosen.answered_right,
@@ -123,9 +145,9 @@ def summary(chosen: Row, folds: int, rejection: float, examples: int, out_of_sco
 
 
 def calibrate(faq: Faq, folds: int = FOLDS, rejection: float = REJECTION) -> dict:
-    """What intents/data/thresholds.json should hold for this FAQ."""
+    """What intents/data/thresholds.json should hold for this FAQ, given the pair it holds now."""
     in_scope, out_of_scope = held_out_scores(faq, folds)
-    chosen = best(table(in_scope, out_of_scope), rejection)
+    chosen = best(table(in_scope, out_of_scope), rejection, in_force())
     if chosen is None:
         raise ValueError(f"no threshold pair rejects {rejection:.0%} of the folded out-of-scope questions")
     return summary(chosen, folds, rejection, len(in_scope), len(out_of_scope))
