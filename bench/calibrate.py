@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT))
 
 from intents import calibration  # noqa: E402
 from intents.faq_loader import read_faq  # noqa: E402
-from intents.matcher import Thresholds  # noqa: E402
 
 
 def main() -> None:
@@ -41,9 +40,9 @@ def main() -> None:
     for row in rows:
         print(f"{row.fallback_below:>14.2f} {row.not_ours_from:>13.2f} {row.answered_right:>15.3f} "
               f"{row.false_fallback:>15.3f} {row.rejected:>9.3f}")
-    in_force = Thresholds()
-    print(f"\nin force: fallback_below={in_force.fallback_below} not_ours_from={in_force.not_ours_from}")
-    chosen = calibration.best(rows, args.rejection, (in_force.fallback_below, in_force.not_ours_from))
+    fallback_below, not_ours_from = calibration.in_force()
+    print(f"\nin force: fallback_below={fallback_below} not_ours_from={not_ours_from}")
+    chosen = calibration.best(rows, args.rejection, (fallback_below, not_ours_from))
     if chosen is None:
         sys.exit(f"no pair rejects {args.rejection:.0%} of the folded out-of-scope questions")
     print(f"chosen at >= {args.rejection:.0%} rejection (the pair in force unless another answers "

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from intents.decision import THRESHOLDS_FILE
+from intents.decision import THRESHOLDS_FILE, Thresholds
 from intents.faq import Faq, OutOfScope
 
 FALLBACK_BELOW = (0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.18, 0.2, 0.25)
@@ -117,13 +117,10 @@ def best(rows: list[Row], rejection: float = REJECTION, in_force: tuple[float, f
     return kept if kept and top.answered_right - kept.answered_right < STABLE_WITHIN else top
 
 
-def in_force(path: Path = THRESHOLDS_FILE) -> tuple[float, float] | None:
-    """The pair intents/data/thresholds.json holds now, or None when there is no such file yet."""
-    try:
-        chosen = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    return chosen["fallback_below"], chosen["not_ours_from"]
+def in_force() -> tuple[float, float]:
+    """The (fallback_below, not_ours_from) pair the matcher uses now, as `Thresholds` read it from thresholds.json."""
+    thresholds = Thresholds()
+    return thresholds.fallback_below, thresholds.not_ours_from
 
 
 def summary(chosen: Row, folds: int, rejection: float, examples: int, out_of_scope: int) -> dict:
