@@ -44,6 +44,7 @@ class Thresholds:
     answer_from: float = SETTINGS["answer_from"]  # a best guess below this is offered (with the others above fallback_below), not asserted
     ambiguity_margin: float = SETTINGS["ambiguity_margin"]  # candidates this close to the top are offered together
     max_choices: int = SETTINGS["max_choices"]
+    assert_from_chars: int = SETTINGS["assert_from_chars"]  # a shorter message (钱, 打) is offered, never asserted
     out_of_scope_weight: float = SETTINGS["out_of_scope_weight"]  # one out-of-scope example against one FAQ example
 
 
@@ -94,8 +95,9 @@ class Decision:
 
 
 def decide(candidates: tuple[Candidate, ...], legal: float, other: float, limits: Thresholds,
-           evidence: Evidence | None = None) -> Decision:
-    """`candidates` best first; `legal` and `other` the probabilities of the two "not ours" labels."""
+           evidence: Evidence | None = None, *, brief: bool = False) -> Decision:
+    """`candidates` best first; `legal` and `other` the probabilities of the two "not ours" labels; `brief` when
+    the message is too short to name one topic however likely its best guess (钱 is a debt, wages or a scam)."""
     scope = "legal" if legal >= other else "other"
     top = candidates[0].score if candidates else 0.0
     if not candidates or top < limits.fallback_below or (legal + other >= limits.not_ours_from and legal + other > top):
@@ -104,6 +106,6 @@ def decide(candidates: tuple[Candidate, ...], legal: float, other: float, limits
     close = tuple(c.intent for c in plausible if top - c.score <= limits.ambiguity_margin)
     if len(close) > 1:
         return Decision("clarify", candidates, close, evidence)
-    if top < limits.answer_from:  # unsure of even the best: let the villager pick among the plausible ones
+    if top < limits.answer_from or brief:  # unsure of even the best: let the villager pick among the plausible ones
         return Decision("clarify", candidates, tuple(c.intent for c in plausible), evidence)
     return Decision("answer", candidates, evidence=evidence)

@@ -68,7 +68,8 @@ class Matcher:
             return Decision("fallback", (), out_of_scope="other")
         candidates, legal, other, normalised, clause = scored
         evidence = self._evidence(normalised, candidates, clause, legal + other) if explain else None
-        return decide(candidates, legal, other, self.thresholds, evidence)
+        brief = len(normalised) < self.thresholds.assert_from_chars and normalised not in self._exact
+        return decide(candidates, legal, other, self.thresholds, evidence, brief=brief)
 
     def label_probabilities(self, text: str) -> tuple[np.ndarray, str, str] | None:
         """(one probability per label in `labels` order, normalised text, best clause), or None for a message with

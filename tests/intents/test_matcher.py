@@ -69,6 +69,22 @@ def test_an_unsure_best_guess_is_offered_beside_the_other_plausible_ones():
     assert decision.kind == "clarify" and decision.choices == ("civil.debt", "labor.wage")
 
 
+def test_a_likely_guess_for_a_message_too_brief_to_name_a_topic_is_offered_not_asserted():
+    from intents.decision import Candidate, Thresholds, decide
+
+    scored = tuple(Candidate(i, s) for i, s in [("civil.debt", 0.9), ("labor.wage", 0.15), ("fraud.loan", 0.05)])
+    assert decide(scored, 0.0, 0.0, Thresholds()).kind == "answer"
+    brief = decide(scored, 0.0, 0.0, Thresholds(), brief=True)
+    assert brief.kind == "clarify" and brief.choices == ("civil.debt", "labor.wage")
+
+
+def test_one_character_is_asked_back_unless_an_admin_made_it_an_example(matcher):
+    for character in "钱打地骗工伤离婚老":
+        decision = matcher.match(character)
+        assert decision.kind != "answer", f"{character} answered as {decision.intent}"
+    assert matcher.match("好").kind == "answer"  # chat.thanks lists 好 itself
+
+
 def test_decision_is_deterministic(matcher):
     assert matcher.match("我的钱被骗走了") == matcher.match("我的钱被骗走了")
 
