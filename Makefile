@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 
 # ruff with the rules in pyproject.toml [tool.ruff] (tests/test_lint.py runs the same inside make test)
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check bot intents tests bench
+	$(BIN)/ruff check bot intents tests bench tools
 
 # The accuracy gates on ../shared (the dev set, the real questions): CI runs them after make test.
 gates: $(VENV)/.installed-test

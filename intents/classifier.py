@@ -41,6 +41,7 @@ import numpy as np
 
 from intents.cache import cache_dir
 from intents.features import FeatureExtractor
+from intents.sound_alike import SoundAlikes
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -100,6 +101,7 @@ class TextClassifier:
         self._examples = None  # the training texts' TF-IDF rows, built on first need (--explain)
         self._names = self._idf = self._coef = self._intercept = None
         self._column: dict[str, int] = {}
+        self._sound_alikes: SoundAlikes | None = None
 
     def fit(self, texts: list[str], labels: list[str], weights: list[float] | None = None) -> "TextClassifier":
         self._texts = list(texts)
@@ -130,7 +132,14 @@ class TextClassifier:
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The TF-IDF vector of `text` as (columns, values), as scikit-learn's sublinear, l2-normalised vectoriser."""
-        known = [(self._column[feature], n) for feature, n in self._features(text).items() if feature in self._column]
+        counts: dict[int, int] = {}
+        for feature, n in self._features(text).items():
+            column = self._column.get(feature)
+            if column is None and (same_sound := self._sound_alikes.repair(feature)):
+                column = self._column[same_sound]  # 社宝 read as 社保
+            if column is not None:
+                counts[column] = counts.get(column, 0) + n
+        known = list(counts.items())
         if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         columns = np.fromiter((column for column, _ in known), dtype=np.int64, count=len(known))
@@ -217,6 +226,7 @@ class TextClassifier:
         self._intercept = np.asarray(intercept, dtype=float)
         self.labels = [str(label) for label in classes]
         self._column = {name: column for column, name in enumerate(self._names.tolist())}
+        self._sound_alikes = SoundAlikes(self._column, self._idf, self._features.is_word)
 
     # --- the cache ---
 

@@ -68,6 +68,10 @@ class FeatureExtractor:
             for term in terms:
                 self._tokenizer.add_word(term, freq=200_000)
 
+    def is_word(self, text: str) -> bool:
+        """Whether jieba's dictionary (or the kept-whole terms) has `text` as a word (发电, not 社宝)."""
+        return self._tokenizer.FREQ.get(text, 0) > 0
+
     def words(self, text: str) -> list[str]:
         """jieba's search-mode words of the CJK runs in `text` (for --explain and for features)."""
         return self._words(_CJK_RUN.findall(text))

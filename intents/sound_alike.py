@@ -1,0 +1,76 @@
+"""Reading a word the model never saw as the known word that sounds the same.
+
+Pinyin input and voice-to-text both put the right sound in the wrong
+characters: 社宝 for 社保, 剧绝 for 拒绝, 司法句 for 司法局. Such a word is a
+feature the model never learned, so it counts for nothing, and the question
+loses its most telling word. A model's feature names (jieba words and
+character bigrams) are indexed by their toneless pinyin; an unknown feature
+whose pinyin belongs to exactly one known feature is read as that one. A
+sound shared by several known features is read as the commonest of them
+when it is clearly the commonest (工伤, not the rarer 工商), else not at all.
+
+Each character's commonest reading comes from intents/data/pinyin.txt
+(written by tools/pinyin_table.py from pypinyin), so pypinyin is not needed
+at run time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+PINYIN_TABLE = Path(__file__).resolve().parent / "data" / "pinyin.txt"
+REPAIRED_KINDS = ("w:", "b:")  # words and bigrams; a single character's sound-alikes are too many to guess from
+#: Of the known spellings of one sound, the commonest is read for an unknown one when it is in at least three times
+#: as many training texts as the next (an IDF at least ln 3 lower): 社保 over the 社宝 one example has, 工伤 over 工商.
+DOMINANCE = math.log(3)
+
+
+@lru_cache(maxsize=1)
+def readings(path: Path = PINYIN_TABLE) -> dict[str, str]:
+    """Character -> its commonest toneless syllable."""
+    table: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            syllable, characters = line.split(" ", 1)
+            table.update(dict.fromkeys(characters, syllable))
+    return table
+
+
+def sound(text: str, table: dict[str, str]) -> str | None:
+    """The toneless pinyin of `text` ('she bao'), or None if a character has no reading (Latin, digits)."""
+    syllables = [table.get(character) for character in text]
+    return None if None in syllables else " ".join(syllables)
+
+
+class SoundAlikes:
+    """Built from a model's feature names; `repair(feature)` names the known feature an unknown one sounds like."""
+
+    def __init__(self, columns: dict[str, int], idf: np.ndarray, is_word: Callable[[str], bool]):
+        """`columns`: feature name -> column; `idf`: each column's inverse document frequency (rarer: higher);
+        `is_word`: whether the dictionary knows a string as a word."""
+        table = readings()
+        by_sound: dict[str, list[tuple[float, str]]] = {}
+        for name, column in columns.items():
+            if not (name.startswith(REPAIRED_KINDS) and "w:" + name[2:] in columns):
+                continue  # only into a word the FAQ uses: a bigram across two words (谁现) is no word's typo
+            if (key := sound(name[2:], table)) is not None:
+                by_sound.setdefault(name[:2] + key, []).append((float(idf[column]), name))
+        self._known: dict[str, str] = {}
+        for key, spellings in by_sound.items():
+            spellings.sort()
+            if len(spellings) == 1 or spellings[1][0] - spellings[0][0] >= DOMINANCE:
+                self._known[key] = spellings[0][1]
+        self._table = table
+        self._is_word = is_word
+
+    def repair(self, feature: str) -> str | None:
+        """The one known feature that sounds like the unknown `feature`, or None."""
+        if not feature.startswith(REPAIRED_KINDS) or self._is_word(feature[2:]):
+            return None  # a real word (发电, 交往) the FAQ never used is no typo of one it did
+        key = sound(feature[2:], self._table)
+        return None if key is None else self._known.get(feature[:2] + key)
