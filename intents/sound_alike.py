@@ -31,20 +31,20 @@ DOMINANCE = math.log(3)
 
 
 @lru_cache(maxsize=1)
-def readings(path: Path = PINYIN_TABLE) -> dict[str, str]:
-    """Character -> its commonest toneless syllable."""
-    table: dict[str, str] = {}
+def readings(path: Path = PINYIN_TABLE) -> dict[int, str]:
+    """A `str.translate` table: character -> its commonest toneless syllable and a space."""
+    table: dict[int, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             syllable, characters = line.split(" ", 1)
-            table.update(dict.fromkeys(characters, syllable))
+            table.update(dict.fromkeys(map(ord, characters), syllable + " "))
     return table
 
 
-def sound(text: str, table: dict[str, str]) -> str | None:
-    """The toneless pinyin of `text` ('she bao'), or None if a character has no reading (Latin, digits)."""
-    syllables = [table.get(character) for character in text]
-    return None if None in syllables else " ".join(syllables)
+def sound(text: str, table: dict[int, str]) -> str | None:
+    """The toneless pinyin of `text` ('she bao '), or None if a character has no reading (Latin, digits)."""
+    key = text.translate(table)
+    return key if key.endswith(" ") and key.isascii() else None
 
 
 class SoundAlikes:
@@ -53,13 +53,13 @@ class SoundAlikes:
     def __init__(self, columns: dict[str, int], idf: np.ndarray, is_word: Callable[[str], bool]):
         """`columns`: feature name -> column; `idf`: each column's inverse document frequency (rarer: higher);
         `is_word`: whether the dictionary knows a string as a word."""
-        table = readings()
+        table, rarity = readings(), idf.tolist()
+        # only into a word the FAQ uses: a bigram across two words (谁现) is no word's typo
+        words = {name[2:] for name in columns if name.startswith("w:")}
         by_sound: dict[str, list[tuple[float, str]]] = {}
         for name, column in columns.items():
-            if not (name.startswith(REPAIRED_KINDS) and "w:" + name[2:] in columns):
-                continue  # only into a word the FAQ uses: a bigram across two words (谁现) is no word's typo
-            if (key := sound(name[2:], table)) is not None:
-                by_sound.setdefault(name[:2] + key, []).append((float(idf[column]), name))
+            if name[2:] in words and name.startswith(REPAIRED_KINDS) and (key := sound(name[2:], table)) is not None:
+                by_sound.setdefault(name[:2] + key, []).append((rarity[column], name))
         self._known: dict[str, str] = {}
         for key, spellings in by_sound.items():
             spellings.sort()

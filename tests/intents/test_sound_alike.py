@@ -17,8 +17,8 @@ def alikes(document_counts: dict[str, int], dictionary_words=()) -> SoundAlikes:
 
 def test_the_table_gives_each_character_its_commonest_reading():
     table = readings()
-    assert sound("社保", table) == sound("社宝", table) == "she bao"
-    assert sound("拒绝", table) == sound("剧绝", table) == "ju jue"
+    assert sound("社保", table) == sound("社宝", table) == "she bao "
+    assert sound("拒绝", table) == sound("剧绝", table) == "ju jue "
     assert sound("a1", table) is None
 
 
