@@ -146,6 +146,14 @@ class TextClassifier:
         values = np.fromiter((1 + math.log(n) for _, n in known), dtype=float, count=len(known)) * self._idf[columns]
         return columns, values / np.sqrt(values @ values)
 
+    def sound_alikes(self, text: str) -> list[tuple[str, str]]:
+        """(as typed, as read) for each unknown word or bigram of `text` read as a known one (for `--explain`)."""
+        if self._sound_alikes is None:
+            return []
+        repaired = ((feature, self._sound_alikes.repair(feature)) for feature in self._features(text)
+                    if feature not in self._column)
+        return list(dict.fromkeys((typed[2:], read[2:]) for typed, read in repaired if read))
+
     def nearest_examples(self, text: str, count: int) -> list[tuple[int, float]]:
         """(index of a training text, cosine) for the training texts closest to `text`, best first."""
         if self._centroids is not None:

@@ -64,6 +64,7 @@ class Evidence:
     features: tuple[Contribution, ...] = ()  # what pushed towards the top intent
     clause: str = ""  # the clause that scored best, when the message has several
     not_ours: float = 0.0  # the probability of the "not ours" side
+    read_as: tuple[tuple[str, str], ...] = ()  # (typed, read as) for each sound-alike typo: (剧绝, 拒绝)
 
 
 @dataclass(frozen=True)

@@ -102,4 +102,5 @@ class Matcher:
         nearest = model.nearest_examples(normalised, 8)
         examples = tuple((self._training.labels[i], self._training.shown[i], round(cosine, 4)) for i, cosine in nearest)
         features = tuple(model.explain(normalised, candidates[0].intent)) if candidates else ()
-        return Evidence(normalised, tuple(self._features.words(normalised)), examples, features, clause, round(not_ours, 4))
+        return Evidence(normalised, tuple(self._features.words(normalised)), examples, features, clause, round(not_ours, 4),
+                        tuple(model.sound_alikes(normalised)))

@@ -27,6 +27,12 @@ def test_match_explain_prints_normalised_text_and_examples():
     assert "normalised: 被骗了怎么办" in result.stdout and "closest examples:" in result.stdout
 
 
+def test_match_explain_says_which_typo_it_read_as_the_faq_word():
+    result = mingbai("match", "善样老人是谁的义务", "--explain")
+    assert "read as:    善样 → 赡养" in result.stdout
+    assert "read as" not in mingbai("match", "赡养老人是谁的义务", "--explain").stdout
+
+
 def test_eval_json_reports_the_documented_keys(tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text(

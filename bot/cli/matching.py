@@ -32,6 +32,8 @@ def _print_evidence(decision: Decision) -> None:
     evidence = decision.evidence
     print(f"normalised: {evidence.normalised}")
     print(f"words:      {' / '.join(evidence.words)}")
+    if evidence.read_as:
+        print(f"read as:    {', '.join(f'{typed} → {read}' for typed, read in evidence.read_as)} (same sound, a word the FAQ uses)")
     if evidence.clause:
         print(f"best clause: {evidence.clause}")
     print(f"not ours:   {evidence.not_ours:.3f} (probability that no FAQ intent fits)")
