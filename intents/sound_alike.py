@@ -1,13 +1,14 @@
 """Reading a word the model never saw as the known word that sounds the same.
 
 Pinyin input and voice-to-text both put the right sound in the wrong
-characters: 社宝 for 社保, 剧绝 for 拒绝, 司法句 for 司法局. Such a word is a
+characters: 剧绝 for 拒绝, 人宫 for 人工, 善样 for 赡养. Such a word is a
 feature the model never learned, so it counts for nothing, and the question
-loses its most telling word. A model's feature names (jieba words and
-character bigrams) are indexed by their toneless pinyin; an unknown feature
-whose pinyin belongs to exactly one known feature is read as that one. A
-sound shared by several known features is read as the commonest of them
-when it is clearly the commonest (工伤, not the rarer 工商), else not at all.
+loses its most telling word. The words the FAQ uses (jieba words, and the
+same strings as character bigrams) are indexed by their toneless pinyin; an
+unknown word or bigram with the same pinyin is read as that one, unless it
+is a dictionary word of its own (发电 is no typo of 法典). A sound that
+several known words share is read as the commonest only when it is clearly
+the commonest (工伤, not the rarer 工商), else not at all.
 
 Each character's commonest reading comes from intents/data/pinyin.txt
 (written by tools/pinyin_table.py from pypinyin), so pypinyin is not needed
