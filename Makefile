@@ -44,6 +44,7 @@ eval: $(VENV)/.installed-test
 	$(BIN)/mingbai eval tests/data/heldout_colloquial.jsonl
 	$(BIN)/mingbai eval tests/data/heldout_hard.jsonl
 	$(BIN)/mingbai eval tests/data/heldout_fresh.jsonl
+	$(BIN)/mingbai eval tests/data/heldout_typos.jsonl
 	$(BIN)/mingbai eval $(SHARED)/eval/real_questions.jsonl
 
 bench: $(VENV)/.installed-test

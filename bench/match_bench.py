@@ -29,7 +29,7 @@ SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
 EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl",
               ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
               ROOT / "tests" / "data" / "heldout_hard.jsonl", ROOT / "tests" / "data" / "heldout_fresh.jsonl",
-              SHARED / "eval" / "real_questions.jsonl"]
+              ROOT / "tests" / "data" / "heldout_typos.jsonl", SHARED / "eval" / "real_questions.jsonl"]
 
 
 def _questions() -> list[str]:

@@ -234,7 +234,8 @@ class TextClassifier:
         self._intercept = np.asarray(intercept, dtype=float)
         self.labels = [str(label) for label in classes]
         self._column = {name: column for column, name in enumerate(self._names.tolist())}
-        self._sound_alikes = SoundAlikes(self._column, self._idf, self._features.is_word)
+        self._sound_alikes = SoundAlikes(self._column, self._idf, self._features.is_word,
+                                         self._features.rewritten)
 
     # --- the cache ---
 

@@ -56,7 +56,11 @@ def _stem(word: str) -> str:
 class FeatureExtractor:
     """Callable: normalised text -> Counter of features such as 'w:诈骗', 'b:骗了', 'c:骗', 'e:scam'."""
 
-    def __init__(self, terms: tuple[str, ...] = ()):
+    def __init__(self, terms: tuple[str, ...] = (), rewritten: tuple[tuple[str, str], ...] = ()):
+        """`terms`: kept whole by the word splitter; `rewritten`: (spelling, meaning) for what the normaliser
+        rewrites before any feature is counted (法援 -> 法律援助), which no model ever sees (`intents.sound_alike`
+        minds them)."""
+        self.rewritten = dict(rewritten)
         #: What a model cache must match: this file's code, jieba's version and the kept-whole terms.
         self.fingerprint = hashlib.sha256("\n".join([_SOURCE_DIGEST, jieba.__version__, *terms]).encode()).hexdigest()
         self._tokenizer = jieba.Tokenizer()

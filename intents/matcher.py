@@ -28,8 +28,8 @@ MAX_QUERY_CHARS = 1000  # a story longer than this is matched on its first 1,000
 
 
 @lru_cache(maxsize=2)
-def _feature_extractor(terms: tuple[str, ...]) -> FeatureExtractor:
-    return FeatureExtractor(terms)
+def _feature_extractor(terms: tuple[str, ...], rewritten: tuple[tuple[str, str], ...]) -> FeatureExtractor:
+    return FeatureExtractor(terms, rewritten)
 
 
 class Matcher:
@@ -39,7 +39,7 @@ class Matcher:
         self.faq = faq
         self.thresholds = thresholds or Thresholds()
         self.normalise = shared_normaliser(faq.lexicon)
-        self._features = _feature_extractor(faq.lexicon.terms)
+        self._features = _feature_extractor(faq.lexicon.terms, tuple(faq.lexicon.replace.items()))
         # Legal questions outside the FAQ (打架判几年) stay out: too close to real emergencies to learn as safe.
         ordinary = tuple(example for intent in faq if not intent.urgent for examples in intent.examples.values()
                          for example in examples) + faq.out_of_scope.other

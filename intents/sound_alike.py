@@ -18,9 +18,10 @@ at run time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -51,9 +52,13 @@ def sound(text: str, table: dict[int, str]) -> str | None:
 class SoundAlikes:
     """Built from a model's feature names; `repair(feature)` names the known feature an unknown one sounds like."""
 
-    def __init__(self, columns: dict[str, int], idf: np.ndarray, is_word: Callable[[str], bool]):
+    def __init__(self, columns: dict[str, int], idf: np.ndarray, is_word: Callable[[str], bool],
+                 rewritten: Mapping[str, str] = MappingProxyType({})):
         """`columns`: feature name -> column; `idf`: each column's inverse document frequency (rarer: higher);
-        `is_word`: whether the dictionary knows a string as a word."""
+        `is_word`: whether the dictionary knows a string as a word; `rewritten`: spelling -> meaning for what the
+        normaliser rewrites, which no model sees. A spelling that sounds unlike its meaning (法援 -> 法律援助) makes
+        its sound a guess between it and the FAQ's words (法源: 法援 or 法院?), so that sound is never repaired; a
+        typo fix (善养 -> 赡养) sounds like what it means and changes nothing."""
         table, rarity = readings(), idf.tolist()
         # only into a word the FAQ uses: a bigram across two words (谁现) is no word's typo
         words = {name[2:] for name in columns if name.startswith("w:")}
@@ -61,8 +66,12 @@ class SoundAlikes:
         for name, column in columns.items():
             if name[2:] in words and name.startswith(REPAIRED_KINDS) and (key := sound(name[2:], table)) is not None:
                 by_sound.setdefault(name[:2] + key, []).append((rarity[column], name))
+        unseen = {kind + key for spelling, meaning in rewritten.items()
+                  if (key := sound(spelling, table)) and key != sound(meaning, table) for kind in REPAIRED_KINDS}
         self._known: dict[str, str] = {}
         for key, spellings in by_sound.items():
+            if key in unseen:
+                continue
             spellings.sort()
             if len(spellings) == 1 or spellings[1][0] - spellings[0][0] >= DOMINANCE:
                 self._known[key] = spellings[0][1]

@@ -18,13 +18,14 @@ TARGETS = {
     "colloquial": {"top1": 0.98, "oos_rejection": 0.97, "false_fallback": 0.01},
     "hard": {"top1": 0.98, "oos_rejection": 0.95, "false_fallback": 0.005},
     "fresh": {"top1": 0.97, "oos_rejection": 0.98, "false_fallback": 0.015},
+    "typos": {"top1": 0.98, "oos_rejection": 0.99, "false_fallback": 0.02},
     "real": {"top1": 0.76, "oos_rejection": 0.62, "false_fallback": 0.11},
     "real, high-confidence labels": {"top1": 0.87, "oos_rejection": 0.76, "false_fallback": 0.05},
 }
 FILES = {"dev": SHARED / "eval" / "dev_cases.jsonl", "heldout": ROOT / "tests" / "data" / "heldout.jsonl",
          "colloquial": ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
          "hard": ROOT / "tests" / "data" / "heldout_hard.jsonl", "fresh": ROOT / "tests" / "data" / "heldout_fresh.jsonl",
-         "real": SHARED / "eval" / "real_questions.jsonl"}
+         "typos": ROOT / "tests" / "data" / "heldout_typos.jsonl", "real": SHARED / "eval" / "real_questions.jsonl"}
 FILES["real, high-confidence labels"] = FILES["real"]
 
 

@@ -8,11 +8,12 @@ import pytest
 from intents.sound_alike import SoundAlikes, readings, sound
 
 
-def alikes(document_counts: dict[str, int], dictionary_words=()) -> SoundAlikes:
+def alikes(document_counts: dict[str, int], dictionary_words=(), rewritten=None) -> SoundAlikes:
     """SoundAlikes over features named like a model's, each in this many of 100 training texts."""
     names = list(document_counts)
     idf = np.array([math.log(101 / (1 + document_counts[name])) + 1 for name in names])
-    return SoundAlikes({name: column for column, name in enumerate(names)}, idf, set(dictionary_words).__contains__)
+    return SoundAlikes({name: column for column, name in enumerate(names)}, idf, set(dictionary_words).__contains__,
+                       rewritten or {})
 
 
 def test_the_table_gives_each_character_its_commonest_reading():
@@ -39,6 +40,15 @@ def test_a_real_word_and_a_bigram_that_is_no_word_are_left_alone():
     model = alikes({"w:法典": 10, "b:法典": 10, "b:水线": 10}, dictionary_words={"发电"})
     assert model.repair("w:发电") is None  # a word of its own, not a typo of 法典
     assert model.repair("b:谁现") is None  # 水线 is a bigram the FAQ has, but no word of it
+
+
+def test_a_sound_the_normaliser_rewrites_to_other_words_is_not_guessed():
+    """法援 is rewritten to 法律援助 before any model sees it, so 法源 may mean it as well as the FAQ's 法院."""
+    court = {"w:法院": 30, "b:法院": 30}
+    assert alikes(court).repair("w:法源") == "w:法院"
+    assert alikes(court, rewritten={"法援": "法律援助"}).repair("w:法源") is None
+    support = {"w:赡养": 30, "b:赡养": 30}
+    assert alikes(support, rewritten={"善养": "赡养"}).repair("w:善样") == "w:赡养"  # a typo fix of the same sound
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("善样老人是谁的义务", "赡养老人是谁的义务"),
