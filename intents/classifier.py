@@ -32,7 +32,7 @@ import math
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,29 +130,31 @@ class TextClassifier:
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         return scores / scores.sum(axis=1, keepdims=True)
 
+    def _read(self, text: str) -> Iterator[tuple[str, str, int]]:
+        """(feature as typed, the known feature it counts as, count) for each feature of `text` the model knows,
+        directly or as a sound-alike (社宝 counted as 社保); the rest count for nothing."""
+        for feature, n in self._features(text).items():
+            known = feature if feature in self._column else self._sound_alikes.repair(feature)
+            if known:
+                yield feature, known, n
+
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The TF-IDF vector of `text` as (columns, values), as scikit-learn's sublinear, l2-normalised vectoriser."""
         counts: dict[int, int] = {}
-        for feature, n in self._features(text).items():
-            column = self._column.get(feature)
-            if column is None and (same_sound := self._sound_alikes.repair(feature)):
-                column = self._column[same_sound]  # 社宝 read as 社保
-            if column is not None:
-                counts[column] = counts.get(column, 0) + n
-        known = list(counts.items())
-        if not known:
+        for _, known, n in self._read(text):
+            column = self._column[known]
+            counts[column] = counts.get(column, 0) + n
+        if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        columns = np.fromiter((column for column, _ in known), dtype=np.int64, count=len(known))
-        values = np.fromiter((1 + math.log(n) for _, n in known), dtype=float, count=len(known)) * self._idf[columns]
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = np.fromiter((1 + math.log(n) for n in counts.values()), dtype=float, count=len(counts)) * self._idf[columns]
         return columns, values / np.sqrt(values @ values)
 
     def sound_alikes(self, text: str) -> list[tuple[str, str]]:
         """(as typed, as read) for each unknown word or bigram of `text` read as a known one (for `--explain`)."""
         if self._sound_alikes is None:
             return []
-        repaired = ((feature, self._sound_alikes.repair(feature)) for feature in self._features(text)
-                    if feature not in self._column)
-        return list(dict.fromkeys((typed[2:], read[2:]) for typed, read in repaired if read))
+        return list(dict.fromkeys((typed[2:], known[2:]) for typed, known, _ in self._read(text) if typed != known))
 
     def nearest_examples(self, text: str, count: int) -> list[tuple[int, float]]:
         """(index of a training text, cosine) for the training texts closest to `text`, best first."""

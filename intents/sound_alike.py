@@ -21,7 +21,6 @@ import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 
@@ -53,7 +52,7 @@ class SoundAlikes:
     """Built from a model's feature names; `repair(feature)` names the known feature an unknown one sounds like."""
 
     def __init__(self, columns: dict[str, int], idf: np.ndarray, is_word: Callable[[str], bool],
-                 rewritten: Mapping[str, str] = MappingProxyType({})):
+                 rewritten: Mapping[str, str]):
         """`columns`: feature name -> column; `idf`: each column's inverse document frequency (rarer: higher);
         `is_word`: whether the dictionary knows a string as a word; `rewritten`: spelling -> meaning for what the
         normaliser rewrites, which no model sees. A spelling that sounds unlike its meaning (法援 -> 法律援助) makes
