@@ -23,9 +23,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/mingbai run
 
+# two pytest workers (pytest-xdist): the tests wait on servers and browsers as much as they compute
 test: $(VENV)/.installed-test
 	$(BIN)/mingbai faq check --strict faq
-	$(BIN)/python -m pytest -q -m "not shared"
+	$(BIN)/python -m pytest -q -m "not shared" -n 2
 
 # ruff with the rules in pyproject.toml [tool.ruff] (tests/test_lint.py runs the same inside make test)
 lint: $(VENV)/.installed-test
