@@ -40,13 +40,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/mingbai faq check --strict faq
 
 eval: $(VENV)/.installed-test
-	$(BIN)/mingbai eval $(SHARED)/eval/dev_cases.jsonl
-	$(BIN)/mingbai eval tests/data/heldout.jsonl
-	$(BIN)/mingbai eval tests/data/heldout_colloquial.jsonl
-	$(BIN)/mingbai eval tests/data/heldout_hard.jsonl
-	$(BIN)/mingbai eval tests/data/heldout_fresh.jsonl
-	$(BIN)/mingbai eval tests/data/heldout_typos.jsonl
-	$(BIN)/mingbai eval $(SHARED)/eval/real_questions.jsonl
+	$(BIN)/mingbai eval $$($(BIN)/python -m tests.support.eval_sets)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py

@@ -25,18 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MINGBAI_SHARED", ROOT.parent / "shared"))
-EVAL_FILES = [SHARED / "eval" / "dev_cases.jsonl", ROOT / "tests" / "data" / "heldout.jsonl",
-              ROOT / "tests" / "data" / "heldout_colloquial.jsonl",
-              ROOT / "tests" / "data" / "heldout_hard.jsonl", ROOT / "tests" / "data" / "heldout_fresh.jsonl",
-              ROOT / "tests" / "data" / "heldout_typos.jsonl", SHARED / "eval" / "real_questions.jsonl"]
+
+
+def _eval_files() -> list[Path]:
+    """The labelled files present (tests.support.eval_sets), imported when needed: not in a timed start-up."""
+    from tests.support.eval_sets import EVAL_SETS
+
+    return [path for path in EVAL_SETS.values() if path.exists()]
 
 
 def _questions() -> list[str]:
     texts = []
-    for path in EVAL_FILES:
-        if path.exists():
-            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in _eval_files():
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return texts
 
 
@@ -128,9 +129,7 @@ def baseline_accuracy() -> list[dict]:
     model = LogisticRegression(C=10, max_iter=2000).fit(vectoriser.fit_transform(texts), labels)
     matcher = Matcher(faq)
     rows = []
-    for path in EVAL_FILES:
-        if not path.exists():
-            continue
+    for path in _eval_files():
         cases = read_cases(path)
         target = evaluate(matcher, cases)["oos_rejection"]
         probabilities = model.predict_proba(vectoriser.transform([case.text for case in cases]))
@@ -155,11 +154,10 @@ def mingbai_accuracy() -> list[dict]:
 
     matcher = Matcher(read_faq(ROOT / "faq"))
     rows = []
-    for path in EVAL_FILES:
-        if path.exists():
-            report = evaluate(matcher, read_cases(path))
-            rows.append({"file": path.name, "top1": report["top1"], "top3": report["top3"],
-                         "oos_rejection": report["oos_rejection"], "false_fallback": report["false_fallback"]})
+    for path in _eval_files():
+        report = evaluate(matcher, read_cases(path))
+        rows.append({"file": path.name, "top1": report["top1"], "top3": report["top3"],
+                     "oos_rejection": report["oos_rejection"], "false_fallback": report["false_fallback"]})
     return rows
 
 

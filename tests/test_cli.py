@@ -46,6 +46,17 @@ def test_eval_json_reports_the_documented_keys(tmp_path):
     assert report["n"] == 3 and report["top1"] == 1.0 and report["oos_rejection"] == 1.0
 
 
+def test_eval_measures_several_files_each_under_its_name(tmp_path):
+    scams, weather = tmp_path / "scams.jsonl", tmp_path / "weather.jsonl"
+    scams.write_text('{"text": "遭骗了咋个办", "intent": "fraud.scammed"}\n', encoding="utf-8")
+    weather.write_text('{"text": "今天天气好不好", "intent": "none"}\n', encoding="utf-8")
+    reports = json.loads(mingbai("eval", str(scams), str(weather), "--json").stdout)
+    assert reports[str(scams)]["top1"] == 1.0 and reports[str(scams)]["n_out_of_scope"] == 0
+    assert reports[str(weather)]["oos_rejection"] == 1.0 and reports[str(weather)]["n_in_scope"] == 0
+    text = mingbai("eval", str(scams), str(weather)).stdout
+    assert text.index(f"== {scams} ==") < text.index(f"== {weather} ==") and text.count("top-1 accuracy") == 2
+
+
 def test_eval_names_a_bad_line(tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"text": "x", "intent": "none"}\nnot json\n', encoding="utf-8")

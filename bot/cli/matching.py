@@ -89,12 +89,17 @@ def command_answer(args) -> int:
 
 def command_eval(args) -> int:
     try:
-        cases = read_cases(args.file)
+        files = {str(path): read_cases(path) for path in args.files}
     except (OSError, CaseFileError) as error:
         print(f"mingbai eval: {error}", file=sys.stderr)
         return 2
-    report = evaluate(_matcher(args.faq), cases)
-    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
+    matcher = _matcher(args.faq)  # built once for every file
+    reports = {name: evaluate(matcher, cases) for name, cases in files.items()}
+    if args.json:
+        print(json.dumps(reports.popitem()[1] if len(reports) == 1 else reports, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(format_report(report) if len(reports) == 1 else f"== {name} ==\n{format_report(report)}"
+                          for name, report in reports.items()))
     return 0
 
 
@@ -111,7 +116,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     answer.add_argument("--jsonl", type=Path, metavar="FILE", help="answer every {\"text\": ...} line of FILE, one JSON line each")
     answer.set_defaults(handler=command_answer)
 
-    evaluation = commands.add_parser("eval", help="measure the matcher on a JSON-lines file of labelled questions")
-    evaluation.add_argument("file", type=Path)
-    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation = commands.add_parser("eval", help="measure the matcher on JSON-lines files of labelled questions")
+    evaluation.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    evaluation.add_argument("--json", action="store_true",
+                            help="print one JSON object: the report, or with several files one report a file by name")
     evaluation.set_defaults(handler=command_eval)
