@@ -59,12 +59,13 @@ class SoundAlikes:
         its sound a guess between it and the FAQ's words (法源: 法援 or 法院?), so that sound is never repaired; a
         typo fix (善养 -> 赡养) sounds like what it means and changes nothing."""
         table, rarity = readings(), idf.tolist()
-        # only into a word the FAQ uses: a bigram across two words (谁现) is no word's typo
-        words = {name[2:] for name in columns if name.startswith("w:")}
+        # only into a word the FAQ uses, as a word or as a bigram: a bigram across two words (谁现) is no word's typo
         by_sound: dict[str, list[tuple[float, str]]] = {}
-        for name, column in columns.items():
-            if name[2:] in words and name.startswith(REPAIRED_KINDS) and (key := sound(name[2:], table)) is not None:
-                by_sound.setdefault(name[:2] + key, []).append((rarity[column], name))
+        for word in [name[2:] for name in columns if name.startswith("w:")]:
+            if (key := sound(word, table)) is not None:
+                for kind in REPAIRED_KINDS:
+                    if (column := columns.get(kind + word)) is not None:
+                        by_sound.setdefault(kind + key, []).append((rarity[column], kind + word))
         unseen = {kind + key for spelling, meaning in rewritten.items()
                   if (key := sound(spelling, table)) and key != sound(meaning, table) for kind in REPAIRED_KINDS}
         self._known: dict[str, str] = {}
