@@ -2,7 +2,6 @@
 # environment is created and the project installed into it on first use.
 VENV := .venv
 BIN := $(VENV)/bin
-SHARED ?= ../shared
 
 .PHONY: run test lint gates bench load check eval clean
 
@@ -39,6 +38,7 @@ gates: $(VENV)/.installed-test
 check: $(VENV)/.installed-test
 	$(BIN)/mingbai faq check --strict faq
 
+# every labelled file present (tests/support/eval_sets.py; $MINGBAI_SHARED, default ../shared)
 eval: $(VENV)/.installed-test
 	$(BIN)/mingbai eval $$($(BIN)/python -m tests.support.eval_sets)
 
