@@ -20,6 +20,7 @@ TARGETS = {
     "hard": {"top1": 0.98, "oos_rejection": 0.95, "false_fallback": 0.005},
     "fresh": {"top1": 0.97, "oos_rejection": 0.98, "false_fallback": 0.015},
     "typos": {"top1": 0.98, "oos_rejection": 0.99, "false_fallback": 0.02},
+    "stories": {"top1": 0.975, "oos_rejection": 0.89, "false_fallback": 0.012},
     "real": {"top1": 0.76, "oos_rejection": 0.62, "false_fallback": 0.11},
     "real, high-confidence labels": {"top1": 0.87, "oos_rejection": 0.76, "false_fallback": 0.05},
 }

@@ -17,6 +17,7 @@ EVAL_SETS = {
     "hard": DATA / "heldout_hard.jsonl",
     "fresh": DATA / "heldout_fresh.jsonl",
     "typos": DATA / "heldout_typos.jsonl",
+    "stories": DATA / "heldout_stories.jsonl",
     "real": SHARED / "eval" / "real_questions.jsonl",
 }
 
