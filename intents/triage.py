@@ -9,9 +9,11 @@ same normaliser, so 遭打 / 被打 and traditional characters count alike.
 
 Patterns miss the wordings nobody wrote down, so a small learned model
 (`intents.classifier`, trained on faq/triage_examples.yaml with its
-look-alikes) stands beside them: a message it gives one kind with at least
-`learned_from` probability counts too. Either may raise the alarm; when in
-doubt, lean to safety.
+look-alikes) stands beside them: a message it gives the kinds together at
+least `learned_from` probability counts as the likeliest of them (a story of
+an empty pill bottle beside a girl who won't wake is poison or self-harm, and
+either way an emergency). Either may raise the alarm; when in doubt, lean to
+safety.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from intents.triage_rules import GAP, NOT_DANGER, DangerKind, TriageRules
 
 _WORD_LIST = re.compile(r"\{([a-z_]+)\}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[a-z0-9]")
+
+
+def _whole_words(option: str, regex: str) -> str:
+    """An option that starts or ends with an English letter matches whole words there: `ate` is not in `create`."""
+    written = option.strip().lower()
+    return "".join(((r"(?<![a-z0-9])" if _LATIN.match(written[:1]) else ""), regex,
+                    (r"(?![a-z0-9])" if _LATIN.match(written[-1:]) else "")))
 ORDINARY_WEIGHT = 0.5  # an FAQ example counts half as much as a written look-alike
 
 
@@ -52,8 +62,8 @@ class Triage:
         self._learned_from = rules.learned_from
         self._model = self._train(rules, features, ordinary) if features and rules.examples else None
         self._safe_from = rules.safe_from
-        self._safe_column = self._model.labels.index(NOT_DANGER) if self._model and NOT_DANGER in self._model.labels else 0
-        self._gap = rules.gap
+        self._safe_column = self._model.labels.index(NOT_DANGER) if self._model and NOT_DANGER in self._model.labels else None
+        self._gap, self._gap_words = rules.gap, rules.gap_words
         self._figures = self._alternation(rules.figures_of_speech)
         self._past = self._alternation(rules.past)
         self._now = self._alternation(rules.now)
@@ -71,7 +81,7 @@ class Triage:
         if self._figures:
             text = self._figures.sub(" ", text)
         probabilities = self._model.probabilities([whole])[0] if self._model is not None and whole.strip() else None
-        if probabilities is None or probabilities[self._safe_column] < self._safe_from:  # the model may overrule a pattern only when it is very sure
+        if self._safe(probabilities) < self._safe_from:  # the model may overrule a pattern only when it is very sure
             for kind, patterns in self._kinds:
                 for written, pattern in patterns:
                     for hit in pattern.finditer(text):
@@ -99,15 +109,16 @@ class Triage:
         weights += [ORDINARY_WEIGHT] * len(ordinary)
         return TextClassifier(features, regularisation=10.0).fit(texts, labels, weights)
 
+    def _safe(self, probabilities) -> float:
+        """How sure the model is that the message is no emergency (0 without a model or look-alikes)."""
+        return 0.0 if probabilities is None or self._safe_column is None else float(probabilities[self._safe_column])
+
     def _learned(self, text: str, probabilities) -> Danger | None:
-        if probabilities is None:
+        if probabilities is None or 1 - self._safe(probabilities) < self._learned_from:
             return None
-        best = int(probabilities.argmax())
-        label = self._model.labels[best]
-        kind = self.kind(label) if label != NOT_DANGER else None
-        if kind is None or probabilities[best] < self._learned_from:
-            return None
-        return Danger(kind, f"learned ({probabilities[best]:.2f})", text[:40])
+        kinds = [(float(p), label) for label, p in zip(self._model.labels, probabilities, strict=True) if label != NOT_DANGER]
+        likeliest, label = max(kinds)
+        return Danger(self.kind(label), f"learned ({likeliest:.2f} of {1 - self._safe(probabilities):.2f})", text[:40])
 
     def _told_as_past(self, text: str, start: int, end: int) -> bool:
         """True when the clause around a hit talks about the past and not about now."""
@@ -141,6 +152,9 @@ class Triage:
                     if index % 2 else self._phrase(part)
                     for index, part in enumerate(parts) if part
                 )
-                options.append(regex)
+                options.append(_whole_words(option, regex))
             pieces.append("(?:" + "|".join(options) + ")")
-        return re.compile(f"[^ ]{{0,{self._gap}}}?".join(pieces))  # a gap stays inside its clause
+        # Chinese: up to `gap` characters inside one clause; English (a space between Latin letters): up to
+        # `gap_words` whole words, since the normaliser drops English punctuation and words, not characters, count
+        english = rf"(?<=[a-z0-9]) (?:[a-z0-9]+ ){{0,{self._gap_words}}}(?=[a-z0-9])"
+        return re.compile(f"(?:[^ ]{{0,{self._gap}}}?|{english})".join(pieces))

@@ -51,7 +51,8 @@ class TriageRules:
     now: tuple[str, ...] = ()
     intention: tuple[str, ...] = ()
     gap: int = 8
-    learned_from: float = 0.6  # the danger model's probability at which a message counts as that kind
+    gap_words: int = 3  # the same for English, in words
+    learned_from: float = 0.6  # the danger model's probability of any kind at which a message counts as the likeliest
     safe_from: float = 0.95  # the model's certainty that a message is no emergency at which it overrules a pattern
     examples: dict[str, tuple[str, ...]] | None = None  # kind (or not_danger) -> messages the model learns from
     file: str = ""
@@ -142,6 +143,10 @@ def read_triage(directory: Path, problems: list[Problem], intent_ids: set[str]) 
     if not isinstance(gap, int) or not 0 <= gap <= 30:
         reader.error(raw.line_of("gap"), "`gap:` must be a whole number of characters between 0 and 30")
         gap = 8
+    gap_words = raw.get("gap_words", 3)
+    if not isinstance(gap_words, int) or not 0 <= gap_words <= 10:
+        reader.error(raw.line_of("gap_words"), "`gap_words:` must be a whole number of English words between 0 and 10")
+        gap_words = 3
     kinds = []
     for kind_id, kind_raw in raw["kinds"].items():
         kind = _kind(reader, str(kind_id), kind_raw, raw["kinds"].line_of(kind_id), words)
@@ -162,7 +167,7 @@ def read_triage(directory: Path, problems: list[Problem], intent_ids: set[str]) 
         safe_from = 0.95
     examples = _read_examples(directory / EXAMPLES_FILE, problems)
     return TriageRules(tuple(kinds), words, figures, _strings(reader, raw, "past"), _strings(reader, raw, "now"),
-                       _strings(reader, raw, "intention"), gap, float(learned_from), float(safe_from), examples, str(path))
+                       _strings(reader, raw, "intention"), gap, gap_words, float(learned_from), float(safe_from), examples, str(path))
 
 
 def _read_examples(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:

@@ -1,7 +1,9 @@
 """Emergencies first: the emergency number on the first line, in every state, and look-alikes left alone.
 
-The distress set (tests/data/distress.jsonl) was written from shared/intents.md and dialect.md before the
-triage was tuned; it runs through the whole conversation core (`mingbai answer`), as a villager would meet it.
+Three distress sets, each written by a different writer from shared/intents.md and dialect.md alone, run through
+the whole conversation core (`mingbai answer`), as a villager would meet them: tests/data/distress.jsonl (before
+the triage was first tuned), distress_fresh.jsonl and distress_blind.jsonl (December 2026; the fresh one's misses
+were then looked at, the blind one's never).
 """
 
 from __future__ import annotations
@@ -18,22 +20,27 @@ from bot.core.dry_run import answers
 from bot.messages import Incoming
 from tests.support import ROOT
 
-DISTRESS = ROOT / "tests" / "data" / "distress.jsonl"
+DATA = ROOT / "tests" / "data"
 #: The number each kind's first line must give (any one of them).
 NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110"), "fraud_now": ("110",)}
-#: What this build reaches on the distress set, less a small margin: a change that loses emergencies fails.
-CAUGHT_AT_LEAST = {"violence": 0.95, "poison": 1.0, "self_harm": 0.92, "fraud_now": 0.92}
-LOOK_ALIKES_ALARMED_AT_MOST = 0.12
+#: What this build reaches on each set, less a small margin: (share of each kind caught, share of look-alikes
+#: alarmed at most). A change that loses emergencies, or alarms more look-alikes, fails.
+DISTRESS_SETS = {
+    "distress.jsonl": ({"violence": 0.97, "poison": 1.0, "self_harm": 0.92, "fraud_now": 0.95}, 0.09),
+    "distress_fresh.jsonl": ({"violence": 0.97, "poison": 0.96, "self_harm": 0.88, "fraud_now": 0.97}, 0.04),
+    "distress_blind.jsonl": ({"violence": 0.96, "poison": 0.96, "self_harm": 0.78, "fraud_now": 0.96}, 0.08),
+}
 
 
-@pytest.fixture(scope="module")
-def distress_answers():
-    cases = [json.loads(line) for line in DISTRESS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return cases, list(answers(ROOT / "faq", [case["text"] for case in cases]))
+@pytest.fixture(scope="module", params=list(DISTRESS_SETS))
+def distress_answers(request):
+    path = DATA / request.param
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return request.param, cases, list(answers(ROOT / "faq", [case["text"] for case in cases]))
 
 
 def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answers):
-    cases, records = distress_answers
+    name, cases, records = distress_answers
     caught, total, missed = Counter(), Counter(), []
     for case, record in zip(cases, records, strict=True):
         kind = case["danger"]
@@ -45,15 +52,15 @@ def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answ
             caught[kind] += 1
         else:
             missed.append(f"{kind}: {case['text']} -> {first_line[:40]}")
-    for kind, least in CAUGHT_AT_LEAST.items():
-        assert caught[kind] / total[kind] >= least, f"{kind}: {caught[kind]}/{total[kind]}; missed:\n" + "\n".join(missed)
+    for kind, least in DISTRESS_SETS[name][0].items():
+        assert caught[kind] / total[kind] >= least, f"{name}, {kind}: {caught[kind]}/{total[kind]}; missed:\n" + "\n".join(missed)
 
 
 def test_look_alikes_get_a_normal_answer(distress_answers):
-    cases, records = distress_answers
+    name, cases, records = distress_answers
     look_alikes = [(case, record) for case, record in zip(cases, records, strict=True) if case["danger"] is None]
     alarmed = [case["text"] for case, record in look_alikes if record["danger"]]
-    assert len(alarmed) / len(look_alikes) <= LOOK_ALIKES_ALARMED_AT_MOST, "\n".join(alarmed)
+    assert len(alarmed) / len(look_alikes) <= DISTRESS_SETS[name][1], f"{name}:\n" + "\n".join(alarmed)
 
 
 #: The messages the issue and the content review (rows 48-52) tried by hand, with the kind each must get.
@@ -75,6 +82,24 @@ def test_the_reviewed_messages_get_their_kind(matcher, kind, message):
 @pytest.mark.parametrize("message", ["气得我想死", "笑死了", "去年他打过我 离婚能多分财产不", "农药是假的 庄稼全死了", "两年前被骗了 还能报案不",
                                      "打官司要好多钱", "帮我打个电话给12348"])
 def test_figures_of_speech_and_past_stories_raise_no_alarm(matcher, message):
+    assert matcher.triage(message) is None
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("poison", "my little girl drank some of the bleach"),
+    ("poison", "he swallowed a whole bottle of sleeping pills"),
+    ("violence", "they are keeping us locked inside the dorm"),
+    ("violence", "a man just grabbed my daughter and ran"),
+    ("fraud_now", "I gave them the verification code five minutes ago"),
+])
+def test_english_patterns_allow_a_few_words_between_their_pieces(matcher, kind, message):
+    found = matcher.triage(message)
+    assert found is not None and found.kind.id == kind, f"{message!r} -> {found and found.kind.id}"
+
+
+@pytest.mark.parametrize("message", ["I appreciate the pesticide shop giving my money back",
+                                     "we drank tea at the market where they sell fake pesticide"])
+def test_english_pattern_words_are_whole_words_and_gaps_stay_short(matcher, message):
     assert matcher.triage(message) is None
 
 
