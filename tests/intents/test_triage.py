@@ -18,6 +18,7 @@ import pytest
 
 from bot.core.dry_run import answers
 from bot.messages import Incoming
+from intents.triage_rules import GAP
 from tests.support import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -87,14 +88,14 @@ def test_figures_of_speech_and_past_stories_raise_no_alarm(matcher, message):
 
 @pytest.mark.parametrize("kind, message", [
     ("poison", "my little girl drank some of the bleach"),
-    ("poison", "he swallowed a whole bottle of sleeping pills"),
+    ("poison", "grandpa drank a cup of weed killer"),
     ("violence", "they are keeping us locked inside the dorm"),
     ("violence", "a man just grabbed my daughter and ran"),
     ("fraud_now", "I gave them the verification code five minutes ago"),
 ])
 def test_english_patterns_allow_a_few_words_between_their_pieces(matcher, kind, message):
     found = matcher.triage(message)
-    assert found is not None and found.kind.id == kind, f"{message!r} -> {found and found.kind.id}"
+    assert found is not None and (found.kind.id, GAP in found.pattern) == (kind, True), f"{message!r} -> {found}"
 
 
 @pytest.mark.parametrize("message", ["I appreciate the pesticide shop giving my money back",
