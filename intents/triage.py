@@ -37,6 +37,7 @@ def _whole_words(option: str, regex: str) -> str:
     return "".join(((r"(?<![a-z0-9])" if _LATIN.match(written[:1]) else ""), regex,
                     (r"(?![a-z0-9])" if _LATIN.match(written[-1:]) else "")))
 ORDINARY_WEIGHT = 0.5  # an FAQ example counts half as much as a written look-alike
+FIGURE_WEIGHT = 0.25  # a figure of speech of triage.yaml, a few characters long, counts a quarter
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ class Triage:
         texts += [self._normalise(message) for message in ordinary]
         labels += [NOT_DANGER] * len(ordinary)
         weights += [ORDINARY_WEIGHT] * len(ordinary)
+        # the figures of speech (气得我想死, 笑死) are look-alikes by definition, learned lightly: at full weight 打死也不
+        # taught the model that 我要被打死了 was safe
+        texts += [self._normalise(figure) for figure in rules.figures_of_speech]
+        labels += [NOT_DANGER] * len(rules.figures_of_speech)
+        weights += [FIGURE_WEIGHT] * len(rules.figures_of_speech)
         return TextClassifier(features, regularisation=10.0).fit(texts, labels, weights)
 
     def _safe(self, probabilities) -> float:
