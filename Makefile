@@ -44,6 +44,7 @@ eval: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/danger_bench.py
 
 # Long load runs, kept out of `make test`.
 load: $(VENV)/.installed-test

@@ -27,7 +27,7 @@ NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110")
 #: What this build reaches on each set, less a small margin: (share of each kind caught, share of look-alikes
 #: alarmed at most). A change that loses emergencies, or alarms more look-alikes, fails.
 DISTRESS_SETS = {
-    "distress.jsonl": ({"violence": 0.97, "poison": 1.0, "self_harm": 0.95, "fraud_now": 0.97}, 0.095),
+    "distress.jsonl": ({"violence": 0.97, "poison": 1.0, "self_harm": 0.94, "fraud_now": 0.97}, 0.09),
     "distress_fresh.jsonl": ({"violence": 0.97, "poison": 0.96, "self_harm": 0.94, "fraud_now": 0.97}, 0.03),
     "distress_blind.jsonl": ({"violence": 0.96, "poison": 0.96, "self_harm": 0.93, "fraud_now": 0.96}, 0.08),
     "distress_selfharm.jsonl": ({"violence": 0.9, "poison": 0.9, "self_harm": 0.78, "fraud_now": 0.9}, 0.065),
