@@ -9,7 +9,6 @@ tests/intents/test_triage.py, which gates the same sets.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,30 +19,21 @@ sys.path.insert(0, str(ROOT))
 from bot.core.dry_run import answers  # noqa: E402
 from intents.faq_loader import read_faq  # noqa: E402
 from intents.matcher import Matcher  # noqa: E402
+from tests.support.distress_sets import DISTRESS_FILES, NUMBERS, caught, read_cases  # noqa: E402
 from tests.support.eval_sets import EVAL_SETS  # noqa: E402
-
-DISTRESS_SETS = sorted((ROOT / "tests" / "data").glob("distress*.jsonl"))
-NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110"), "fraud_now": ("110",)}
-KINDS = tuple(NUMBERS)
-
-
-def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def distress_row(path: Path) -> str:
-    cases = _lines(path)
-    caught, total, alarmed = Counter(), Counter(), 0
+    cases = read_cases(path)
+    found, total, alarmed = Counter(), Counter(), 0
     for case, record in zip(cases, answers(ROOT / "faq", [case["text"] for case in cases]), strict=True):
-        kind = case["danger"]
-        if kind is None:
+        if case["danger"] is None:
             alarmed += bool(record["danger"])
-            continue
-        total[kind] += 1
-        first_line = record["replies"][0]["text"].splitlines()[0]
-        caught[kind] += bool(record["danger"]) and any(number in first_line for number in NUMBERS[kind])
+        else:
+            total[case["danger"]] += 1
+            found[case["danger"]] += caught(case, record)
     look_alikes = sum(case["danger"] is None for case in cases)
-    kinds = "  ".join(f"{kind} {caught[kind]}/{total[kind]}" for kind in KINDS)
+    kinds = "  ".join(f"{kind} {found[kind]}/{total[kind]}" for kind in NUMBERS)
     return f"{path.name:26} {kinds}  look-alikes alarmed {alarmed}/{look_alikes}"
 
 
@@ -51,7 +41,7 @@ def ordinary_alarms() -> str:
     faq = read_faq(ROOT / "faq")
     matcher = Matcher(faq)
     urgent = {intent.id for intent in faq if intent.urgent}
-    questions = [case["text"] for path in EVAL_SETS.values() if path.exists() for case in _lines(path)
+    questions = [case["text"] for path in EVAL_SETS.values() if path.exists() for case in read_cases(path)
                  if case["intent"] not in urgent]
     kinds = Counter(danger.kind.id for danger in map(matcher.triage, questions) if danger)
     return (f"eval-file questions not labelled with an urgent intent given an emergency line first: "
@@ -60,7 +50,7 @@ def ordinary_alarms() -> str:
 
 def main() -> None:
     print("Danger check, through the whole core (a kind is caught when its number is on the first line)")
-    for path in DISTRESS_SETS:
+    for path in DISTRESS_FILES:
         print(distress_row(path))
     print(ordinary_alarms())
 

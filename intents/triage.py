@@ -29,6 +29,8 @@ from intents.triage_rules import GAP, NOT_DANGER, DangerKind, TriageRules
 _WORD_LIST = re.compile(r"\{([a-z_]+)\}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z0-9]")
+ORDINARY_WEIGHT = 0.5  # an FAQ example counts half as much as a written look-alike
+FIGURE_WEIGHT = 0.25  # a figure of speech of triage.yaml, a few characters long, counts a quarter
 
 
 def _whole_words(option: str, regex: str) -> str:
@@ -36,8 +38,6 @@ def _whole_words(option: str, regex: str) -> str:
     written = option.strip().lower()
     return "".join(((r"(?<![a-z0-9])" if _LATIN.match(written[:1]) else ""), regex,
                     (r"(?![a-z0-9])" if _LATIN.match(written[-1:]) else "")))
-ORDINARY_WEIGHT = 0.5  # an FAQ example counts half as much as a written look-alike
-FIGURE_WEIGHT = 0.25  # a figure of speech of triage.yaml, a few characters long, counts a quarter
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,8 @@ from bot.core.dry_run import answers
 from bot.messages import Incoming
 from intents.triage_rules import GAP
 from tests.support import ROOT
+from tests.support.distress_sets import DATA, DISTRESS_FILES, caught, first_line, read_cases
 
-DATA = ROOT / "tests" / "data"
-#: The number each kind's first line must give (any one of them).
-NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110"), "fraud_now": ("110",)}
 #: What this build reaches on each set, less a small margin: (share of each kind caught, share of look-alikes
 #: alarmed at most). A change that loses emergencies, or alarms more look-alikes, fails.
 DISTRESS_SETS = {
@@ -36,26 +34,28 @@ DISTRESS_SETS = {
 
 @pytest.fixture(scope="module", params=list(DISTRESS_SETS))
 def distress_answers(request):
-    path = DATA / request.param
-    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = read_cases(DATA / request.param)
     return request.param, cases, list(answers(ROOT / "faq", [case["text"] for case in cases]))
+
+
+def test_every_distress_file_is_gated():
+    assert sorted(DISTRESS_SETS) == [path.name for path in DISTRESS_FILES]
 
 
 def test_every_kind_of_emergency_gets_its_number_on_the_first_line(distress_answers):
     name, cases, records = distress_answers
-    caught, total, missed = Counter(), Counter(), []
+    found, total, missed = Counter(), Counter(), []
     for case, record in zip(cases, records, strict=True):
         kind = case["danger"]
         if kind is None:
             continue
         total[kind] += 1
-        first_line = record["replies"][0]["text"].splitlines()[0]
-        if record["danger"] and any(number in first_line for number in NUMBERS[kind]):
-            caught[kind] += 1
+        if caught(case, record):
+            found[kind] += 1
         else:
-            missed.append(f"{kind}: {case['text']} -> {first_line[:40]}")
+            missed.append(f"{kind}: {case['text']} -> {first_line(record)[:40]}")
     for kind, least in DISTRESS_SETS[name][0].items():
-        assert caught[kind] / total[kind] >= least, f"{name}, {kind}: {caught[kind]}/{total[kind]}; missed:\n" + "\n".join(missed)
+        assert found[kind] / total[kind] >= least, f"{name}, {kind}: {found[kind]}/{total[kind]}; missed:\n" + "\n".join(missed)
 
 
 def test_look_alikes_get_a_normal_answer(distress_answers):
