@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.dry_run import answers  # noqa: E402
+from intents.evaluate import read_cases as read_labelled  # noqa: E402
 from intents.faq_loader import read_faq  # noqa: E402
 from intents.matcher import Matcher  # noqa: E402
 from tests.support.distress_sets import DISTRESS_FILES, NUMBERS, caught, read_cases  # noqa: E402
@@ -41,8 +42,8 @@ def ordinary_alarms() -> str:
     faq = read_faq(ROOT / "faq")
     matcher = Matcher(faq)
     urgent = {intent.id for intent in faq if intent.urgent}
-    questions = [case["text"] for path in EVAL_SETS.values() if path.exists() for case in read_cases(path)
-                 if case["intent"] not in urgent]
+    questions = [case.text for path in EVAL_SETS.values() if path.exists() for case in read_labelled(path)
+                 if case.intent not in urgent]
     kinds = Counter(danger.kind.id for danger in map(matcher.triage, questions) if danger)
     return (f"eval-file questions not labelled with an urgent intent given an emergency line first: "
             f"{sum(kinds.values())}/{len(questions)} ({', '.join(f'{kind} {n}' for kind, n in kinds.most_common())})")

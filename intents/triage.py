@@ -120,11 +120,12 @@ class Triage:
         return 0.0 if probabilities is None or self._safe_column is None else float(probabilities[self._safe_column])
 
     def _learned(self, text: str, probabilities) -> Danger | None:
-        if probabilities is None or 1 - self._safe(probabilities) < self._learned_from:
+        danger = 1 - self._safe(probabilities)
+        if probabilities is None or danger < self._learned_from:
             return None
         kinds = [(float(p), label) for label, p in zip(self._model.labels, probabilities, strict=True) if label != NOT_DANGER]
         likeliest, label = max(kinds)
-        return Danger(self.kind(label), f"learned ({likeliest:.2f} of {1 - self._safe(probabilities):.2f})", text[:40])
+        return Danger(self.kind(label), f"learned ({likeliest:.2f} of {danger:.2f})", text[:40])
 
     def _told_as_past(self, text: str, start: int, end: int) -> bool:
         """True when the clause around a hit talks about the past and not about now."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support import ROOT
+from tests.support.eval_sets import DATA
 
-DATA = ROOT / "tests" / "data"
 DISTRESS_FILES = sorted(DATA.glob("distress*.jsonl"))
 #: The number each kind's first line must give (any one of them).
 NUMBERS = {"violence": ("110",), "poison": ("120",), "self_harm": ("120", "110"), "fraud_now": ("110",)}
